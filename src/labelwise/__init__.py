@@ -1,0 +1,6 @@
+"""labelwise: multi-label and multi-class classification done right.
+
+The data flows one way: data -> scores -> decisions -> evaluation.
+"""
+
+__version__ = "0.1.0"
