@@ -256,7 +256,7 @@ def check_scores(
     >>> check_scores([[0.2, float("nan")]])
     Traceback (most recent call last):
     ...
-    ValueError: y_score has 1 NaN or infinite values; the first at row 0, column 1.
+    labelwise.errors.TargetError: y_score has 1 NaN or infinite values; the first at row 0, column 1.
     """
     s = as_array(y_score)
     if sp.issparse(s):
