@@ -122,8 +122,9 @@ def _check_binary_values(Y: np.ndarray, name: str) -> np.ndarray:
     if bad.any():
         i, j = np.argwhere(bad)[0]
         raise TargetError(
-            f"{name} must contain only 0 and 1; found {Y[i, j]!r} at row {i}, column {j} "
-            f"({int(bad.sum())} such values). Scores belong in y_score, not y_true."
+            f"{name} must contain only 0 and 1; found {Y[i, j].item()!r} at row {i}, column {j} "
+            f"({int(bad.sum())} values other than 0/1 in all). Scores belong in y_score, "
+            "not y_true."
         )
     return Y.astype(np.int8, copy=False)
 
@@ -180,7 +181,7 @@ def check_targets(
                 k = int(np.flatnonzero(bad)[0])
                 row = int(np.searchsorted(Y.indptr, k, side="right") - 1)
                 raise TargetError(
-                    f"{name} must contain only 0 and 1; found {data[k]!r} at row {row}, "
+                    f"{name} must contain only 0 and 1; found {data[k].item()!r} at row {row}, "
                     f"column {int(Y.indices[k])}."
                 )
         Y = Y.astype(np.int8)
@@ -256,7 +257,7 @@ def check_scores(
     >>> check_scores([[0.2, float("nan")]])
     Traceback (most recent call last):
     ...
-    labelwise.errors.TargetError: y_score has 1 NaN or infinite values; the first at row 0, column 1.
+    labelwise.errors.TargetError: y_score has 1 NaN or infinite values; the first at row 0, ...
     """
     s = as_array(y_score)
     if sp.issparse(s):
