@@ -2,7 +2,17 @@
 
 from labelwise.data.dataset import Dataset
 from labelwise.data.hierarchy import Hierarchy
+from labelwise.data.io import read, write
 from labelwise.data.label_space import LabelSpace
 from labelwise.data.targets import Targets, check_scores, check_targets
 
-__all__ = ["Dataset", "Hierarchy", "LabelSpace", "Targets", "check_scores", "check_targets"]
+__all__ = [
+    "Dataset",
+    "Hierarchy",
+    "LabelSpace",
+    "Targets",
+    "check_scores",
+    "check_targets",
+    "read",
+    "write",
+]

@@ -1,0 +1,197 @@
+"""One entry point to read and write every supported format.
+
+:func:`read` picks the reader from the file extension (``.gz`` aside) or, failing that, from the
+content; :func:`write` picks the writer from the extension.
+
+=========  ==============================================  =====================
+format     extensions                                      ``labels=``
+=========  ==============================================  =====================
+arff       ``.arff``                                       XML file, count, names
+libsvm     ``.svm .libsvm .svmlight .xc`` (``.txt`` sniffed)  count or names
+csv, tsv   ``.csv``, ``.tsv .tab``                         column(s)
+jsonl      ``.jsonl .ndjson``                              column(s)
+parquet    ``.parquet .pq``                                column(s)
+=========  ==============================================  =====================
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from labelwise.data._parsing import read_bytes
+from labelwise.data.arff import read_arff, write_arff
+from labelwise.data.dataset import Dataset
+from labelwise.data.libsvm import read_libsvm, write_libsvm
+from labelwise.data.tables import from_pandas, read_table
+from labelwise.errors import DataFormatError
+
+__all__ = ["FORMATS", "read", "sniff_format", "write"]
+
+FORMATS = ("arff", "libsvm", "csv", "tsv", "jsonl", "parquet")
+_EXTENSIONS = {
+    ".arff": "arff", ".svm": "libsvm", ".libsvm": "libsvm", ".svmlight": "libsvm",
+    ".xc": "libsvm", ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl",
+    ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet",
+}  # fmt: skip
+_LIBSVM_LINE = re.compile(  # labels then index:value pairs; labels only; the XC header
+    rb"^(-?\d+(,-?\d+)*\s+)?\d+:\S+(\s+\d+:\S+)*$|^-?\d+(,-?\d+)*$|^\d+\s+\d+\s+\d+$"
+)
+
+
+def sniff_format(path: str | Path) -> str:
+    """The format of a file, from its extension or else its first bytes.
+
+    Raises
+    ------
+    DataFormatError
+        When neither says which format it is.
+
+    Examples
+    --------
+    >>> sniff_format("scene-train.arff"), sniff_format("docs.jsonl.gz")
+    ('arff', 'jsonl')
+    """
+    path = Path(path)
+    suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
+    if suffixes and suffixes[-1] in _EXTENSIONS:
+        return _EXTENSIONS[suffixes[-1]]
+    head = read_bytes(path)[:8192]
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    lines = [ln.strip() for ln in head.split(b"\n")[:-1] or head.split(b"\n")]
+    lines = [ln for ln in lines if ln and not ln.startswith(b"%")]
+    if not lines:
+        raise DataFormatError("unknown format: the file is empty.", path=path)
+    first = lines[0].lower()
+    if first.startswith((b"@relation", b"@attribute")):
+        return "arff"
+    if first.startswith(b"{"):
+        try:
+            json.loads(lines[0])
+            return "jsonl"
+        except ValueError:
+            pass
+    if all(_LIBSVM_LINE.match(ln) for ln in lines[:20]):
+        return "libsvm"
+    if b"\t" in lines[0]:
+        return "tsv"
+    if b"," in lines[0] and len(lines) > 1:
+        return "csv"
+    raise DataFormatError(
+        f"unknown format: the extension {path.suffix or '(none)'!r} is not one of "
+        f"{sorted(_EXTENSIONS)} and the content does not look like {', '.join(FORMATS)}. "
+        "Pass format=.",
+        path=path,
+    )
+
+
+def read(
+    source: str | Path | Any,
+    labels: Any = None,
+    *,
+    format: str | None = None,
+    **options: Any,
+) -> Dataset:
+    """Read labelled data from a file (or a pandas DataFrame) into a :class:`Dataset`.
+
+    Parameters
+    ----------
+    source : str, Path or pandas.DataFrame
+        The file to read, or a DataFrame.
+    labels : optional
+        Which columns are labels: an XML label file or a count (ARFF), a count or names
+        (LibSVM), a label-list column or 0/1 columns (tables). See each reader.
+    format : {"arff", "libsvm", "csv", "tsv", "jsonl", "parquet"}, optional
+        Default from the extension or the content.
+    **options
+        Passed to the reader: :func:`~labelwise.data.arff.read_arff`,
+        :func:`~labelwise.data.libsvm.read_libsvm`, :func:`~labelwise.data.tables.read_table`.
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    DataFormatError
+        For an unknown format, or content that is not valid in its format (with the line).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "t.svm")
+    >>> _ = open(p, "w").write("0 1:0.5\\n0,2 2:1\\n")
+    >>> ds = read(p)
+    >>> ds.label_names, ds.X.shape
+    (['0', '2'], (2, 2))
+    """
+    if not isinstance(source, (str, Path)):
+        if hasattr(source, "columns") and hasattr(source, "to_dict"):
+            return from_pandas(source, labels, **options)
+        raise TypeError(f"read() takes a path or a pandas DataFrame, got {type(source).__name__}.")
+    path = Path(source)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file; check the path (cwd is {Path.cwd()}).")
+    fmt = format or sniff_format(path)
+    if fmt == "arff":
+        return read_arff(path, labels, **options)
+    if fmt == "libsvm":
+        return read_libsvm(path, labels, **options)
+    if fmt in ("csv", "tsv", "jsonl", "parquet"):
+        return read_table(path, labels, format=fmt, **options)
+    raise DataFormatError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}.", path=path)
+
+
+def write(
+    dataset: Dataset,
+    path: str | Path,
+    *,
+    format: str | None = None,
+    overwrite: bool = False,
+    **options: Any,
+) -> Path:
+    """Write a Dataset as Mulan ARFF (plus its XML label file) or LibSVM.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    path : str or Path
+    format : {"arff", "libsvm"}, optional
+        Default from the extension.
+    overwrite : bool, default=False
+        Replace existing files; otherwise an existing file is an error (``FileExistsError``).
+    **options
+        Passed to :func:`~labelwise.data.arff.write_arff` or
+        :func:`~labelwise.data.libsvm.write_libsvm`.
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> import os, tempfile, numpy as np
+    >>> ds = Dataset(X=np.eye(2), Y=np.array([[1], [0]]), label_names=["spam"])
+    >>> p = write(ds, os.path.join(tempfile.mkdtemp(), "t.arff"))
+    >>> read(p).label_lists()
+    [['spam'], []]
+    """
+    path = Path(path)
+    fmt = format
+    if fmt is None:
+        suffixes = [s.lower() for s in path.suffixes]
+        fmt = _EXTENSIONS.get(suffixes[-1] if suffixes else "", None)
+    if fmt == "arff":
+        return write_arff(dataset, path, overwrite=overwrite, **options)
+    if fmt == "libsvm":
+        return write_libsvm(dataset, path, overwrite=overwrite, **options)
+    raise DataFormatError(
+        f"cannot write format {fmt or path.suffix or '(no extension)'!r}; labelwise writes "
+        "'arff' (.arff) and 'libsvm' (.svm). Pass format= or change the extension.",
+        path=path,
+    )

@@ -1,0 +1,361 @@
+"""Tables: CSV/TSV, JSON Lines, Parquet and pandas DataFrames -> Dataset.
+
+A table gives its labels in one of two ways:
+
+* one **label-list column** (``labels="topics"``): each cell a list of names (JSON Lines,
+  Parquet, pandas), a JSON list in text (``'["IT", "UK"]'``) or names joined by ``label_sep``
+  (``IT|UK``); an empty cell is an example with no labels;
+* one **0/1 column per label** (``labels=["IT", "UK"]``).
+
+An optional text column becomes ``Dataset.texts``; the remaining numeric columns become ``X``
+(non-numeric leftovers such as ids are dropped). CSV/TSV and JSON Lines need only the standard
+library; Parquet needs pyarrow and DataFrames pandas, imported only when used.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from labelwise._validation import Options, check_params
+from labelwise.data._parsing import decode, handle_nonfinite, read_bytes
+from labelwise.data.dataset import Dataset
+from labelwise.data.label_space import LabelSpace
+from labelwise.errors import DataFormatError, DataValueError, TargetError
+
+__all__ = ["from_pandas", "read_table"]
+
+_PARAMS = {
+    "unknown": [Options({"error", "ignore"})],
+    "nan": [Options({"error", "impute", "keep"})],
+}
+
+
+class _Table:
+    """Columns of Python values, with the file line of each row (for error messages)."""
+
+    def __init__(self, columns: dict[str, list[Any]], lines: list[int] | None, path) -> None:
+        self.columns = columns
+        self.lines = lines
+        self.path = path
+
+    def line(self, row: int) -> int | None:
+        return None if self.lines is None else self.lines[row]
+
+    def __len__(self) -> int:
+        return len(next(iter(self.columns.values()))) if self.columns else 0
+
+
+def _read_delimited(path: Path, delimiter: str) -> _Table:
+    text = decode(read_bytes(path))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise DataFormatError("the file is empty; expected a header row.", path=path) from None
+    dup = sorted({h for h in header if header.count(h) > 1})
+    if dup:
+        raise DataFormatError(f"duplicate column names {dup} in the header.", path=path, line=1)
+    rows, lines = [], []
+    try:
+        for row in reader:
+            if not row:
+                continue
+            if len(row) != len(header):
+                raise DataFormatError(
+                    f"expected {len(header)} fields (as in the header), found {len(row)}; "
+                    "check the delimiter and the quoting of this row.",
+                    path=path,
+                    line=reader.line_num,
+                )
+            rows.append(row)
+            lines.append(reader.line_num)
+    except csv.Error as err:
+        raise DataFormatError(str(err), path=path, line=reader.line_num) from None
+    cols = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in header]
+    return _Table(dict(zip(header, cols, strict=True)), lines, path)
+
+
+def _read_jsonl(path: Path) -> _Table:
+    records, lines = [], []
+    for i, raw in enumerate(decode(read_bytes(path)).split("\n"), start=1):
+        if not raw.strip():
+            continue
+        try:
+            rec = json.loads(raw)
+        except json.JSONDecodeError as err:
+            raise DataFormatError(
+                f"not valid JSON ({err.msg} at character {err.pos + 1}).", path=path, line=i
+            ) from None
+        if not isinstance(rec, dict):
+            raise DataFormatError(
+                f"each line must be a JSON object, found {type(rec).__name__}.", path=path, line=i
+            )
+        records.append(rec)
+        lines.append(i)
+    keys: dict[str, None] = {}
+    for rec in records:
+        keys.update(dict.fromkeys(rec))
+    columns = {k: [rec.get(k) for rec in records] for k in keys}
+    return _Table(columns, lines, path)
+
+
+def _read_parquet(path: Path) -> _Table:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise ImportError(
+            "reading Parquet needs pyarrow; install it with: pip install 'labelwise[tables]'"
+        ) from None
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file; check the path (cwd is {Path.cwd()}).")
+    try:
+        table = pq.read_table(path)
+    except Exception as err:  # pyarrow raises its own error types
+        raise DataFormatError(f"cannot read as Parquet: {err}", path=path) from None
+    return _Table(table.to_pydict(), None, path)
+
+
+def read_table(
+    path: str | Path,
+    labels: str | Sequence[str] | None = None,
+    *,
+    format: str | None = None,
+    text: str | None = "auto",
+    features: Sequence[str] | None = None,
+    label_sep: str = "|",
+    label_names: Sequence[str] | None = None,
+    unknown: str = "error",
+    nan: str = "error",
+) -> Dataset:
+    """Read a CSV, TSV, JSON Lines or Parquet table.
+
+    Parameters
+    ----------
+    path : str or Path
+    labels : str, sequence of str or None, default=None
+        The label-list column, or the 0/1 label columns. ``None``: a column named ``labels``.
+    format : {"csv", "tsv", "jsonl", "parquet"}, optional
+        Default from the extension (``.csv``, ``.tsv``, ``.jsonl``/``.ndjson``, ``.parquet``).
+    text : str or None, default="auto"
+        The text column; ``"auto"`` uses a column named ``text`` if there is one.
+    features : sequence of str, optional
+        Numeric feature columns; default all remaining numeric columns.
+    label_sep : str, default="|"
+        Separator of label names inside a text cell that is not a JSON list.
+    label_names : sequence of str, optional
+        The label space (column order of ``Y``); default the sorted names seen.
+    unknown : {"error", "ignore"}, default="error"
+        A label not in ``label_names``: raise, or drop it.
+    nan : {"error", "impute", "keep"}, default="error"
+        NaN or infinite feature values.
+
+    Returns
+    -------
+    Dataset
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "news.csv")
+    >>> _ = open(p, "w").write('text,labels,length\\nrates rise,"[""IT"", ""UK""]",2\\n'
+    ...                        'goal!,UK,1\\nnothing,,1\\n')
+    >>> ds = read_table(p, labels="labels")
+    >>> ds.label_names, ds.label_lists(), ds.texts
+    (['IT', 'UK'], [['IT', 'UK'], ['UK'], []], ['rates rise', 'goal!', 'nothing'])
+    >>> ds.X.ravel()
+    array([2., 1., 1.])
+    """
+    check_params({"unknown": unknown, "nan": nan}, _PARAMS, caller="read_table")
+    path = Path(path)
+    fmt = format or _table_format(path)
+    if fmt in ("csv", "tsv"):
+        table = _read_delimited(path, "," if fmt == "csv" else "\t")
+    elif fmt == "jsonl":
+        table = _read_jsonl(path)
+    elif fmt == "parquet":
+        table = _read_parquet(path)
+    else:
+        raise DataFormatError(
+            f"unknown table format {fmt!r}; use 'csv', 'tsv', 'jsonl' or 'parquet'.", path=path
+        )
+    name = path.name.split(".")[0]
+    return _to_dataset(table, labels, text, features, label_sep, label_names, unknown, nan, name)
+
+
+def _table_format(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
+    ext = suffixes[-1] if suffixes else ""
+    return {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
+            ".parquet": "parquet", ".pq": "parquet"}.get(ext, ext.lstrip(".") or "?")  # fmt: skip
+
+
+def from_pandas(
+    df: Any,
+    labels: str | Sequence[str] | None = None,
+    *,
+    text: str | None = "auto",
+    features: Sequence[str] | None = None,
+    label_sep: str = "|",
+    label_names: Sequence[str] | None = None,
+    unknown: str = "error",
+    nan: str = "error",
+) -> Dataset:
+    """Turn a pandas DataFrame into a Dataset (same options as :func:`read_table`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"x": [0.5, 1.0], "IT": [1, 0], "UK": [1, 1]})
+    >>> ds = from_pandas(df, labels=["IT", "UK"])
+    >>> ds.Y
+    array([[1, 1],
+           [0, 1]], dtype=int8)
+    >>> ds.feature_names
+    ['x']
+    """
+    check_params({"unknown": unknown, "nan": nan}, _PARAMS, caller="from_pandas")
+    if not hasattr(df, "columns") or not hasattr(df, "to_dict"):
+        raise TypeError(f"expected a pandas DataFrame, got {type(df).__name__}.")
+    names = [str(c) for c in df.columns]
+    dup = sorted({c for c in names if names.count(c) > 1})
+    if dup:
+        raise DataFormatError(f"duplicate column names {dup} in the DataFrame.")
+    columns = {str(c): df[c].tolist() for c in df.columns}
+    table = _Table(columns, None, None)
+    return _to_dataset(table, labels, text, features, label_sep, label_names, unknown, nan, None)
+
+
+# ----------------------------------------------------------------------------- assembling
+
+
+def _is_missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def _cell_labels(v: Any, sep: str, table: _Table, row: int, column: str) -> list[str]:
+    if _is_missing(v):
+        return []
+    if isinstance(v, str):
+        s = v.strip()
+        if not s:
+            return []
+        if s.startswith("["):
+            try:
+                v = json.loads(s)
+            except json.JSONDecodeError as err:
+                raise DataFormatError(
+                    f"label cell {s[:40]!r} looks like a JSON list but is not valid JSON "
+                    f"({err.msg}).",
+                    path=table.path,
+                    line=table.line(row),
+                    column=column,
+                ) from None
+        else:
+            return [t.strip() for t in s.split(sep) if t.strip()]
+    if hasattr(v, "tolist"):
+        v = v.tolist()
+    if not isinstance(v, (list, tuple)):
+        return [str(v)]
+    return [str(x) for x in v]
+
+
+def _need(table: _Table, column: str, role: str) -> list[Any]:
+    if column not in table.columns:
+        raise DataFormatError(
+            f"no {role} column {column!r}; the columns are {list(table.columns)}.",
+            path=table.path,
+        )
+    return table.columns[column]
+
+
+def _binary_column(values: list[Any], table: _Table, column: str) -> np.ndarray:
+    out = np.zeros(len(values), dtype=np.int8)
+    for i, v in enumerate(values):
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            f = math.nan
+        if f not in (0.0, 1.0):
+            raise DataValueError(
+                f"label {column!r} has value {v!r}; label columns must hold 0 or 1.",
+                path=table.path,
+                line=table.line(i),
+                column=column,
+            )
+        out[i] = int(f)
+    return out
+
+
+def _numeric(values: list[Any]) -> np.ndarray | None:
+    try:
+        return np.array([math.nan if _is_missing(v) or v == "" else float(v) for v in values])
+    except (TypeError, ValueError):
+        return None
+
+
+def _to_dataset(table, labels, text, features, label_sep, label_names, unknown, nan, name):
+    used: set[str] = set()
+    if labels is None:
+        if "labels" not in table.columns:
+            raise DataFormatError(
+                f"which columns are the labels? There is no 'labels' column; pass labels= a "
+                f"label-list column or the 0/1 label columns. Columns: {list(table.columns)}.",
+                path=table.path,
+            )
+        labels = "labels"
+    try:
+        if isinstance(labels, str):
+            cells = _need(table, labels, "label")
+            lists = [_cell_labels(v, label_sep, table, i, labels) for i, v in enumerate(cells)]
+            if label_names is not None:
+                space = LabelSpace(label_names)
+            else:
+                space = LabelSpace.from_label_lists(lists)
+            Y = space.binarize(lists, unknown=unknown)
+            used.add(labels)
+        else:
+            labels = [str(c) for c in labels]
+            space = LabelSpace(labels)
+            Y = np.column_stack(
+                [_binary_column(_need(table, c, "label"), table, c) for c in labels]
+            ) if labels else np.zeros((len(table), 0), dtype=np.int8)  # fmt: skip
+            used.update(labels)
+    except TargetError as err:
+        if isinstance(err, KeyError):  # unknown label: keep the type, add the file
+            raise type(err)(f"{table.path or 'table'}: {err}") from None
+        raise DataFormatError(str(err), path=table.path) from None
+    texts = None
+    if text == "auto":
+        text = "text" if "text" in table.columns and "text" not in used else None
+    if text is not None:
+        texts = ["" if _is_missing(t) else str(t) for t in _need(table, text, "text")]
+        used.add(text)
+    if features is None:
+        cols = {c: _numeric(v) for c, v in table.columns.items() if c not in used}
+        cols = {c: v for c, v in cols.items() if v is not None}
+    else:
+        cols = {}
+        for c in features:
+            v = _numeric(_need(table, c, "feature"))
+            if v is None:
+                raise DataValueError(
+                    f"feature column {c!r} has non-numeric values.", path=table.path, column=c
+                )
+            cols[c] = v
+    X = None
+    if cols:
+        X = np.column_stack(list(cols.values())).astype(np.float64)
+        lines = None if table.lines is None else np.asarray(table.lines)
+        X = handle_nonfinite(X, nan, path=table.path, row_lines=lines, feature_names=list(cols))
+    return Dataset(
+        X=X, Y=np.asarray(Y, dtype=np.int8), label_names=space.names,
+        feature_names=list(cols) if cols else None, texts=texts, name=name,
+    )  # fmt: skip

@@ -1,0 +1,163 @@
+"""Mulan XML label files: the label names of an ARFF file, possibly nested into a hierarchy.
+
+A Mulan label file lists ``<label name="...">`` elements inside ``<labels>``. Nesting one
+``<label>`` inside another makes it a child, which gives a :class:`Hierarchy`. Some datasets
+(enron) encode a two-level hierarchy only in the names (``A.A1`` under group ``A``);
+:func:`hierarchy_from_dotted_names` recovers it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from pathlib import Path
+
+from labelwise.data._parsing import read_bytes
+from labelwise.data.hierarchy import Hierarchy
+from labelwise.errors import DataFormatError
+
+__all__ = ["hierarchy_from_dotted_names", "read_label_xml", "write_label_xml"]
+
+
+def read_label_xml(path: str | Path) -> tuple[list[str], Hierarchy | None]:
+    """Read a Mulan XML label file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.xml`` file.
+
+    Returns
+    -------
+    names : list of str
+        Label names in document order (parents before their children).
+    hierarchy : Hierarchy or None
+        The nesting of ``<label>`` elements, or ``None`` when the file is flat.
+
+    Raises
+    ------
+    DataFormatError
+        If the file is not XML, has no labels, or names a label twice.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> d = tempfile.mkdtemp()
+    >>> p = os.path.join(d, "t.xml")
+    >>> _ = open(p, "w").write('<labels><label name="a"><label name="a1"/></label>'
+    ...                        '<label name="b"/></labels>')
+    >>> names, h = read_label_xml(p)
+    >>> names, h.parent["a1"]
+    (['a', 'a1', 'b'], 'a')
+    """
+    data = read_bytes(path)
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as err:
+        line = err.position[0] if hasattr(err, "position") else None
+        raise DataFormatError(
+            f"not a valid XML label file ({err}).", path=path, line=line
+        ) from None
+    names: list[str] = []
+    parent: dict[str, str | None] = {}
+
+    def visit(elem: ET.Element, up: str | None) -> None:
+        for child in elem:
+            if _local(child.tag) != "label":
+                continue
+            name = child.get("name")
+            if name is None:
+                raise DataFormatError("a <label> element has no name attribute.", path=path)
+            if name in parent:
+                raise DataFormatError(
+                    f"duplicate label name {name!r}; label names must be unique.", path=path
+                )
+            names.append(name)
+            parent[name] = up
+            visit(child, name)
+
+    visit(root, None)
+    if not names:
+        raise DataFormatError("no <label name=...> elements found.", path=path)
+    nested = any(p is not None for p in parent.values())
+    return names, Hierarchy(parent) if nested else None
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def hierarchy_from_dotted_names(names: Sequence[str], sep: str = ".") -> Hierarchy | None:
+    """A hierarchy from names like ``A.A1`` when every name follows that pattern, else ``None``.
+
+    The pattern is strict so that names that merely contain a dot (``"079.99:Viral_infection"``)
+    are not mistaken for a hierarchy: every name must be ``parent<sep>child`` where the child part
+    starts with the parent part. Group nodes (``A``) that are not labels are added as roots.
+
+    Examples
+    --------
+    >>> h = hierarchy_from_dotted_names(["A.A1", "A.A2", "B.B1"])
+    >>> h.parent["A.A1"], h.roots
+    ('A', ['A', 'B'])
+    >>> hierarchy_from_dotted_names(["079.99:Viral", "V13.02:History"]) is None
+    True
+    """
+    groups: dict[str, None] = {}
+    for name in names:
+        parts = name.split(sep)
+        if len(parts) < 2 or not all(parts):
+            return None
+        for up, down in itertools.pairwise(parts):
+            if not down.startswith(up):
+                return None
+        for cut in range(1, len(parts)):
+            groups.setdefault(sep.join(parts[:cut]), None)
+    known = set(names)
+    all_names = [g for g in groups if g not in known] + list(names)
+    return Hierarchy.from_names(all_names, sep=sep)
+
+
+def write_label_xml(
+    path: str | Path, names: Sequence[str], hierarchy: Hierarchy | None = None
+) -> None:
+    """Write a Mulan XML label file; labels nest when ``hierarchy`` links labels to labels.
+
+    Parameters
+    ----------
+    path : str or Path
+    names : sequence of str
+    hierarchy : Hierarchy, optional
+        Parents that are not themselves in ``names`` are ignored (the names keep them).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "t.xml")
+    >>> write_label_xml(p, ["a", "b"])
+    >>> read_label_xml(p)
+    (['a', 'b'], None)
+    """
+    known = set(names)
+    parent = {n: (hierarchy.parent.get(n) if hierarchy is not None else None) for n in names}
+    parent = {n: (p if p in known else None) for n, p in parent.items()}
+    root = ET.Element("labels", xmlns="http://mulan.sourceforge.net/labels")
+    elems: dict[str, ET.Element] = {}
+    pending = list(names)
+    while pending:  # parents first, whatever the column order
+        rest = []
+        for n in pending:
+            p = parent[n]
+            if p is None or p in elems:
+                elems[n] = ET.SubElement(root if p is None else elems[p], "label", name=n)
+            else:
+                rest.append(n)
+        if len(rest) == len(pending):
+            raise DataFormatError("the label hierarchy has a cycle; cannot write it as XML.")
+        pending = rest
+    ET.indent(root)
+    Path(path).write_bytes(
+        b'<?xml version="1.0" encoding="utf-8"?>\n'
+        + ET.tostring(root, encoding="unicode").encode("utf-8")
+        + b"\n"
+    )
