@@ -1,15 +1,45 @@
-"""What problem the targets describe, the setup that fits it, and guards against mistakes."""
+"""What problem the targets describe, the setup that fits it, and guards against mistakes.
+
+:func:`describe` names the problem (binary, multi-class, multi-label, hierarchical) and the setup
+that fits it. The guards catch the costly mistakes before any training: softmax scores on
+multi-label targets (:func:`warn_if_softmax_scores`), a multi-class-only estimator on multi-label
+targets (:func:`require_single_label`), label-wise accuracy on sparse labels
+(:func:`check_accuracy_on_sparse_labels`), labels that never or always occur
+(:func:`constant_labels`, :func:`warn_constant_labels`) and train/test overlap
+(:func:`check_overlap`).
+"""
 
 from __future__ import annotations
 
+import numbers
 import warnings
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
+import scipy.sparse as sp
 
-from labelwise.data.targets import Targets
-from labelwise.errors import ProblemSetupError, ProblemSetupWarning
+from labelwise._validation import Interval, Options, check_params
+from labelwise.data.hierarchy import Hierarchy
+from labelwise.data.targets import Targets, as_array, check_targets
+from labelwise.errors import ProblemSetupError, ProblemSetupWarning, ShapeError
+from labelwise.metrics._divide import safe_divide
 
-__all__ = ["require_single_label", "warn_if_softmax_scores"]
+__all__ = [
+    "AccuracyCheck",
+    "ConstantLabel",
+    "OverlapReport",
+    "ProblemDescription",
+    "Setup",
+    "check_accuracy_on_sparse_labels",
+    "check_overlap",
+    "constant_labels",
+    "describe",
+    "require_single_label",
+    "warn_constant_labels",
+    "warn_if_softmax_scores",
+]
 
 
 def warn_if_softmax_scores(targets: Targets, y_score: np.ndarray, *, where: str = "") -> bool:
@@ -86,3 +116,484 @@ def require_single_label(targets: Targets, *, who: str) -> None:
         f"labels and {int(np.sum(per_row == 0))} have none. Use a multi-label model "
         "(BinaryRelevance, ClassifierChain, LabelPowerset) with one sigmoid per label."
     )
+
+
+@dataclass(frozen=True)
+class Setup:
+    """The model setup that fits a kind of problem."""
+
+    output_layer: str
+    loss: str
+    decision_rule: str
+    metrics: tuple[str, ...]
+
+
+SETUPS: dict[str, Setup] = {
+    "binary": Setup(
+        output_layer="one sigmoid unit",
+        loss="binary cross-entropy",
+        decision_rule="threshold on the probability, tuned on validation data",
+        metrics=("precision", "recall", "F1", "average precision", "ROC AUC"),
+    ),
+    "multiclass": Setup(
+        output_layer="softmax over the classes",
+        loss="categorical cross-entropy",
+        decision_rule="argmax",
+        metrics=("accuracy", "macro F1", "micro F1", "top-k accuracy"),
+    ),
+    "multilabel": Setup(
+        output_layer="one independent sigmoid per label",
+        loss="binary cross-entropy summed over labels",
+        decision_rule="per-label threshold or ranking rule, tuned on validation data",
+        metrics=("macro F1", "micro F1", "exact match", "Hamming loss", "average precision"),
+    ),
+    "hierarchical": Setup(
+        output_layer="one independent sigmoid per label (node of the hierarchy)",
+        loss="binary cross-entropy summed over labels",
+        decision_rule="per-label thresholds, then keep a label only with all its ancestors",
+        metrics=("hierarchical F1", "macro F1", "micro F1", "exact match", "Hamming loss"),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ProblemDescription:
+    """What problem the targets describe and the setup that fits it.
+
+    Attributes
+    ----------
+    kind : {"binary", "multiclass", "multilabel", "hierarchical"}
+    form : str
+        The form ``y`` came in (see :class:`labelwise.data.Targets`); ``"one-hot"`` for a 0/1
+        matrix with exactly one 1 in every row.
+    n_samples, n_labels : int
+        Examples and label columns (classes for multi-class).
+    label_names : tuple of str
+    label_counts : tuple of int
+        Examples per label.
+    cardinality : float
+        Mean labels per example.
+    n_empty, n_several : int
+        Examples with no label, with more than one.
+    setup : Setup
+        Output layer, loss, decision rule and metrics to watch.
+    notes : tuple of str
+        Warnings worth reading (constant labels, one-hot reading, ...).
+    """
+
+    kind: str
+    form: str
+    n_samples: int
+    n_labels: int
+    label_names: tuple[str, ...]
+    label_counts: tuple[int, ...]
+    cardinality: float
+    n_empty: int
+    n_several: int
+    setup: Setup
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe dictionary of the description, the setup included.
+
+        Examples
+        --------
+        >>> describe([0, 1, 1]).to_dict()["setup"]["loss"]
+        'binary cross-entropy'
+        """
+        out = asdict(self)
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
+
+    def __str__(self) -> str:
+        kind = {
+            "binary": "binary",
+            "multiclass": "multi-class",
+            "multilabel": "multi-label",
+            "hierarchical": "hierarchical multi-label",
+        }[self.kind]
+        what = "classes" if self.kind in ("binary", "multiclass") else "labels"
+        rows = [
+            ("problem", f"{kind} ({self.form} input)"),
+            ("examples", f"{self.n_samples:,}"),
+            (what, f"{self.n_labels:,}"),
+            ("labels per example", f"{self.cardinality:.3f} on average"),
+            ("examples with no label", f"{self.n_empty:,}"),
+            ("examples with several", f"{self.n_several:,}"),
+            ("output layer", self.setup.output_layer),
+            ("training loss", self.setup.loss),
+            ("decision rule", self.setup.decision_rule),
+            ("metrics to watch", ", ".join(self.setup.metrics)),
+        ]
+        width = max(len(k) for k, _ in rows)
+        lines = [f"{k:<{width}}  {v}" for k, v in rows]
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+_KINDS = ("binary", "multiclass", "multilabel", "hierarchical")
+
+
+def describe(
+    y: Any,
+    *,
+    label_names: Sequence[str] | None = None,
+    hierarchy: Hierarchy | None = None,
+    kind: str | None = None,
+) -> ProblemDescription:
+    """Say which problem the targets describe and the setup that fits it.
+
+    A 1-D vector is binary (two classes) or multi-class. A 2-D 0/1 matrix (dense or sparse) or lists
+    of label lists is multi-label, except that a matrix with exactly one 1 in every row is read as
+    one-hot multi-class (a note says so; pass ``kind="multilabel"`` if examples could have zero or
+    several labels in general). With a ``hierarchy`` over the labels it is hierarchical.
+
+    Parameters
+    ----------
+    y : array-like, sparse matrix or list of label lists
+        Targets in any form :func:`labelwise.data.check_targets` accepts.
+    label_names : sequence of str, optional
+        One name per label column.
+    hierarchy : Hierarchy, optional
+        Parent-child relations between the labels.
+    kind : {"binary", "multiclass", "multilabel", "hierarchical"}, optional
+        Force the kind instead of reading it off the targets (the setup follows it).
+
+    Returns
+    -------
+    ProblemDescription
+
+    Examples
+    --------
+    >>> d = describe([[1, 0, 1], [0, 1, 0], [0, 0, 0]])
+    >>> d.kind, d.setup.output_layer
+    ('multilabel', 'one independent sigmoid per label')
+    >>> describe([[0, 1, 0], [1, 0, 0], [0, 0, 1]]).form
+    'one-hot'
+    >>> print(describe(["cat", "dog", "eel", "cat"]))  # doctest: +ELLIPSIS
+    problem                 multi-class (classes input)
+    examples                4
+    classes                 3
+    ...
+    output layer            softmax over the classes
+    training loss           categorical cross-entropy
+    decision rule           argmax
+    metrics to watch        accuracy, macro F1, micro F1, top-k accuracy
+    """
+    check_params({"kind": kind}, {"kind": [None, Options(_KINDS)]}, caller="describe")
+    targets = check_targets(y)
+    per_row = targets.labels_per_row()
+    counts = np.asarray(targets.Y.sum(axis=0)).ravel().astype(np.int64)
+    names = tuple(str(c) for c in (targets.classes if label_names is None else label_names))
+    if len(names) != targets.n_labels:
+        raise ShapeError(
+            f"describe: {len(names)} label names were given for {targets.n_labels} label columns."
+        )
+    form = targets.form
+    notes: list[str] = []
+    detected = targets.kind
+    if targets.kind == "multilabel":
+        if targets.n_samples and targets.n_labels >= 2 and np.all(per_row == 1):
+            form = "one-hot"
+            detected = "binary" if targets.n_labels == 2 else "multiclass"
+            notes.append(
+                "every row has exactly one label, so the matrix is read as one-hot multi-class; "
+                "if an example could have zero or several labels, pass kind='multilabel'."
+            )
+        elif hierarchy is not None and any(p is not None for p in hierarchy.parent.values()):
+            detected = "hierarchical"
+    final = kind if kind is not None else detected
+    if final == "hierarchical" and hierarchy is None:
+        notes.append("kind='hierarchical' without a hierarchy: pass hierarchy= to check it.")
+    if final in ("multilabel", "hierarchical") and targets.n_samples:
+        found = constant_labels(targets.Y, names)
+        for value, one, many in ((0, "never occurs", "never occur"), (1, "occurs", "occur")):
+            which = [c.name for c in found if c.value == value]
+            if which:
+                state = (one if len(which) == 1 else many) + (" in every example" if value else "")
+                notes.append(
+                    f"{_names(which)} {state}; a model can only predict "
+                    f"{'it' if len(which) == 1 else 'them'} as a constant ({value})."
+                )
+    return ProblemDescription(
+        kind=final,
+        form=form,
+        n_samples=targets.n_samples,
+        n_labels=targets.n_labels,
+        label_names=names,
+        label_counts=tuple(int(c) for c in counts),
+        cardinality=float(per_row.mean()) if per_row.size else 0.0,
+        n_empty=int(np.sum(per_row == 0)),
+        n_several=int(np.sum(per_row > 1)),
+        setup=SETUPS[final],
+        notes=tuple(notes),
+    )
+
+
+@dataclass(frozen=True)
+class AccuracyCheck:
+    """Label-wise accuracy next to the numbers that tell whether it means anything.
+
+    All values are micro-averaged over every (example, label) entry; ``density`` is the share of
+    positive entries in ``y_true``.
+    """
+
+    accuracy: float
+    precision: float
+    recall: float
+    f1: float
+    density: float
+    warned: bool
+
+
+def check_accuracy_on_sparse_labels(
+    y_true: Any,
+    y_pred: Any,
+    *,
+    min_accuracy: float = 0.9,
+    max_recall: float = 0.5,
+) -> AccuracyCheck:
+    """Label-wise accuracy with recall and F1 beside it; warn when high accuracy hides low recall.
+
+    On sparse labels (say 2% of the entries positive) predicting nothing at all scores 98%
+    label-wise accuracy. This returns precision, recall and F1 (micro-averaged) as well, and
+    issues a :class:`~labelwise.errors.ProblemSetupWarning` when accuracy is at least
+    ``min_accuracy`` while recall is below ``max_recall``.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like or sparse matrix of shape (n_samples, n_labels), or label lists
+        True and predicted label sets.
+    min_accuracy : float, default=0.9
+        Accuracy from which a low recall is suspicious.
+    max_recall : float, default=0.5
+        Recall below which to warn.
+
+    Returns
+    -------
+    AccuracyCheck
+
+    Examples
+    --------
+    >>> import warnings
+    >>> y_true = np.zeros((10, 10), dtype=int); y_true[:2, :2] = 1
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     c = check_accuracy_on_sparse_labels(y_true, np.zeros_like(y_true))
+    >>> c.accuracy, c.recall, c.warned
+    (0.96, 0.0, True)
+    """
+    check_params(
+        {"min_accuracy": min_accuracy, "max_recall": max_recall},
+        {
+            "min_accuracy": [Interval(numbers.Real, 0, 1)],
+            "max_recall": [Interval(numbers.Real, 0, 1)],
+        },
+        caller="check_accuracy_on_sparse_labels",
+    )
+    t = check_targets(y_true, name="y_true")
+    p = check_targets(y_pred, name="y_pred", classes=t.classes if t.form == "classes" else None)
+    if t.Y.shape != p.Y.shape:
+        raise ShapeError(f"y_true has shape {t.Y.shape} but y_pred has shape {p.Y.shape}.")
+    Yt = sp.csr_matrix(t.Y, dtype=np.int64)
+    Yp = sp.csr_matrix(p.Y, dtype=np.int64)
+    tp = float(Yt.multiply(Yp).sum())
+    n_true, n_pred = float(Yt.sum()), float(Yp.sum())
+    fp, fn = n_pred - tp, n_true - tp
+    total = float(Yt.shape[0] * Yt.shape[1])
+    tn = total - tp - fp - fn
+    accuracy, precision, recall, f1, density = (
+        float(v)
+        for v in safe_divide(
+            np.array([tp + tn, tp, tp, 2 * tp, n_true]),
+            np.array([total, tp + fp, tp + fn, 2 * tp + fp + fn, total]),
+            zero_division=0.0,
+        )
+    )
+    warned = accuracy >= min_accuracy and recall < max_recall and n_true > 0
+    if warned:
+        warnings.warn(
+            f"label-wise accuracy is {accuracy:.1%} but recall is only {recall:.1%} "
+            f"(precision {precision:.1%}, F1 {f1:.1%}): only {density:.1%} of the label entries "
+            f"are positive, so predicting no labels at all scores {1 - density:.1%} accuracy. "
+            "Report recall and F1 (micro and macro), not label-wise accuracy.",
+            ProblemSetupWarning,
+            stacklevel=2,
+        )
+    return AccuracyCheck(accuracy, precision, recall, f1, density, warned)
+
+
+class ConstantLabel(NamedTuple):
+    """A label whose value is the same in every training example."""
+
+    index: int
+    name: str
+    value: int  # 0: never occurs, 1: occurs in every example
+
+
+def constant_labels(Y: Any, label_names: Sequence[str] | None = None) -> list[ConstantLabel]:
+    """The labels that never occur or occur in every example of ``Y``.
+
+    Parameters
+    ----------
+    Y : array-like or sparse matrix of shape (n_samples, n_labels), or label lists
+    label_names : sequence of str, optional
+        One name per column (default: the column numbers).
+
+    Returns
+    -------
+    list of ConstantLabel
+        ``(index, name, value)`` with ``value`` 0 (never) or 1 (always), in column order.
+
+    Examples
+    --------
+    >>> constant_labels([[1, 0, 1], [1, 0, 0]], ["a", "b", "c"])
+    [ConstantLabel(index=0, name='a', value=1), ConstantLabel(index=1, name='b', value=0)]
+    """
+    t = check_targets(Y, name="Y")
+    n = t.n_samples
+    names = [str(c) for c in (t.classes if label_names is None else label_names)]
+    if len(names) != t.n_labels:
+        raise ShapeError(f"{len(names)} label names were given for {t.n_labels} label columns.")
+    if n == 0:
+        return []
+    counts = np.asarray(t.Y.sum(axis=0)).ravel()
+    return [
+        ConstantLabel(int(j), names[j], 0 if counts[j] == 0 else 1)
+        for j in np.flatnonzero((counts == 0) | (counts == n))
+    ]
+
+
+def warn_constant_labels(
+    Y: Any, label_names: Sequence[str] | None = None, *, where: str = ""
+) -> list[ConstantLabel]:
+    """Warn, naming them, about labels that never or always occur; return them.
+
+    Models call this in ``fit`` and predict such a label with a constant instead of training a
+    classifier on one class.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     found = warn_constant_labels([[1, 0], [0, 0]], ["news", "sport"], where="fit")
+    >>> print(w[0].message)  # doctest: +ELLIPSIS
+    fit: label 'sport' never occurs in the training data; ...
+    """
+    found = constant_labels(Y, label_names)
+    if found:
+        never = [c.name for c in found if c.value == 0]
+        always = [c.name for c in found if c.value == 1]
+        parts = []
+        if never:
+            parts.append(f"{_names(never)} never {'occurs' if len(never) == 1 else 'occur'}")
+        if always:
+            verb = "occurs" if len(always) == 1 else "occur"
+            parts.append(f"{_names(always)} {verb} in every example")
+        prefix = f"{where}: " if where else ""
+        warnings.warn(
+            f"{prefix}{' and '.join(parts)} in the training data; nothing can be learned about "
+            f"{'it' if len(found) == 1 else 'them'}, so a constant predictor is used (0 for a "
+            "label that never occurs, 1 for one that always does). "
+            "Check the split (a stratified split keeps rare labels on both sides) or drop the "
+            "label.",
+            ProblemSetupWarning,
+            stacklevel=2,
+        )
+    return found
+
+
+def _names(names: list[str]) -> str:
+    shown = ", ".join(repr(n) for n in names[:10])
+    more = f" and {len(names) - 10} more" if len(names) > 10 else ""
+    return f"label{'s' if len(names) > 1 else ''} {shown}{more}"
+
+
+@dataclass(frozen=True)
+class OverlapReport:
+    """Rows of the test set that also appear, identically, in the training set.
+
+    Attributes
+    ----------
+    n_overlap : int
+        Test rows identical to some training row.
+    n_test : int
+        Test rows.
+    test_rows : ndarray of int
+        Their indices in ``X_test``.
+    """
+
+    n_overlap: int
+    n_test: int
+    test_rows: np.ndarray
+
+    @property
+    def fraction(self) -> float:
+        return self.n_overlap / self.n_test if self.n_test else 0.0
+
+
+def _row_keys(X: Any, name: str) -> tuple[list[bytes], int]:
+    """One hashable key per row: its bytes (dense) or its sorted (column, value) pairs (sparse)."""
+    X = as_array(X)
+    if sp.issparse(X):
+        M = sp.csr_matrix(X, dtype=np.float64, copy=True)
+        M.sum_duplicates()
+        M.data += 0.0  # -0.0 and 0.0 compare equal; give them the same bytes
+        M.eliminate_zeros()
+        M.sort_indices()
+        idx = M.indices.astype(np.int64)
+        keys = [
+            idx[a:b].tobytes() + b"|" + M.data[a:b].tobytes()
+            for a, b in zip(M.indptr[:-1], M.indptr[1:], strict=True)
+        ]
+        return keys, M.shape[1]
+    A = np.asarray(X)
+    if A.ndim != 2:
+        raise ShapeError(f"{name} must be 2-D (n_samples, n_features); got shape {A.shape}.")
+    if A.dtype.kind in "biuf":
+        A = np.ascontiguousarray(A, dtype=np.float64) + 0.0
+        return [row.tobytes() for row in A], A.shape[1]
+    return [repr(tuple(row)).encode() for row in A.tolist()], A.shape[1]
+
+
+def check_overlap(X_train: Any, X_test: Any, *, warn: bool = True) -> OverlapReport:
+    """Count test rows that are identical to a training row: possible leakage.
+
+    Rows are hashed (dense rows by their float64 bytes, sparse rows by their non-zero columns and
+    values) and looked up in a set, so the check is linear in the data size.
+
+    Parameters
+    ----------
+    X_train, X_test : array-like or sparse matrix of shape (n, n_features)
+        Features of the two sets (dense and sparse can be mixed).
+    warn : bool, default=True
+        Issue a :class:`~labelwise.errors.ProblemSetupWarning` when there is overlap.
+
+    Returns
+    -------
+    OverlapReport
+
+    Examples
+    --------
+    >>> r = check_overlap([[0, 1], [2, 3]], [[2, 3], [4, 5], [2.0, 3.0]], warn=False)
+    >>> r.n_overlap, r.test_rows
+    (2, array([0, 2]))
+    """
+    if sp.issparse(as_array(X_train)) != sp.issparse(as_array(X_test)):
+        X_train, X_test = sp.csr_matrix(as_array(X_train)), sp.csr_matrix(as_array(X_test))
+    train_keys, d_train = _row_keys(X_train, "X_train")
+    test_keys, d_test = _row_keys(X_test, "X_test")
+    if d_train != d_test:
+        raise ShapeError(f"X_train has {d_train} features but X_test has {d_test}.")
+    seen = set(train_keys)
+    rows = np.fromiter((i for i, key in enumerate(test_keys) if key in seen), dtype=np.intp)
+    report = OverlapReport(int(rows.size), len(test_keys), rows)
+    if warn and rows.size:
+        warnings.warn(
+            f"{rows.size} of {len(test_keys)} test rows ({report.fraction:.1%}) are identical to "
+            f"a training row (first at test row {int(rows[0])}): possible leakage, the test score "
+            "will be optimistic. Remove duplicates before splitting, or split by group.",
+            ProblemSetupWarning,
+            stacklevel=2,
+        )
+    return report
