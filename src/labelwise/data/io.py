@@ -9,6 +9,7 @@ format     extensions                                      ``labels=``
 arff       ``.arff``                                       XML file, count, names
 libsvm     ``.svm .libsvm .svmlight .xc`` (``.txt`` sniffed)  count or names
 csv, tsv   ``.csv``, ``.tsv .tab``                         column(s)
+json       ``.json`` (a list of objects)                   column(s)
 jsonl      ``.jsonl .ndjson``                              column(s)
 parquet    ``.parquet .pq``                                column(s)
 =========  ==============================================  =====================
@@ -30,10 +31,11 @@ from labelwise.errors import DataFormatError
 
 __all__ = ["FORMATS", "read", "sniff_format", "write"]
 
-FORMATS = ("arff", "libsvm", "csv", "tsv", "jsonl", "parquet")
+FORMATS = ("arff", "libsvm", "csv", "tsv", "json", "jsonl", "parquet")
 _EXTENSIONS = {
     ".arff": "arff", ".svm": "libsvm", ".libsvm": "libsvm", ".svmlight": "libsvm",
     ".xc": "libsvm", ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl",
+    ".json": "json",
     ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet",
 }  # fmt: skip
 _LIBSVM_LINE = re.compile(  # labels then index:value pairs; labels only; the XC header
@@ -68,6 +70,8 @@ def sniff_format(path: str | Path) -> str:
     first = lines[0].lower()
     if first.startswith((b"@relation", b"@attribute")):
         return "arff"
+    if first.startswith(b"["):
+        return "json"
     if first.startswith(b"{"):
         try:
             json.loads(lines[0])
@@ -104,7 +108,7 @@ def read(
     labels : optional
         Which columns are labels: an XML label file or a count (ARFF), a count or names
         (LibSVM), a label-list column or 0/1 columns (tables). See each reader.
-    format : {"arff", "libsvm", "csv", "tsv", "jsonl", "parquet"}, optional
+    format : {"arff", "libsvm", "csv", "tsv", "json", "jsonl", "parquet"}, optional
         Default from the extension or the content.
     **options
         Passed to the reader: :func:`~labelwise.data.arff.read_arff`,
@@ -142,7 +146,7 @@ def read(
         return read_arff(path, labels, **options)
     if fmt == "libsvm":
         return read_libsvm(path, labels, **options)
-    if fmt in ("csv", "tsv", "jsonl", "parquet"):
+    if fmt in ("csv", "tsv", "json", "jsonl", "parquet"):
         return read_table(path, labels, format=fmt, **options)
     raise DataFormatError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}.", path=path)
 

@@ -107,6 +107,31 @@ def _read_jsonl(path: Path) -> _Table:
     return _Table(columns, lines, path)
 
 
+def _read_json_array(path: Path) -> _Table:
+    text = decode(read_bytes(path))
+    try:
+        records = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise DataFormatError(
+            f"not valid JSON ({err.msg}).", path=path, line=err.lineno, column=err.colno
+        ) from None
+    if not isinstance(records, list):
+        raise DataFormatError(
+            f"a .json table must be a JSON list of objects, found {type(records).__name__}; "
+            "for one object per line use .jsonl.",
+            path=path,
+        )
+    for i, rec in enumerate(records):
+        if not isinstance(rec, dict):
+            raise DataFormatError(
+                f"item {i} of the JSON list is a {type(rec).__name__}, not an object.", path=path
+            )
+    keys: dict[str, None] = {}
+    for rec in records:
+        keys.update(dict.fromkeys(rec))
+    return _Table({k: [rec.get(k) for rec in records] for k in keys}, None, path)
+
+
 def _read_parquet(path: Path) -> _Table:
     try:
         import pyarrow.parquet as pq
@@ -142,8 +167,9 @@ def read_table(
     path : str or Path
     labels : str, sequence of str or None, default=None
         The label-list column, or the 0/1 label columns. ``None``: a column named ``labels``.
-    format : {"csv", "tsv", "jsonl", "parquet"}, optional
-        Default from the extension (``.csv``, ``.tsv``, ``.jsonl``/``.ndjson``, ``.parquet``).
+    format : {"csv", "tsv", "json", "jsonl", "parquet"}, optional
+        Default from the extension (``.csv``, ``.tsv``, ``.json`` (a list of objects),
+        ``.jsonl``/``.ndjson``, ``.parquet``).
     text : str or None, default="auto"
         The text column; ``"auto"`` uses a column named ``text`` if there is one.
     features : sequence of str, optional
@@ -180,11 +206,14 @@ def read_table(
         table = _read_delimited(path, "," if fmt == "csv" else "\t")
     elif fmt == "jsonl":
         table = _read_jsonl(path)
+    elif fmt == "json":
+        table = _read_json_array(path)
     elif fmt == "parquet":
         table = _read_parquet(path)
     else:
         raise DataFormatError(
-            f"unknown table format {fmt!r}; use 'csv', 'tsv', 'jsonl' or 'parquet'.", path=path
+            f"unknown table format {fmt!r}; use 'csv', 'tsv', 'json', 'jsonl' or 'parquet'.",
+            path=path,
         )
     name = path.name.split(".")[0]
     return _to_dataset(table, labels, text, features, label_sep, label_names, unknown, nan, name)
@@ -194,7 +223,7 @@ def _table_format(path: Path) -> str:
     suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
     ext = suffixes[-1] if suffixes else ""
     return {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
-            ".parquet": "parquet", ".pq": "parquet"}.get(ext, ext.lstrip(".") or "?")  # fmt: skip
+            ".json": "json", ".parquet": "parquet", ".pq": "parquet"}.get(ext, ext.lstrip(".") or "?")  # fmt: skip  # noqa: E501
 
 
 def from_pandas(
