@@ -1,5 +1,31 @@
 """Decision rules: turn score matrices into label sets, tuned on validation data."""
 
 from labelwise.decision._base import DecisionRule, FixedThreshold
+from labelwise.decision.bayes import BayesOptimal
+from labelwise.decision.calibration import (
+    Calibrated,
+    ReliabilityCurve,
+    expected_calibration_error,
+    reliability_curve,
+)
+from labelwise.decision.meta import ThresholdedClassifier, decide_from_estimator, estimator_scores
+from labelwise.decision.ranking_rules import AtLeastOne, RankCut, TopK
+from labelwise.decision.thresholds import GlobalThreshold, PerLabelThreshold
 
-__all__ = ["DecisionRule", "FixedThreshold"]
+__all__ = [
+    "AtLeastOne",
+    "BayesOptimal",
+    "Calibrated",
+    "DecisionRule",
+    "FixedThreshold",
+    "GlobalThreshold",
+    "PerLabelThreshold",
+    "RankCut",
+    "ReliabilityCurve",
+    "ThresholdedClassifier",
+    "TopK",
+    "decide_from_estimator",
+    "estimator_scores",
+    "expected_calibration_error",
+    "reliability_curve",
+]

@@ -10,8 +10,9 @@ from sklearn.base import BaseEstimator
 
 from labelwise._validation import Interval, check_params
 from labelwise.data.targets import check_scores
+from labelwise.errors import TargetError
 
-__all__ = ["DecisionRule", "FixedThreshold"]
+__all__ = ["DecisionRule", "FixedThreshold", "check_probability_thresholds"]
 
 
 class DecisionRule(BaseEstimator):
@@ -70,3 +71,33 @@ class FixedThreshold(DecisionRule):
         else:
             s = self._check_scores(y_score, n_labels=t.shape[0])
         return (s >= t).astype(np.int8)
+
+
+def check_probability_thresholds(rule: DecisionRule, *, where: str) -> None:
+    """Reject fixed thresholds outside [0, 1] for a rule that will be given probabilities.
+
+    Such a threshold predicts every label (below 0) or none (above 1), which is never intended.
+    Wrapped rules (an ``AtLeastOne``'s ``rule``) are checked too.
+
+    Examples
+    --------
+    >>> check_probability_thresholds(FixedThreshold(1.5), where="Calibrated")
+    Traceback (most recent call last):
+    ...
+    labelwise.errors.TargetError: Calibrated: FixedThreshold threshold 1.5 is outside ...
+    """
+    inner = getattr(rule, "rule", None)
+    if isinstance(inner, DecisionRule):
+        check_probability_thresholds(inner, where=where)
+    if not isinstance(rule, FixedThreshold):
+        return
+    t = np.atleast_1d(np.asarray(rule.threshold, dtype=float))
+    bad = ~((t >= 0) & (t <= 1))
+    if bad.any():
+        j = int(np.flatnonzero(bad)[0])
+        label = f" (label {j})" if t.size > 1 else ""
+        raise TargetError(
+            f"{where}: FixedThreshold threshold {t[j]:g}{label} is outside [0, 1], but the rule "
+            "is applied to probabilities, so it would predict every label or none. Use a "
+            "threshold in [0, 1], or decide on decision_function scores instead."
+        )

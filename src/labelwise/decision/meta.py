@@ -1,0 +1,276 @@
+"""``ThresholdedClassifier``: tune a decision rule on out-of-fold scores, then refit the model.
+
+Thresholds tuned on the scores of the rows a model was trained on are too optimistic (the model
+is over-confident there), and tuning them on test data leaks. The meta-estimator therefore fits
+the rule on cross-validated (out-of-fold) scores of the training data and refits the estimator on
+all of it.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, ClassVar
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.model_selection import KFold
+from sklearn.utils import _safe_indexing
+from sklearn.utils.validation import check_is_fitted
+
+from labelwise._validation import Interval, Options, check_params
+from labelwise.data.targets import check_targets
+from labelwise.decision._base import DecisionRule, check_probability_thresholds
+from labelwise.decision.bayes import BayesOptimal
+from labelwise.decision.thresholds import GlobalThreshold, PerLabelThreshold
+from labelwise.errors import ProblemSetupError
+
+__all__ = ["ThresholdedClassifier", "decide_from_estimator", "estimator_scores"]
+
+_METRIC_RULES = {
+    "f1_micro": lambda: GlobalThreshold("f1_micro"),
+    "f1_macro": lambda: PerLabelThreshold(),
+    "f1_samples": lambda: BayesOptimal("example_f1"),
+    "example_f1": lambda: BayesOptimal("example_f1"),
+    "hamming": lambda: BayesOptimal("hamming"),
+    "subset_accuracy": lambda: BayesOptimal("subset_accuracy"),
+}
+
+
+def estimator_scores(
+    estimator: Any, X: Any, method: str = "auto", *, binary: bool = False
+) -> np.ndarray:
+    """Scores of a fitted estimator as one (n_samples, n_labels) array.
+
+    ``method="auto"`` uses ``predict_proba`` when the estimator has it, else
+    ``decision_function``. A list of (n, 2) arrays (scikit-learn's ``MultiOutputClassifier``)
+    becomes the matrix of positive-class columns. With ``binary=True`` (the estimator was fitted
+    on one binary target) an (n, 2) ``predict_proba`` becomes its positive-class column.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.multioutput import MultiOutputClassifier
+    >>> X = [[0.0], [1.0], [2.0], [3.0]]
+    >>> est = MultiOutputClassifier(LogisticRegression()).fit(X, [[0, 1], [0, 1], [1, 0], [1, 0]])
+    >>> estimator_scores(est, X).shape
+    (4, 2)
+    """
+    if method == "auto":
+        method = "predict_proba" if hasattr(estimator, "predict_proba") else "decision_function"
+    out = getattr(estimator, method)(X)
+    if isinstance(out, list):
+        return np.column_stack([np.asarray(o)[:, -1] if np.ndim(o) == 2 else o for o in out])
+    out = np.asarray(out, dtype=np.float64)
+    if out.ndim == 1:
+        return out.reshape(-1, 1)
+    if binary and out.shape[1] == 2:
+        return out[:, 1:]
+    return out
+
+
+def decide_from_estimator(
+    estimator: Any, X: Any, rule: DecisionRule, method: str = "auto", *, binary: bool = False
+) -> np.ndarray:
+    """Label sets for X: from joint probabilities when the rule uses them and the estimator
+    offers ``predict_joint_proba``, else the rule applied to the estimator's scores.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.multiclass import OneVsRestClassifier
+    >>> from labelwise.decision import FixedThreshold
+    >>> X = [[0.0], [1.0], [2.0], [3.0]]
+    >>> est = OneVsRestClassifier(LogisticRegression()).fit(X, [[0, 1], [0, 1], [1, 0], [1, 1]])
+    >>> decide_from_estimator(est, X, FixedThreshold(0.5)).shape
+    (4, 2)
+    """
+    if getattr(rule, "uses_joint", False) and hasattr(estimator, "predict_joint_proba"):
+        P, label_sets = estimator.predict_joint_proba(X)
+        return rule.predict_joint(P, label_sets)
+    return rule.predict(estimator_scores(estimator, X, method, binary=binary))
+
+
+class ThresholdedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+    """Wrap a multi-label estimator with a decision rule tuned on out-of-fold scores.
+
+    ``fit`` computes cross-validated scores of the training data, fits the rule on them, then
+    refits the estimator on all the training data. ``predict`` applies the fitted rule to the
+    refitted estimator's scores (or joint probabilities, for rules that use them).
+
+    Parameters
+    ----------
+    estimator : estimator
+        Any multi-label estimator with ``predict_proba`` or ``decision_function`` (labelwise
+        models, scikit-learn's ``OneVsRestClassifier``, ``ClassifierChain``,
+        ``MultiOutputClassifier``, ...).
+    rule : DecisionRule or None, default=None
+        The rule to tune. None: chosen from ``metric``; with ``metric`` also None,
+        ``PerLabelThreshold()``.
+    metric : {"f1_micro", "f1_macro", "f1_samples", "example_f1", "hamming", \
+"subset_accuracy"} or None, default=None
+        Metric to optimise when ``rule`` is None: tuned ``GlobalThreshold`` for micro-F1,
+        ``PerLabelThreshold`` for macro-F1, ``BayesOptimal`` for the others.
+    cv : int or cross-validation splitter, default=5
+    random_state : int or None, default=None
+        Shuffling of the default ``KFold``.
+    method : {"auto", "predict_proba", "decision_function"}, default="auto"
+
+    Attributes
+    ----------
+    estimator_ : fitted estimator (on all training data)
+    rule_ : fitted DecisionRule
+    oof_scores_ : ndarray of shape (n_samples, n_labels)
+        The out-of-fold scores the rule was fitted on.
+    n_labels_ : int
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_multilabel_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.multiclass import OneVsRestClassifier
+    >>> X, y = make_multilabel_classification(n_samples=120, n_classes=3, random_state=0)
+    >>> clf = ThresholdedClassifier(OneVsRestClassifier(LogisticRegression()), cv=3,
+    ...                             random_state=0).fit(X, y)
+    >>> clf.rule_.thresholds_.shape, clf.predict(X).shape
+    ((3,), (120, 3))
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "metric": [None, Options(set(_METRIC_RULES))],
+        "method": [Options({"auto", "predict_proba", "decision_function"})],
+        "random_state": [None, Interval(numbers.Integral, 0, None)],
+    }
+
+    def __init__(
+        self,
+        estimator: Any,
+        rule: DecisionRule | None = None,
+        metric: str | None = None,
+        cv: Any = 5,
+        random_state: int | None = None,
+        method: str = "auto",
+    ) -> None:
+        self.estimator = estimator
+        self.rule = rule
+        self.metric = metric
+        self.cv = cv
+        self.random_state = random_state
+        self.method = method
+
+    def _make_rule(self) -> DecisionRule:
+        if self.rule is not None and self.metric is not None:
+            raise ProblemSetupError(
+                "ThresholdedClassifier: give either rule or metric, not both (metric only "
+                "chooses a rule when rule is None)."
+            )
+        if self.rule is not None:
+            return clone(self.rule)
+        if self.metric is not None:
+            return _METRIC_RULES[self.metric]()
+        return PerLabelThreshold()
+
+    def _splitter(self) -> Any:
+        if isinstance(self.cv, numbers.Integral) and not isinstance(self.cv, bool):
+            if self.cv < 2:
+                raise ValueError(f"ThresholdedClassifier: cv must be >= 2; got {self.cv}.")
+            return KFold(int(self.cv), shuffle=True, random_state=self.random_state)
+        if hasattr(self.cv, "split"):
+            return self.cv
+        raise ValueError(
+            f"ThresholdedClassifier: cv must be an integer >= 2 or a splitter; got {self.cv!r}."
+        )
+
+    def fit(self, X: Any, y: Any, **fit_params: Any) -> ThresholdedClassifier:
+        """Fit the rule on out-of-fold scores, then the estimator on all of (X, y)."""
+        check_params(
+            {"metric": self.metric, "method": self.method, "random_state": self.random_state},
+            self._parameter_constraints,
+            caller="ThresholdedClassifier",
+        )
+        rule = self._make_rule()
+        method = self.method
+        if method == "auto":
+            has_proba = hasattr(self.estimator, "predict_proba")
+            method = "predict_proba" if has_proba else "decision_function"
+        if method == "predict_proba":
+            check_probability_thresholds(rule, where="ThresholdedClassifier")
+        targets = check_targets(y)
+        if targets.kind == "multiclass":
+            raise ProblemSetupError(
+                "ThresholdedClassifier tunes per-label decisions for multi-label (or binary) "
+                f"targets; y has {targets.n_labels} classes in one column. For multi-class, "
+                "predict the argmax, or pass y as a 0/1 indicator matrix to treat it as "
+                "multi-label."
+            )
+        y_fit = y if targets.kind == "binary" else targets.Y
+        Y_rule = targets.Y[:, 1:] if targets.kind == "binary" else targets.Y
+        self.classes_ = np.asarray(targets.classes)
+        self.target_kind_ = targets.kind
+        binary = targets.kind == "binary"
+        oof = None
+        for train, test in self._splitter().split(X, _dense(Y_rule)):
+            fold_params = _index_params(fit_params, train, _n_rows(X))
+            est = clone(self.estimator).fit(
+                _safe_indexing(X, train), _safe_indexing(y_fit, train), **fold_params
+            )
+            scores = estimator_scores(est, _safe_indexing(X, test), self.method, binary=binary)
+            if oof is None:
+                oof = np.full((_n_rows(X), scores.shape[1]), np.nan)
+            oof[test] = scores
+        if oof is None or np.isnan(oof).any():
+            raise ValueError(
+                "ThresholdedClassifier: the cv splitter must put every training row in exactly "
+                "one test fold (a partition), so that every row gets an out-of-fold score."
+            )
+        self.rule_ = rule.fit(Y_rule, oof)
+        self.oof_scores_ = oof
+        self.estimator_ = clone(self.estimator).fit(X, y_fit, **fit_params)
+        self.n_labels_ = oof.shape[1]
+        return self
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """The refitted estimator's probabilities: (n_samples, n_labels) positive-class
+        probabilities for multi-label targets, scikit-learn's (n_samples, 2) for binary ones."""
+        check_is_fitted(self, "estimator_")
+        if self._binary():
+            return np.asarray(self.estimator_.predict_proba(X))
+        return estimator_scores(self.estimator_, X, "predict_proba")
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """The scores the rule decides on (``method``): (n_samples, n_labels), or (n_samples,)
+        for binary targets."""
+        check_is_fitted(self, "estimator_")
+        s = estimator_scores(self.estimator_, X, self.method, binary=self._binary())
+        return s[:, 0] if self._binary() else s
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Label sets decided by the fitted rule; 1-D classes for binary targets."""
+        check_is_fitted(self, "estimator_")
+        binary = self._binary()
+        out = decide_from_estimator(self.estimator_, X, self.rule_, self.method, binary=binary)
+        return self.classes_[out[:, 0]] if binary else out
+
+    def _binary(self) -> bool:
+        return self.target_kind_ == "binary"
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        return tags
+
+
+def _dense(Y: Any) -> np.ndarray:
+    return Y.toarray() if hasattr(Y, "toarray") else np.asarray(Y)
+
+
+def _index_params(params: dict, rows: np.ndarray, n: int) -> dict:
+    """Per-sample fit parameters (e.g. ``sample_weight``) restricted to a fold's rows."""
+    return {
+        k: _safe_indexing(v, rows) if hasattr(v, "__len__") and len(v) == n else v
+        for k, v in params.items()
+    }
+
+
+def _n_rows(X: Any) -> int:
+    return X.shape[0] if hasattr(X, "shape") else len(X)
