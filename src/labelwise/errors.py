@@ -18,6 +18,7 @@ __all__ = [
     "ProblemSetupWarning",
     "ShapeError",
     "TargetError",
+    "UnknownDatasetError",
     "UnknownLabelError",
 ]
 
@@ -74,6 +75,10 @@ class DataFormatError(LabelwiseError, ValueError):
 
 class DataValueError(DataFormatError):
     """Values that parse but are not acceptable (NaN features, a label value other than 0/1)."""
+
+
+class UnknownDatasetError(LabelwiseError, ValueError):
+    """A bundled dataset name or split that does not exist."""
 
 
 class ShapeError(LabelwiseError, ValueError):

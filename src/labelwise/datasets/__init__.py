@@ -32,6 +32,7 @@ import scipy.sparse as sp
 from labelwise.data.arff import read_arff
 from labelwise.data.dataset import Dataset
 from labelwise.data.tables import read_table
+from labelwise.errors import UnknownDatasetError
 
 __all__ = ["DatasetInfo", "list_datasets", "load"]
 
@@ -118,12 +119,12 @@ def load(name: str, split: str = "train") -> Dataset:
     """
     index = _index()
     if name not in index:
-        raise ValueError(
+        raise UnknownDatasetError(
             f"unknown dataset {name!r}; the bundled datasets are {', '.join(index)}. "
             "To read your own file use labelwise.read(path)."
         )
     if split not in SPLITS:
-        raise ValueError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}.")
+        raise UnknownDatasetError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}.")
     if split == "all":
         return _concat(load(name, "train"), load(name, "test"))
     folder = _data_dir()
