@@ -1,0 +1,25 @@
+"""Estimators that produce scores: reductions and label-correlation models.
+
+Every multi-label model returns an (n_samples, n_labels) array of positive-class probabilities
+from ``predict_proba`` and decides with an explicit ``decision_rule`` in ``predict``.
+"""
+
+from labelwise.models._base import ScoresThenRuleMixin, resolve_rule
+from labelwise.models.binary_relevance import BinaryRelevance
+from labelwise.models.label_powerset import LabelPowerset
+from labelwise.models.mlknn import MLkNN
+from labelwise.models.multiclass import OneVsOne, OneVsRest
+from labelwise.models.rakel import RAkEL
+
+# chains: added at integration
+
+__all__ = [
+    "BinaryRelevance",
+    "LabelPowerset",
+    "MLkNN",
+    "OneVsOne",
+    "OneVsRest",
+    "RAkEL",
+    "ScoresThenRuleMixin",
+    "resolve_rule",
+]
