@@ -1,0 +1,199 @@
+"""The streaming Evaluator equals the one-shot functions, for any batch split, merge order and
+pickling round trip."""
+
+from __future__ import annotations
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import labelwise.metrics as lm
+from labelwise.data import LabelSpace
+from labelwise.decision import FixedThreshold
+from labelwise.errors import ShapeError, TargetError
+from labelwise.metrics import Evaluator
+from labelwise.metrics._state import registered_metrics
+
+ML_METRICS = [
+    f"{m}_{a}"
+    for m in ("precision", "recall", "f1", "jaccard")
+    for a in ("micro", "macro", "weighted", "samples")
+] + ["hamming_loss", "subset_accuracy"]
+
+ONE_SHOT = {
+    "precision": lm.precision_score,
+    "recall": lm.recall_score,
+    "f1": lm.f1_score,
+    "jaccard": lm.jaccard_score,
+}
+
+
+def one_shot(name, yt, yp, w, zero_division="warn"):
+    if name == "hamming_loss":
+        return lm.hamming_loss(yt, yp, sample_weight=w)
+    if name in ("subset_accuracy", "accuracy"):
+        return lm.accuracy_score(yt, yp, sample_weight=w)
+    if name == "balanced_accuracy":
+        return lm.balanced_accuracy_score(yt, yp, sample_weight=w)
+    metric, average = name.replace("_per_label", "_None").rsplit("_", 1)
+    average = None if average == "None" else average
+    return ONE_SHOT[metric](yt, yp, average=average, sample_weight=w, zero_division=zero_division)
+
+
+def _split_points(rng, n):
+    k = rng.integers(0, min(n, 5) + 1)
+    return np.sort(rng.choice(np.arange(1, n), size=min(k, n - 1), replace=False)) if n > 1 else []
+
+
+@st.composite
+def streams(draw):
+    n = draw(st.integers(2, 60))
+    L = draw(st.integers(2, 6))
+    rng = np.random.default_rng(draw(st.integers(0, 2**31 - 1)))
+    yt = (rng.random((n, L)) < draw(st.sampled_from([0.1, 0.4, 0.9]))).astype(np.int8)
+    yp = (rng.random((n, L)) < 0.4).astype(np.int8)
+    w = draw(st.sampled_from([None, "int", "float"]))
+    if w == "int":
+        w = rng.integers(1, 5, n).astype(float)
+    elif w == "float":
+        w = rng.uniform(0.1, 2, n)
+    return yt, yp, w, rng
+
+
+@settings(max_examples=25, deadline=None)
+@given(streams())
+def test_split_batches_merge_to_the_one_shot_result(data):
+    yt, yp, w, rng = data
+    cuts = _split_points(rng, yt.shape[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parts = []
+        for idx in np.split(np.arange(yt.shape[0]), cuts):
+            ev = Evaluator(ML_METRICS)
+            ev.update(yt[idx], yp[idx], None if w is None else w[idx])
+            parts.append(ev)
+        order = rng.permutation(len(parts))
+        merged = Evaluator(ML_METRICS)
+        for i in order:  # merge in random order, after a pickle round trip (as from a worker)
+            merged.merge(pickle.loads(pickle.dumps(parts[i])))
+        got = merged.compute()
+        # one evaluator fed batch by batch
+        seq = Evaluator(ML_METRICS)
+        for idx in np.split(np.arange(yt.shape[0]), cuts):
+            seq.update(yt[idx], yp[idx], None if w is None else w[idx])
+        got_seq = seq.compute()
+        for name in ML_METRICS:
+            ref = one_shot(name, yt, yp, w)
+            if w is None or np.all(w == np.round(w)):
+                # integer counts and integer weights: bit-for-bit the one-shot value
+                assert got[name] == ref or (np.isnan(ref) and np.isnan(got[name])), name
+                assert got_seq[name] == ref or (np.isnan(ref) and np.isnan(got_seq[name]))
+            else:
+                assert got[name] == pytest.approx(ref, rel=1e-12), name
+
+
+def test_zero_division_and_per_label_metrics():
+    yt = np.array([[1, 0, 0], [1, 0, 0]])
+    yp = np.array([[1, 0, 0], [0, 0, 1]])
+    names = ["precision_per_label", "recall_per_label", "f1_macro", "jaccard_samples"]
+    for zd in (0.0, 1.0, np.nan):
+        ev = Evaluator(names, zero_division=zd)
+        ev.update(yt[:1], yp[:1])
+        ev.update(yt[1:], yp[1:])
+        out = ev.compute()
+        for name in names:
+            np.testing.assert_array_equal(out[name], one_shot(name, yt, yp, None, zd))
+    ev = Evaluator(["precision_macro"])
+    ev.update(yt, yp)
+    with pytest.warns(Warning, match="ill-defined"):
+        ev.compute()
+
+
+def test_multiclass_batches_with_different_classes_are_aligned():
+    yt = np.array(["a", "b", "c", "a", "d", "d", "b"])
+    yp = np.array(["a", "c", "c", "b", "d", "a", "b"])
+    names = [
+        "f1_macro",
+        "precision_weighted",
+        "recall_per_label",
+        "accuracy",
+        "hamming_loss",
+        "balanced_accuracy",
+        "f1_micro",
+    ]
+    ev = Evaluator(names)
+    ev.update(yt[:2], yp[:2])  # sees a, b, c
+    other = Evaluator(names)
+    other.update(yt[2:], yp[2:])  # sees a, b, c, d
+    out = ev.merge(other).compute()
+    for name in names:
+        np.testing.assert_allclose(out[name], one_shot(name, yt, yp, None), rtol=1e-15)
+
+
+def test_label_lists_sparse_and_label_space():
+    space = LabelSpace(["x", "y", "z"])
+    yt = [["x"], ["x", "y"], [], ["z"]]
+    yp = [["x", "z"], ["y"], ["y"], ["z"]]
+    ev = Evaluator(["f1_samples", "f1_per_label"], label_space=space)
+    ev.update(yt[:2], yp[:2])
+    ev.update(yt[2:], yp[2:])
+    Yt, Yp = space.binarize(yt), space.binarize(yp)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = ev.compute()
+        assert out["f1_samples"] == lm.f1_score(Yt, Yp, average="samples")
+        np.testing.assert_array_equal(out["f1_per_label"], lm.f1_score(Yt, Yp, average=None))
+    ev = Evaluator(["f1_micro"])
+    ev.update(sp.csr_matrix(Yt[:2]), sp.csr_matrix(Yp[:2]))
+    ev.update(Yt[2:], Yp[2:])
+    assert ev.compute()["f1_micro"] == lm.f1_score(Yt, Yp, average="micro")
+
+
+def test_scores_are_thresholded_by_the_rule():
+    rng = np.random.default_rng(0)
+    yt = (rng.random((50, 4)) < 0.4).astype(int)
+    s = rng.random((50, 4))
+    ev = Evaluator(["f1_micro", "hamming_loss"], rule=FixedThreshold(0.3))
+    ev.update(yt[:20], s[:20])
+    ev.update(yt[20:], s[20:])
+    yp = (s >= 0.3).astype(int)
+    assert ev.compute() == {
+        "f1_micro": lm.f1_score(yt, yp, average="micro"),
+        "hamming_loss": lm.hamming_loss(yt, yp),
+    }
+    with pytest.raises(TargetError, match="NaN"):
+        ev.update(yt[:1], [[np.nan, 0, 0, 0]])
+    with pytest.raises(TargetError, match="pass label_space="):
+        ev.update([["a"], ["b", "c"]], s[:2, :3])
+    space = LabelSpace(["a", "b", "c", "d"])
+    ev = Evaluator(["f1_samples"], rule=FixedThreshold(0.5), label_space=space)
+    ev.update([["a"], ["b", "c"]], s[:2])
+    ev.update([["d"], []], s[2:4])
+    Y = space.binarize([["a"], ["b", "c"], ["d"], []])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = lm.f1_score(Y, (s[:4] >= 0.5).astype(int), average="samples")
+        assert ev.compute()["f1_samples"] == expected
+
+
+def test_reset_registry_and_errors():
+    assert {"f1_micro", "hamming_loss", "jaccard_samples"} <= set(registered_metrics())
+    ev = Evaluator(["f1_micro"])
+    ev.update([[1, 0]], [[1, 0]])
+    ev.reset()
+    with pytest.raises(ValueError, match="no batches seen"):
+        ev.compute()
+    with pytest.raises(ValueError, match=r"unknown metric .f2_micro.; known metrics: .*f1_micro"):
+        Evaluator(["f2_micro"])
+    ev.update([[1, 0]], [[1, 0]])
+    with pytest.raises(ShapeError, match="3 label columns but earlier batches had 2"):
+        ev.update([[1, 0, 1]], [[1, 0, 0]])
+    with pytest.raises(TargetError, match="same task"):
+        ev.update([1, 0], [1, 1])
+    with pytest.raises(ValueError, match="same metrics"):
+        ev.merge(Evaluator(["f1_macro"]))
