@@ -4,6 +4,24 @@ Count metrics derive from one sufficient statistic (per-label and per-sample con
 the streaming :class:`Evaluator` keeps the same statistic and merges across batches and workers.
 """
 
+# Score, ranking and hierarchical metrics; importing their modules also registers their
+# streaming states with the Evaluator.
+from labelwise.metrics.at_k import (
+    at_k_state,
+    inverse_propensity,
+    ndcg_at_k,
+    precision_at_k,
+    psndcg_at_k,
+    psp_at_k,
+    recall_at_k,
+)
+from labelwise.metrics.average_precision import average_precision_score
+from labelwise.metrics.hierarchical import (
+    hierarchical_f1_score,
+    hierarchical_precision_recall_f1,
+    hierarchical_precision_score,
+    hierarchical_recall_score,
+)
 from labelwise.metrics.label_set import (
     accuracy_score,
     f1_score,
@@ -17,28 +35,46 @@ from labelwise.metrics.label_set import (
     subset_accuracy,
 )
 from labelwise.metrics.multiclass import balanced_accuracy_score, top_k_accuracy_score
+from labelwise.metrics.ranking import (
+    coverage_error,
+    label_ranking_average_precision_score,
+    label_ranking_loss,
+    one_error,
+)
 from labelwise.metrics.report import classification_report
+from labelwise.metrics.roc_auc import roc_auc_score
 from labelwise.metrics.streaming import Evaluator
-
-# score and ranking metrics: added at integration
-# (average_precision_score, roc_auc_score, label_ranking_average_precision_score,
-#  coverage_error, label_ranking_loss, one_error, precision_at_k, recall_at_k, ndcg_at_k,
-#  psp_at_k, psndcg_at_k, hierarchical_precision/recall/f1_score). Importing their modules here
-# also registers their streaming states with the Evaluator.
 
 __all__ = [
     "Evaluator",
     "accuracy_score",
+    "at_k_state",
+    "average_precision_score",
     "balanced_accuracy_score",
     "classification_report",
+    "coverage_error",
     "f1_score",
     "fbeta_score",
     "hamming_loss",
+    "hierarchical_f1_score",
+    "hierarchical_precision_recall_f1",
+    "hierarchical_precision_score",
+    "hierarchical_recall_score",
+    "inverse_propensity",
     "jaccard_score",
+    "label_ranking_average_precision_score",
+    "label_ranking_loss",
     "multilabel_confusion_matrix",
+    "ndcg_at_k",
+    "one_error",
+    "precision_at_k",
     "precision_recall_fscore_support",
     "precision_score",
+    "psndcg_at_k",
+    "psp_at_k",
+    "recall_at_k",
     "recall_score",
+    "roc_auc_score",
     "subset_accuracy",
     "top_k_accuracy_score",
 ]
