@@ -13,16 +13,17 @@ from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
-from sklearn.model_selection import KFold
-from sklearn.utils import _safe_indexing
-from sklearn.utils.validation import check_is_fitted
+from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.utils import _safe_indexing, get_tags
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import _num_samples, check_is_fitted, indexable
 
 from labelwise._validation import Interval, Options, check_params
-from labelwise.data.targets import check_targets
+from labelwise.data.targets import as_array, check_targets
 from labelwise.decision._base import DecisionRule, check_probability_thresholds
 from labelwise.decision.bayes import BayesOptimal
 from labelwise.decision.thresholds import GlobalThreshold, PerLabelThreshold
-from labelwise.errors import ProblemSetupError
+from labelwise.errors import ProblemSetupError, TargetError
 
 __all__ = ["ThresholdedClassifier", "decide_from_estimator", "estimator_scores"]
 
@@ -111,8 +112,10 @@ class ThresholdedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         Metric to optimise when ``rule`` is None: tuned ``GlobalThreshold`` for micro-F1,
         ``PerLabelThreshold`` for macro-F1, ``BayesOptimal`` for the others.
     cv : int or cross-validation splitter, default=5
+        An integer gives a shuffled ``StratifiedKFold`` for binary targets (so every training
+        fold holds both classes) and a shuffled ``KFold`` for multi-label ones.
     random_state : int or None, default=None
-        Shuffling of the default ``KFold``.
+        Shuffling of the default splitter.
     method : {"auto", "predict_proba", "decision_function"}, default="auto"
 
     Attributes
@@ -122,6 +125,8 @@ class ThresholdedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     oof_scores_ : ndarray of shape (n_samples, n_labels)
         The out-of-fold scores the rule was fitted on.
     n_labels_ : int
+    n_features_in_ : int
+        Copied from ``estimator_`` (when it has it), as is ``feature_names_in_``.
 
     Examples
     --------
@@ -169,11 +174,12 @@ class ThresholdedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             return _METRIC_RULES[self.metric]()
         return PerLabelThreshold()
 
-    def _splitter(self) -> Any:
+    def _splitter(self, binary: bool) -> Any:
         if isinstance(self.cv, numbers.Integral) and not isinstance(self.cv, bool):
             if self.cv < 2:
                 raise ValueError(f"ThresholdedClassifier: cv must be >= 2; got {self.cv}.")
-            return KFold(int(self.cv), shuffle=True, random_state=self.random_state)
+            folds = StratifiedKFold if binary else KFold
+            return folds(int(self.cv), shuffle=True, random_state=self.random_state)
         if hasattr(self.cv, "split"):
             return self.cv
         raise ValueError(
@@ -194,13 +200,21 @@ class ThresholdedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             method = "predict_proba" if has_proba else "decision_function"
         if method == "predict_proba":
             check_probability_thresholds(rule, where="ThresholdedClassifier")
+        X, y = _check_fit_input(X, y)
         targets = check_targets(y)
         if targets.kind == "multiclass":
             raise ProblemSetupError(
-                "ThresholdedClassifier tunes per-label decisions for multi-label (or binary) "
-                f"targets; y has {targets.n_labels} classes in one column. For multi-class, "
+                "Only binary classification is supported for 1-D y: ThresholdedClassifier tunes "
+                "per-label decisions for multi-label (or binary) targets; y has "
+                f"{targets.n_labels} classes in one column. For multi-class, "
                 "predict the argmax, or pass y as a 0/1 indicator matrix to treat it as "
                 "multi-label."
+            )
+        if len(targets.classes) < 2:
+            raise TargetError(
+                f"ThresholdedClassifier: y holds only one class {list(targets.classes)!r} in its "
+                f"{targets.n_samples} row(s), not two; tuning a decision needs both classes, "
+                "each in several rows."
             )
         y_fit = y if targets.kind == "binary" else targets.Y
         Y_rule = targets.Y[:, 1:] if targets.kind == "binary" else targets.Y
@@ -208,14 +222,15 @@ class ThresholdedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.target_kind_ = targets.kind
         binary = targets.kind == "binary"
         oof = None
-        for train, test in self._splitter().split(X, _dense(Y_rule)):
-            fold_params = _index_params(fit_params, train, _n_rows(X))
+        n = _num_samples(X)
+        for train, test in self._splitter(binary).split(X, _dense(Y_rule)):
+            fold_params = _index_params(fit_params, train, n)
             est = clone(self.estimator).fit(
                 _safe_indexing(X, train), _safe_indexing(y_fit, train), **fold_params
             )
             scores = estimator_scores(est, _safe_indexing(X, test), self.method, binary=binary)
             if oof is None:
-                oof = np.full((_n_rows(X), scores.shape[1]), np.nan)
+                oof = np.full((n, scores.shape[1]), np.nan)
             oof[test] = scores
         if oof is None or np.isnan(oof).any():
             raise ValueError(
@@ -226,8 +241,12 @@ class ThresholdedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.oof_scores_ = oof
         self.estimator_ = clone(self.estimator).fit(X, y_fit, **fit_params)
         self.n_labels_ = oof.shape[1]
+        for attr in ("n_features_in_", "feature_names_in_"):
+            if hasattr(self.estimator_, attr):
+                setattr(self, attr, getattr(self.estimator_, attr))
         return self
 
+    @available_if(lambda self: _has(self, "predict_proba"))
     def predict_proba(self, X: Any) -> np.ndarray:
         """The refitted estimator's probabilities: (n_samples, n_labels) positive-class
         probabilities for multi-label targets, scikit-learn's (n_samples, 2) for binary ones."""
@@ -257,7 +276,43 @@ class ThresholdedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         tags.target_tags.single_output = True
+        tags.classifier_tags.multi_class = False  # 1-D y must be binary; see ``fit``
+        tags.classifier_tags.multi_label = True
+        tags.input_tags.sparse = get_tags(self.estimator).input_tags.sparse
         return tags
+
+
+def _check_fit_input(X: Any, y: Any) -> tuple[Any, Any]:
+    """Make X and y row-indexable (sparse X as CSR) and reject what is not a class target.
+
+    X is otherwise left to the wrapped estimator (text pipelines take lists of strings).
+    """
+    if y is None:
+        raise ValueError(
+            "ThresholdedClassifier requires y to be passed, but the target y is None: give the "
+            "binary classes or the (n_samples, n_labels) 0/1 label matrix."
+        )
+    X, y = indexable(X, y)
+    try:  # label lists are ragged, sparse Y has no dense float view: check_targets' job
+        y_arr = None if hasattr(y, "toarray") else np.asarray(as_array(y))
+    except (ValueError, TypeError):
+        y_arr = None
+    if y_arr is not None and y_arr.dtype.kind == "f" and np.isfinite(y_arr).all():
+        flat = y_arr.ravel()
+        frac = np.flatnonzero(flat != np.round(flat))
+        if frac.size:  # NaN/inf are left to check_targets, which says where they are
+            i = int(frac[0])
+            raise TargetError(
+                f"Unknown label type: y is continuous (non-integer value {flat[i]:g} at "
+                f"flat position {i}). ThresholdedClassifier needs binary classes or a 0/1 "
+                "label matrix; for real-valued targets use a regressor."
+            )
+    return X, y
+
+
+def _has(meta: ThresholdedClassifier, method: str) -> bool:
+    """Whether the (fitted, else the given) wrapped estimator offers ``method``."""
+    return hasattr(getattr(meta, "estimator_", meta.estimator), method)
 
 
 def _dense(Y: Any) -> np.ndarray:
@@ -270,7 +325,3 @@ def _index_params(params: dict, rows: np.ndarray, n: int) -> dict:
         k: _safe_indexing(v, rows) if hasattr(v, "__len__") and len(v) == n else v
         for k, v in params.items()
     }
-
-
-def _n_rows(X: Any) -> int:
-    return X.shape[0] if hasattr(X, "shape") else len(X)
