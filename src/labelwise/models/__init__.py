@@ -6,15 +6,16 @@ from ``predict_proba`` and decides with an explicit ``decision_rule`` in ``predi
 
 from labelwise.models._base import ScoresThenRuleMixin, resolve_rule
 from labelwise.models.binary_relevance import BinaryRelevance
+from labelwise.models.chains import ClassifierChain, EnsembleClassifierChains
 from labelwise.models.label_powerset import LabelPowerset
 from labelwise.models.mlknn import MLkNN
 from labelwise.models.multiclass import OneVsOne, OneVsRest
 from labelwise.models.rakel import RAkEL
 
-# chains: added at integration
-
 __all__ = [
     "BinaryRelevance",
+    "ClassifierChain",
+    "EnsembleClassifierChains",
     "LabelPowerset",
     "MLkNN",
     "OneVsOne",
