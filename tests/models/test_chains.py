@@ -217,7 +217,7 @@ def test_decision_rule_is_used():
 def test_other_base_estimator_and_constant_label():
     X, Y = make_data()
     Y[:, 1] = 0
-    with pytest.warns(ProblemSetupWarning, match="single value"):
+    with pytest.warns(ProblemSetupWarning, match="constant predictor"):
         cc = ClassifierChain(GaussianNB(), order=[1, 0, 2, 3], inference="exact").fit(X, Y)
     assert isinstance(cc.estimators_[0], ConstantLabelModel)
     proba = cc.predict_proba(X)

@@ -151,7 +151,7 @@ def test_multilabel_invariants(estimator, tmp_path):
         clone(estimator).predict(X)
     # one feature; one sample: every label is constant, predicted as seen, with a warning
     assert clone(estimator).fit(X[:, :1], Y).predict(X[:, :1]).shape == Y.shape
-    with pytest.warns(ProblemSetupWarning, match="single value"):
+    with pytest.warns(ProblemSetupWarning, match="constant predictor"):
         one = clone(estimator).fit(X[:1], Y[:1])
     np.testing.assert_array_equal(one.predict(X), np.repeat(Y[:1], len(X), axis=0))
 

@@ -8,7 +8,6 @@ crashing the base estimator.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,8 +16,9 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import _num_features, check_is_fitted, validate_data
 
+from labelwise import problem
 from labelwise.data.targets import _is_label_lists, as_array, check_targets
-from labelwise.errors import ProblemSetupWarning, ShapeError, TargetError
+from labelwise.errors import ShapeError, TargetError
 
 __all__ = [
     "ConstantLabelModel",
@@ -194,30 +194,20 @@ def warn_constant_labels(
 ) -> np.ndarray:
     """Warn (``ProblemSetupWarning``) about labels constant in training; return their indices.
 
+    The warning is :func:`labelwise.problem.warn_constant_labels`'s, naming the labels.
+
     Examples
     --------
     >>> import warnings
     >>> with warnings.catch_warnings(record=True) as w:
     ...     warnings.simplefilter("always")
     ...     idx = warn_constant_labels(np.array([[1, 0], [1, 1]]), who="BinaryRelevance")
-    >>> idx, "label 0" in str(w[0].message)
+    >>> idx, "label '0' occurs in every example" in str(w[0].message)
     (array([0]), True)
     """
-    idx = constant_labels(Y)
-    if idx.size:
-        names = list(range(Y.shape[1])) if names is None else np.asarray(names).tolist()
-        desc = ", ".join(
-            f"label {names[j]!r} (always {int(Y[0, j]) if Y.shape[0] else 0})" for j in idx[:10]
-        )
-        more = f" and {idx.size - 10} more" if idx.size > 10 else ""
-        warnings.warn(
-            f"{who}: {idx.size} label(s) take a single value in the training data: {desc}{more}. "
-            "They get a constant predictor (probability 0 or 1); add examples of the other "
-            "value or drop the label.",
-            ProblemSetupWarning,
-            stacklevel=3,
-        )
-    return idx
+    label_names = None if names is None else [str(n) for n in names]
+    found = problem.warn_constant_labels(Y, label_names, where=who)
+    return np.array([c.index for c in found], dtype=np.intp)
 
 
 class ConstantLabelModel(ClassifierMixin, BaseEstimator):
