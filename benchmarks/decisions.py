@@ -10,7 +10,7 @@ example-F1 are computed with scikit-learn's ``f1_score`` (``zero_division=0``).
 
 Usage::
 
-    /work/venv/bin/python benchmarks/decisions.py [--out benchmarks/results/decisions.md]
+    /work/venv/bin/python benchmarks/decisions.py [--out benchmarks/_work/decisions.md]
 """
 
 from __future__ import annotations

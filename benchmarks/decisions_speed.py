@@ -12,7 +12,7 @@ Timings are the best of ``--repeat`` runs (the machine is shared).
 Usage::
 
     /work/venv/bin/python benchmarks/decisions_speed.py \
-        --out benchmarks/results/decisions_speed.md
+        --out benchmarks/_work/decisions_speed.md
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ by the fastest (or least memory-hungry) peer measured in the same run.
 
 Usage::
 
-    python benchmarks/io.py [--repeat 3] [--out benchmarks/results/io.md]
+    python benchmarks/io.py [--repeat 3] [--out benchmarks/_work/io.md]
 """
 
 from __future__ import annotations

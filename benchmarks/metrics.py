@@ -21,7 +21,7 @@ fastest path); it has no sample-averaged F-scores and no report ("n/a").
 
 Usage:
   python benchmarks/metrics.py --workloads W1,W2,W3 --repeat 3 \
-      --out benchmarks/results/metrics_counts.md
+      --out benchmarks/_work/metrics_counts.md
 """
 
 from __future__ import annotations

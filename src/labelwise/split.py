@@ -11,7 +11,7 @@ One refinement over the paper: a tie on the current label is first broken by the
 labels (the subset whose summed wishes over all of the example's labels are largest), and only then
 by overall size and at random. The paper's rule ignores the other labels at this point; using them
 roughly halves the label-distribution deviation on the Mulan benchmarks (see
-``benchmarks/results/splits.md``) at no extra cost.
+``benchmarks/RESULTS.md``) at no extra cost.
 
 The second-order variant (Szymański and Kajdanowicz, "A Network Perspective on Stratification of
 Multi-Label Data", PMLR 74, 2017) runs the same procedure on label *pairs*. Here ``order=2``
