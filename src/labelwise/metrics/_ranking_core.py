@@ -28,10 +28,17 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from labelwise.data.targets import _check_binary_values, as_array, check_scores, check_targets
+from labelwise.data.targets import (
+    Targets,
+    _check_binary_values,
+    as_array,
+    check_scores,
+    check_targets,
+)
 from labelwise.errors import ProblemSetupWarning, ShapeError, TargetError
 from labelwise.metrics._inputs import check_same_shape, check_sample_weight
 from labelwise.metrics._state import MetricState
+from labelwise.problem import warn_if_softmax_scores
 
 __all__ = [
     "PositiveRanks",
@@ -167,7 +174,10 @@ def check_score_inputs(
             f"{caller}: sample_weight must be non-negative; found {w.min():g} at row "
             f"{int(np.argmin(w))}."
         )
-    _warn_if_hard(S, caller)
+    hard = _warn_if_hard(S, caller)
+    if not binary and not hard and S.shape[1] > 1:
+        targets = Targets(Y, "multilabel", "indicator", tuple(range(S.shape[1])))
+        warn_if_softmax_scores(targets, S, where=caller)
     # one column is a binary problem, as scikit-learn's type_of_target says: average is ignored
     return ScoreInputs(Y, S, w, binary or S.shape[1] == 1)
 
@@ -178,10 +188,10 @@ def _finite(y: np.ndarray) -> np.ndarray:
     return y
 
 
-def _warn_if_hard(S: np.ndarray, caller: str) -> None:
+def _warn_if_hard(S: np.ndarray, caller: str) -> bool:
     head = S[: max(1, 4096 // max(1, S.shape[1]))]  # real scores fail this test at once
     if S.size < 2 or not np.all((head == 0) | (head == 1)):
-        return
+        return False
     if np.all((S == 0) | (S == 1)):
         warnings.warn(
             f"{caller}: y_score holds only 0 and 1, i.e. hard predictions. Ranking metrics need "
@@ -190,6 +200,8 @@ def _warn_if_hard(S: np.ndarray, caller: str) -> None:
             ProblemSetupWarning,
             stacklevel=3,
         )
+        return True
+    return False
 
 
 @dataclass(frozen=True)
