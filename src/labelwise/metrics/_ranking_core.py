@@ -38,7 +38,6 @@ from labelwise.data.targets import (
 from labelwise.errors import ProblemSetupWarning, ShapeError, TargetError
 from labelwise.metrics._inputs import check_same_shape, check_sample_weight
 from labelwise.metrics._state import MetricState
-from labelwise.problem import warn_if_softmax_scores
 
 __all__ = [
     "PositiveRanks",
@@ -176,6 +175,8 @@ def check_score_inputs(
         )
     hard = _warn_if_hard(S, caller)
     if not binary and not hard and S.shape[1] > 1:
+        from labelwise.problem import warn_if_softmax_scores  # problem imports metrics
+
         targets = Targets(Y, "multilabel", "indicator", tuple(range(S.shape[1])))
         warn_if_softmax_scores(targets, S, where=caller)
     # one column is a binary problem, as scikit-learn's type_of_target says: average is ignored
