@@ -10,7 +10,7 @@ example-F1 are computed with scikit-learn's ``f1_score`` (``zero_division=0``).
 
 Usage::
 
-    /work/venv/bin/python benchmarks/decisions.py [--out benchmarks/_work/decisions.md]
+    .venv/bin/python benchmarks/decisions.py [--out benchmarks/_work/decisions.md]
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ from labelwise.decision import (
 )
 
 DATASETS = ["emotions", "yeast", "scene", "birds", "genbase", "flags", "enron"]
-MULAN = Path(os.environ.get("LABELWISE_SHARED", "/work/shared")) / "datasets" / "mulan"
+_SHARED = os.environ.get("LABELWISE_SHARED", str(Path(__file__).resolve().parents[2] / "shared"))
+MULAN = Path(_SHARED) / "datasets" / "mulan"
 
 
 def load(name: str):
@@ -107,7 +108,7 @@ def main() -> None:
     lines = [
         "# Decision rules on Mulan datasets (test-set F1, thresholds tuned on train OOF scores)",
         "",
-        f"Command: `/work/venv/bin/python benchmarks/decisions.py --out {args.out}`  ",
+        f"Command: `.venv/bin/python benchmarks/decisions.py --out {args.out}`  ",
         f"Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; "
         f"total {time.perf_counter() - t0:.0f} s  ",
         "Model: StandardScaler (MaxAbsScaler for sparse enron) + OneVsRestClassifier("

@@ -11,7 +11,7 @@ Timings are the best of ``--repeat`` runs (the machine is shared).
 
 Usage::
 
-    /work/venv/bin/python benchmarks/decisions_speed.py \
+    .venv/bin/python benchmarks/decisions_speed.py \
         --out benchmarks/_work/decisions_speed.md
 """
 
@@ -93,7 +93,7 @@ def main() -> None:
     lines = [
         f"# Per-label F1 threshold tuning: {n:,} x {L} scores",
         "",
-        f"Command: `/work/venv/bin/python benchmarks/decisions_speed.py --out {args.out}`  ",
+        f"Command: `.venv/bin/python benchmarks/decisions_speed.py --out {args.out}`  ",
         f"Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; best of "
         f"{args.repeat}; 2 cores shared with other jobs  ",
         "Data: prevalence U(0.005, 0.3) per label, scores sigmoid(N(0,1) + 1.5 y + log prev).",

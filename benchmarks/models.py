@@ -8,9 +8,10 @@ functions are the referee for everybody). labelwise models are reported with the
 (``GlobalThreshold`` for micro-F1, ``PerLabelThreshold`` for per-label F1, ``BayesOptimal`` on
 the chain's joint distribution for subset accuracy / example-F1). Peers use their defaults.
 
-Run it in the peers' venv, where labelwise is installed with ``pip install -e . --no-deps``::
+Run it in the peers' virtual environment ``.venv-peers`` (made as
+``benchmarks/requirements-peers.txt`` says)::
 
-    /work/venvs/peers/bin/python benchmarks/models.py [--datasets emotions,yeast] [--cv 3]
+    .venv-peers/bin/python benchmarks/models.py [--datasets emotions,yeast] [--cv 3]
 
 A peer that is not installed or crashes is reported in the output, never dropped.
 """

@@ -9,7 +9,7 @@ RAkEL <= 1.0x scikit-multilearn-ng's. Peers that are missing or crash are report
 
 Run where scikit-multilearn-ng is installed (labelwise: ``pip install -e . --no-deps``)::
 
-    /work/venvs/peers/bin/python benchmarks/models_speed.py [--datasets yeast,scene] [--repeat 3]
+    .venv-peers/bin/python benchmarks/models_speed.py [--datasets yeast,scene] [--repeat 3]
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ Measures (Sechidis, Tsoumakas and Vlahavas, ECML PKDD 2011; Szymański and Kajda
 Speed: best of 5 wall-clock times of producing all 5 folds (``list(cv.split(X, Y))``), labelwise
 over iterstrat (ratio < 1 means labelwise is faster).
 
-Run: ``/work/venv/bin/python benchmarks/splits.py [--seeds 10] [--out FILE.md]``
+Run: ``.venv/bin/python benchmarks/splits.py [--seeds 10] [--out FILE.md]``
 """
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ def main() -> int:
     lines = [
         "# Stratified 5-fold splits on the Mulan datasets",
         "",
-        f"Command: `/work/venv/bin/python benchmarks/splits.py --seeds {args.seeds}`  ",
+        f"Command: `.venv/bin/python benchmarks/splits.py --seeds {args.seeds}`  ",
         f"Date: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC; "
         f"numpy {np.__version__}, Python {sys.version.split()[0]}.",
         "",

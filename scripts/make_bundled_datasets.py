@@ -2,7 +2,7 @@
 
 Usage::
 
-    python scripts/make_bundled_datasets.py [--shared /work/shared/datasets]
+    python scripts/make_bundled_datasets.py [--shared ../shared/datasets]
 
 What it writes (all compressed, a few MB in total):
 
