@@ -18,6 +18,7 @@ from sklearn.preprocessing import MaxAbsScaler, StandardScaler
 from labelwise.data.dataset import Dataset
 from labelwise.decision import DecisionRule, FixedThreshold
 from labelwise.errors import ShapeError
+from labelwise.problem import OverlapReport, check_overlap
 
 __all__ = ["RULES", "FitResult", "default_model", "fit_and_evaluate"]
 
@@ -43,6 +44,9 @@ class FitResult:
         Test-set metrics.
     fit_seconds : float
         Wall time of training, decision tuning included.
+    overlap : OverlapReport or None
+        Test rows that also occur in the training set (see
+        :func:`labelwise.problem.check_overlap`).
     """
 
     model: Any
@@ -52,6 +56,7 @@ class FitResult:
     n_train: int = 0
     n_test: int = 0
     n_labels: int = 0
+    overlap: OverlapReport | None = None
 
 
 def default_model(X: Any, *, random_state: int = 0) -> Pipeline:
@@ -93,6 +98,11 @@ def fit_and_evaluate(
 ) -> FitResult:
     """Train on ``train``, tune the decision rule on training data only, evaluate on ``test``.
 
+    Before training, test rows that also occur in the training set are counted (exact duplicates
+    and rows equal after rounding the features to 1e-9); when there are any, a
+    :class:`~labelwise.errors.ProblemSetupWarning` gives their count and share, and the
+    report is kept in :attr:`FitResult.overlap`.
+
     Parameters
     ----------
     train, test : Dataset
@@ -117,6 +127,7 @@ def fit_and_evaluate(
         raise ShapeError("train and test have different label names; align them first.")
     if train.n_features != test.n_features:
         raise ShapeError(f"train has {train.n_features} features but test has {test.n_features}.")
+    overlap = check_overlap(train, test, where="fit_and_evaluate")
     estimator = default_model(train.X, random_state=random_state) if model is None else model
     decision = _make_rule(rule)
     if rule != "fixed":
@@ -147,4 +158,5 @@ def fit_and_evaluate(
         n_train=train.n_samples,
         n_test=test.n_samples,
         n_labels=train.n_labels,
+        overlap=overlap,
     )

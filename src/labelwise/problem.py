@@ -512,37 +512,105 @@ def _names(names: list[str]) -> str:
     return f"label{'s' if len(names) > 1 else ''} {shown}{more}"
 
 
+#: Features are compared after rounding to this many decimals as well as exactly.
+OVERLAP_DECIMALS = 9
+
+#: Above this share of test rows found in training, the warning says the test is not a test of
+#: generalisation.
+OVERLAP_SEVERE = 0.5
+
+
 @dataclass(frozen=True)
 class OverlapReport:
-    """Rows of the test set that also appear, identically, in the training set.
+    """Rows of the test set that also occur in the training set.
 
     Attributes
     ----------
     n_overlap : int
-        Test rows identical to some training row.
+        Test rows that occur in training: features identical, or equal after rounding them to
+        ``1e-9``, or (text data) the identical text.
     n_test : int
         Test rows.
     test_rows : ndarray of int
-        Their indices in ``X_test``.
+        Their indices in the test set, ascending.
+    n_exact : int
+        Of those, the rows that are exact duplicates (identical features or text); the others
+        only match after rounding.
     """
 
     n_overlap: int
     n_test: int
     test_rows: np.ndarray
+    n_exact: int = 0
 
     @property
     def fraction(self) -> float:
+        """Share of test rows that occur in training (0.0 for an empty test set)."""
         return self.n_overlap / self.n_test if self.n_test else 0.0
 
+    @property
+    def message(self) -> str:
+        """One line saying how many test rows occur in training, and what that means."""
+        n, share = self.n_overlap, self.fraction
+        if n == 0:
+            return f"none of the {self.n_test} test rows occurs in the training set."
+        rounded = self.n_overlap - self.n_exact
+        how = f"{self.n_exact} exact duplicate{'s' if self.n_exact != 1 else ''}"
+        if rounded:
+            how += f", {rounded} more equal after rounding the features to 1e-{OVERLAP_DECIMALS}"
+        text = (
+            f"{n} of {self.n_test} test rows ({share:.1%}) also occur in the training set "
+            f"({how}; first at test row {int(self.test_rows[0])}): "
+        )
+        if share > OVERLAP_SEVERE:
+            return text + (
+                "the results are not a test of generalisation. Use a split whose test rows are "
+                "not in training (remove duplicates before splitting, or split by group)."
+            )
+        return text + (
+            "possible leakage, the test score will be optimistic. Remove duplicates before "
+            "splitting, or split by group."
+        )
 
-def _row_keys(X: Any, name: str) -> tuple[list[bytes], int]:
-    """One hashable key per row: its bytes (dense) or its sorted (column, value) pairs (sparse)."""
-    X = as_array(X)
+    def to_dict(self) -> dict[str, Any]:
+        """Plain types, for JSON (with the first 20 overlapping test rows)."""
+        return {
+            "n_overlap": self.n_overlap,
+            "n_exact": self.n_exact,
+            "n_test": self.n_test,
+            "fraction": self.fraction,
+            "first_test_rows": [int(i) for i in self.test_rows[:20]],
+        }
+
+
+def _overlap_parts(data: Any, name: str) -> tuple[Any, list[str] | None]:
+    """(features or None, texts or None) of a Dataset, a feature matrix or a list of texts."""
+    from labelwise.data.dataset import Dataset
+
+    if isinstance(data, Dataset):
+        texts = None if data.texts is None else [str(t) for t in data.texts]
+        if data.X is None and texts is None:
+            raise ShapeError(f"{name} has neither features nor texts to compare.")
+        return data.X, texts
+    data = as_array(data)
+    if sp.issparse(data):
+        return data, None
+    A = np.asarray(data)
+    if A.ndim == 1 and A.size and all(isinstance(t, str) for t in A.tolist()):
+        return None, [str(t) for t in A.tolist()]
+    return A, None
+
+
+def _member_keys(X: Any, name: str, decimals: int | None) -> tuple[list[Any], int]:
+    """One hashable key per row: its float64 bytes (dense, after rounding to ``decimals``) or
+    its sorted non-zero (column, value) pairs (sparse). -0.0 and 0.0 get the same key."""
     if sp.issparse(X):
         M = sp.csr_matrix(X, dtype=np.float64, copy=True)
         M.sum_duplicates()
-        M.data += 0.0  # -0.0 and 0.0 compare equal; give them the same bytes
-        M.eliminate_zeros()
+        if decimals is not None:
+            M.data = np.rint(M.data * 10.0**decimals)
+        M.data += 0.0
+        M.eliminate_zeros()  # values that round to 0 are 0, as in a dense row
         M.sort_indices()
         idx = M.indices.astype(np.int64)
         keys = [
@@ -553,50 +621,85 @@ def _row_keys(X: Any, name: str) -> tuple[list[bytes], int]:
     A = np.asarray(X)
     if A.ndim != 2:
         raise ShapeError(f"{name} must be 2-D (n_samples, n_features); got shape {A.shape}.")
-    if A.dtype.kind in "biuf":
-        A = np.ascontiguousarray(A, dtype=np.float64) + 0.0
-        return [row.tobytes() for row in A], A.shape[1]
-    return [repr(tuple(row)).encode() for row in A.tolist()], A.shape[1]
+    if A.dtype.kind not in "biuf":
+        return [repr(tuple(row)).encode() for row in A.tolist()], A.shape[1]
+    A = np.array(A, dtype=np.float64, order="C")  # a copy: rounded in place
+    if decimals is not None:
+        A *= 10.0**decimals
+        np.rint(A, out=A)  # the row on the 1e-9 grid: equal iff equal after rounding
+    A += 0.0
+    if A.shape[1] == 0:
+        return [b""] * A.shape[0], 0
+    return A.view(np.dtype((np.void, 8 * A.shape[1]))).ravel().tolist(), A.shape[1]
 
 
-def check_overlap(X_train: Any, X_test: Any, *, warn: bool = True) -> OverlapReport:
-    """Count test rows that are identical to a training row: possible leakage.
+def _rows_in(train_keys: list[Any], test_keys: list[Any]) -> np.ndarray:
+    seen = set(train_keys)
+    return np.fromiter((key in seen for key in test_keys), dtype=bool, count=len(test_keys))
 
-    Rows are hashed (dense rows by their float64 bytes, sparse rows by their non-zero columns and
-    values) and looked up in a set, so the check is linear in the data size.
+
+def check_overlap(train: Any, test: Any, *, warn: bool = True, where: str = "") -> OverlapReport:
+    """Count test rows that also occur in the training set: leakage that inflates test scores.
+
+    A test row occurs in training when its features are identical to a training row's (exact
+    duplicate), or equal after rounding every feature to ``1e-9`` (a copy written with fewer
+    digits), or, for text data, when its text is identical to a training text. Rows are hashed
+    (dense rows by their float64 bytes, sparse rows by their non-zero columns and values) and
+    looked up in a set, so the check is linear in the data size.
 
     Parameters
     ----------
-    X_train, X_test : array-like or sparse matrix of shape (n, n_features)
-        Features of the two sets (dense and sparse can be mixed).
+    train, test : Dataset, array-like or sparse matrix of shape (n, n_features), or list of str
+        The two sets: datasets (their features, and their texts when both have texts), feature
+        matrices (dense and sparse can be mixed) or lists of texts.
     warn : bool, default=True
-        Issue a :class:`~labelwise.errors.ProblemSetupWarning` when there is overlap.
+        Issue a :class:`~labelwise.errors.ProblemSetupWarning` with the count and share of test
+        rows found in training; above 50% it says the results are not a test of generalisation.
+    where : str, default=""
+        The calling function or command, named at the start of the warning.
 
     Returns
     -------
     OverlapReport
 
+    Raises
+    ------
+    ShapeError
+        If the two sets have different numbers of features.
+
     Examples
     --------
-    >>> r = check_overlap([[0, 1], [2, 3]], [[2, 3], [4, 5], [2.0, 3.0]], warn=False)
-    >>> r.n_overlap, r.test_rows
-    (2, array([0, 2]))
+    >>> r = check_overlap([[0, 1], [2, 3]], [[2, 3], [4, 5], [2.0, 3.0 + 1e-12]], warn=False)
+    >>> r.n_overlap, r.n_exact, r.test_rows
+    (2, 1, array([0, 2]))
+    >>> check_overlap(["a b", "c"], ["c", "d"], warn=False).test_rows
+    array([0])
     """
-    if sp.issparse(as_array(X_train)) != sp.issparse(as_array(X_test)):
-        X_train, X_test = sp.csr_matrix(as_array(X_train)), sp.csr_matrix(as_array(X_test))
-    train_keys, d_train = _row_keys(X_train, "X_train")
-    test_keys, d_test = _row_keys(X_test, "X_test")
-    if d_train != d_test:
-        raise ShapeError(f"X_train has {d_train} features but X_test has {d_test}.")
-    seen = set(train_keys)
-    rows = np.fromiter((i for i, key in enumerate(test_keys) if key in seen), dtype=np.intp)
-    report = OverlapReport(int(rows.size), len(test_keys), rows)
-    if warn and rows.size:
-        warnings.warn(
-            f"{rows.size} of {len(test_keys)} test rows ({report.fraction:.1%}) are identical to "
-            f"a training row (first at test row {int(rows[0])}): possible leakage, the test score "
-            "will be optimistic. Remove duplicates before splitting, or split by group.",
-            ProblemSetupWarning,
-            stacklevel=2,
+    X_train, texts_train = _overlap_parts(train, "the training set")
+    X_test, texts_test = _overlap_parts(test, "the test set")
+    n_test = len(texts_test) if X_test is None else X_test.shape[0]
+    exact = np.zeros(n_test, dtype=bool)
+    found = np.zeros(n_test, dtype=bool)
+    if texts_train is not None and texts_test is not None:
+        exact |= _rows_in(texts_train, texts_test)
+    if X_train is not None and X_test is not None:
+        if sp.issparse(X_train) != sp.issparse(X_test):
+            X_train, X_test = sp.csr_matrix(X_train), sp.csr_matrix(X_test)
+        for decimals, hits in ((None, exact), (OVERLAP_DECIMALS, found)):
+            train_keys, d_train = _member_keys(X_train, "X_train", decimals)
+            test_keys, d_test = _member_keys(X_test, "X_test", decimals)
+            if d_train != d_test:
+                raise ShapeError(f"X_train has {d_train} features but X_test has {d_test}.")
+            hits |= _rows_in(train_keys, test_keys)
+    elif (texts_train is None or texts_test is None) and n_test:
+        raise ShapeError(
+            "cannot compare the training and test sets: one has only features and the other "
+            "only texts."
         )
+    found |= exact
+    rows = np.flatnonzero(found)
+    report = OverlapReport(int(rows.size), n_test, rows, int(exact.sum()))
+    if warn and rows.size:
+        prefix = f"{where}: " if where else ""
+        warnings.warn(prefix + report.message, ProblemSetupWarning, stacklevel=2)
     return report

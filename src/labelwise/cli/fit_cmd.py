@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import click
 
-from labelwise.cli._main import main
+from labelwise.cli._main import collected_warnings, main
+from labelwise.cli._options import labels_option, read_file
 from labelwise.pipeline import RULES
 
 
@@ -17,7 +21,7 @@ from labelwise.pipeline import RULES
 )
 @click.option("--train", "train_path", type=click.Path(dir_okay=False), help="Training file.")
 @click.option("--test", "test_path", type=click.Path(dir_okay=False), help="Test file.")
-@click.option("--labels", help="Label names: a Mulan XML file, a MEKA count, or column names.")
+@labels_option
 @click.option(
     "--rule",
     type=click.Choice(list(RULES)),
@@ -27,42 +31,60 @@ from labelwise.pipeline import RULES
 )
 @click.option("--cv", default=5, show_default=True, help="Folds for tuning the decision rule.")
 @click.option("--seed", default=0, show_default=True, help="Random seed.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results (and warnings) as JSON.")
 def fit_command(
     dataset: str,
     train_path: str | None,
     test_path: str | None,
-    labels: str | None,
+    labels: Any,
     rule: str,
     cv: int,
     seed: int,
+    as_json: bool,
 ) -> None:
-    """Train binary relevance over logistic regression and report test-set metrics."""
+    """Train binary relevance over logistic regression and report test-set metrics.
+
+    The test set is checked against the training set first: test rows that also occur in
+    training are counted and reported in a warning.
+    """
     from labelwise.pipeline import fit_and_evaluate
 
     if (train_path is None) != (test_path is None):
         raise click.UsageError("give both --train and --test, or neither.")
     if train_path is not None:
-        from labelwise.data.io import read
-
-        label_arg: str | int | None = labels
-        if labels is not None and labels.lstrip("-").isdigit():
-            label_arg = int(labels)
-        train = read(train_path, labels=label_arg)
-        test = read(test_path, labels=label_arg)
+        train, test = read_file(train_path, labels), read_file(test_path, labels)
         source = f"{train_path} / {test_path}"
     else:
         from labelwise.datasets import load
 
+        if labels is not None:
+            raise click.UsageError("--labels applies to --train/--test files.")
         train, test = load(dataset, split="train"), load(dataset, split="test")
         source = f"bundled dataset {dataset!r}"
-    click.echo(
-        f"{source}: {train.n_samples} training and {test.n_samples} test examples, "
-        f"{train.n_features} features, {train.n_labels} labels"
-    )
-    click.echo(
-        f"model: binary relevance (one-vs-rest) logistic regression; rule: {rule} ({RULES[rule]})"
-    )
+    model = "binary relevance (one-vs-rest) logistic regression"
+    if not as_json:
+        click.echo(
+            f"{source}: {train.n_samples} training and {test.n_samples} test examples, "
+            f"{train.n_features} features, {train.n_labels} labels"
+        )
+        click.echo(f"model: {model}; rule: {rule} ({RULES[rule]})")
     result = fit_and_evaluate(train, test, rule=rule, cv=cv, random_state=seed)
+    if as_json:
+        out = {
+            "source": source,
+            "n_train": result.n_train,
+            "n_test": result.n_test,
+            "n_features": train.n_features,
+            "n_labels": result.n_labels,
+            "model": model,
+            "rule": rule,
+            "fit_seconds": result.fit_seconds,
+            "scores": result.scores,
+            "overlap": None if result.overlap is None else result.overlap.to_dict(),
+            "warnings": collected_warnings(),
+        }
+        click.echo(json.dumps(out, indent=2, allow_nan=False))
+        return
     click.echo(f"trained in {result.fit_seconds:.1f} s; test-set metrics:")
     width = max(len(k) for k in result.scores)
     for name, value in result.scores.items():

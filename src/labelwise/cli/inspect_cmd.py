@@ -1,45 +1,34 @@
 """``labelwise inspect DATA``: what problem a dataset poses, its diagnostics and the advised setup.
 
-The command only loads, calls :func:`labelwise.problem.describe` and
-:func:`labelwise.diagnostics.diagnose`, and prints; every number comes from those functions.
+The command only loads, calls :func:`labelwise.problem.describe`,
+:func:`labelwise.diagnostics.diagnose` and, with ``--test``,
+:func:`labelwise.problem.check_overlap`, and prints; every number comes from those functions.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
-from labelwise.cli._main import main
-from labelwise.data.dataset import Dataset
+from labelwise.cli._main import collected_warnings, main
+from labelwise.cli._options import labels_option, load_data
 from labelwise.diagnostics import diagnose
-from labelwise.errors import LabelwiseError
-from labelwise.problem import describe
-
-
-def _load(data: str, labels: str | None, split: str) -> Dataset:
-    """A file read by :func:`labelwise.read`, else a bundled dataset by name."""
-    from labelwise.data.io import read
-    from labelwise.datasets import load
-
-    path = Path(data)
-    if path.exists():
-        return read(path) if labels is None else read(path, labels)
-    try:
-        return load(data, split=split)
-    except ValueError as err:
-        raise click.ClickException(
-            f"{data!r} is neither an existing file nor a bundled dataset: {err}"
-        ) from None
+from labelwise.problem import check_overlap, describe
 
 
 @main.command("inspect")
 @click.argument("data")
+@labels_option
 @click.option(
-    "--labels",
+    "--test",
+    "test",
     default=None,
-    help="Mulan XML label file (default: NAME.xml next to NAME[-train|-test].arff).",
+    metavar="TEST",
+    help="A test file (or bundled dataset name, whose test split is used) to check against DATA "
+    "for train/test overlap; read with the same --labels.",
 )
 @click.option(
     "--split",
@@ -48,7 +37,7 @@ def _load(data: str, labels: str | None, split: str) -> Dataset:
     show_default=True,
     help="Which part of a bundled dataset to inspect.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the numbers as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the numbers (and warnings) as JSON.")
 @click.option(
     "--hidden-width",
     type=click.IntRange(min=1),
@@ -64,20 +53,35 @@ def _load(data: str, labels: str | None, split: str) -> Dataset:
     help="How many rarest labels and co-occurring pairs to list.",
 )
 def inspect_command(
-    data: str, labels: str | None, split: str, as_json: bool, hidden_width: int, top: int
+    data: str,
+    labels: Any,
+    test: str | None,
+    split: str,
+    as_json: bool,
+    hidden_width: int,
+    top: int,
 ) -> None:
-    """Describe DATA (a file path or a bundled dataset name): problem, diagnostics, advice."""
-    try:
-        ds = _load(data, labels, split)
-        name = ds.name or Path(data).name
-        problem = describe(ds.Y, label_names=ds.label_names, hierarchy=ds.hierarchy)
-        diag = diagnose(ds, hidden_width=hidden_width, top=top, name=name)
-    except (LabelwiseError, FileNotFoundError) as err:
-        raise click.ClickException(str(err)) from None
+    """Describe DATA (a file path or a bundled dataset name): problem, diagnostics, advice.
+
+    With --test TEST, also count the test rows that occur in DATA (possible leakage).
+    """
+    ds = load_data(data, labels, split=split)
+    name = ds.name or Path(data).name
+    problem = describe(ds.Y, label_names=ds.label_names, hierarchy=ds.hierarchy)
+    diag = diagnose(ds, hidden_width=hidden_width, top=top, name=name)
+    overlap = None
+    if test is not None:
+        overlap = check_overlap(ds, load_data(test, labels, split="test"), where="inspect")
     if as_json:
         out = {"problem": problem.to_dict(), "diagnostics": diag.to_dict()}
+        if overlap is not None:
+            out["overlap"] = overlap.to_dict()
+        out["warnings"] = collected_warnings()
         click.echo(json.dumps(out, indent=2, allow_nan=False))
         return
     click.echo(str(problem))
     click.echo()
     click.echo(str(diag))
+    if overlap is not None:
+        click.echo()
+        click.echo(f"Train/test overlap with {test}: {overlap.message}")

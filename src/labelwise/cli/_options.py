@@ -1,0 +1,125 @@
+"""Options shared by the commands, defined once so that they mean the same everywhere.
+
+``--labels`` says which columns of a file are labels, in every command:
+
+- a whole number (``6``, ``-14``) is a MEKA label count: the first ``n`` attributes, or the last
+  ``-n`` when negative (MEKA's ``-C`` convention); write ``./6`` for a file named ``6``;
+- text with a comma (``IT,UK``, or ``IT,`` for one name) is a list of label column names;
+- anything else is one value the reader interprets: a Mulan XML label file for ARFF, the label
+  column (label lists) for tables.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from labelwise.data.dataset import Dataset
+
+__all__ = ["LABELS_HELP", "labels_option", "load_data", "parse_labels", "read_file"]
+
+LABELS_HELP = (
+    "Which columns are labels: a Mulan XML label file, a MEKA label count (an integer; negative "
+    "means the last n attributes), or comma-separated label column names (a trailing comma for "
+    "one name). Default: NAME.xml next to NAME[-train|-test].arff, a MEKA '-C n', or the file's "
+    "own header."
+)
+
+_INTEGER = re.compile(r"[+-]?\d+")
+
+
+def parse_labels(value: str | None) -> str | int | list[str] | None:
+    """The ``labels`` argument of :func:`labelwise.read` that ``--labels VALUE`` stands for.
+
+    Parameters
+    ----------
+    value : str or None
+        The option's text.
+
+    Returns
+    -------
+    None, int, list of str or str
+        ``None`` when not given; an int for a MEKA label count; a list of names when the text
+        has a comma; else the text (an XML label file, or a table's label column).
+
+    Raises
+    ------
+    click.BadParameter
+        For an empty value or an empty name in a list.
+
+    Examples
+    --------
+    >>> parse_labels("6"), parse_labels("-14"), parse_labels("emotions.xml")
+    (6, -14, 'emotions.xml')
+    >>> parse_labels("IT, UK"), parse_labels("IT,")
+    (['IT', 'UK'], ['IT'])
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    if not text:
+        raise click.BadParameter("is empty; give an XML label file, a count or column names.")
+    if _INTEGER.fullmatch(text):
+        return int(text)
+    if "," in text:
+        names = [name.strip() for name in text.split(",")]
+        if names[-1] == "":
+            names.pop()  # "IT," is a list of one name
+        if not names or any(name == "" for name in names):
+            raise click.BadParameter(f"{value!r} has an empty label name between commas.")
+        return names
+    return text
+
+
+def _labels_callback(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    return parse_labels(value)
+
+
+def labels_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The ``--labels`` option, parsed by :func:`parse_labels`, for any command."""
+    return click.option(
+        "--labels", default=None, callback=_labels_callback, metavar="LABELS", help=LABELS_HELP
+    )(func)
+
+
+def read_file(path: str | Path, labels: Any) -> Dataset:
+    """:func:`labelwise.read` with the parsed ``--labels`` (the reader's default when None)."""
+    from labelwise.data.io import read
+
+    return read(path) if labels is None else read(path, labels)
+
+
+def load_data(source: str, labels: Any, *, split: str = "all") -> Dataset:
+    """A file read by :func:`labelwise.read`, else a bundled dataset by name.
+
+    Parameters
+    ----------
+    source : str
+        A path, or the name of a bundled dataset (see ``labelwise datasets``).
+    labels : None, int, list of str or str
+        What :func:`parse_labels` returned; only for files.
+    split : {"train", "test", "all"}, default="all"
+        The part of a bundled dataset.
+
+    Returns
+    -------
+    Dataset
+    """
+    from labelwise.datasets import load
+    from labelwise.errors import UnknownDatasetError
+
+    if Path(source).exists():
+        return read_file(source, labels)
+    try:
+        ds = load(source, split=split)
+    except (UnknownDatasetError, ValueError) as err:
+        raise click.ClickException(
+            f"{source!r} is neither an existing file nor a bundled dataset: {err}"
+        ) from None
+    if labels is not None:
+        raise click.UsageError(f"--labels applies to files; {source!r} is a bundled dataset.")
+    return ds
