@@ -14,12 +14,16 @@ __all__ = [
     "DataValueError",
     "LabelwiseError",
     "LabelwiseWarning",
+    "ModelExistsError",
+    "ModelFileError",
+    "ModelVersionWarning",
     "ProblemSetupError",
     "ProblemSetupWarning",
     "ShapeError",
     "TargetError",
     "UnknownDatasetError",
     "UnknownLabelError",
+    "UntrustedTypesError",
 ]
 
 
@@ -100,9 +104,35 @@ class ProblemSetupError(LabelwiseError, ValueError):
     """A setup that cannot work, e.g. a multi-class-only estimator given multi-label targets."""
 
 
+class ModelFileError(LabelwiseError, ValueError):
+    """A path that cannot be loaded as a labelwise model file: missing, not a model, truncated,
+    modified after it was written (a checksum fails) or in a newer format version."""
+
+
+class UntrustedTypesError(ModelFileError):
+    """A model file that refers to types labelwise does not trust by default.
+
+    ``types`` lists them (as ``skops.io.get_untrusted_types`` names them); after inspecting them,
+    pass them to ``labelwise.load(path, trusted=[...])``.
+    """
+
+    def __init__(self, message: str, types: list[str]) -> None:
+        self.types = list(types)
+        super().__init__(message)
+
+
+class ModelExistsError(LabelwiseError, FileExistsError):
+    """Saving a model over an existing path without ``overwrite=True``."""
+
+
 class LabelwiseWarning(UserWarning):
     """Base class of labelwise's warnings."""
 
 
 class ProblemSetupWarning(LabelwiseWarning):
     """A setup that runs but is likely wrong (softmax scores on multi-label targets, ...)."""
+
+
+class ModelVersionWarning(LabelwiseWarning):
+    """A model file written by other versions of labelwise or its libraries; it loaded, but
+    predictions may differ slightly."""

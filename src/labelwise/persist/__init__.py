@@ -1,0 +1,255 @@
+"""Model files: the one place that knows how a fitted model is written and read.
+
+``save(model, path)`` writes a fitted model and what is known about it to one file;
+``load(path)`` gives the model back without executing code from the file;
+``load_metadata(path)`` reads only what the file says about the model.
+
+The format (``labelwise-model``, version 1.0)
+---------------------------------------------
+A model file is a single zip archive (any name; ``.lw`` by convention), never a folder, with:
+
+``metadata.json``
+    A JSON object: ``format`` (``"labelwise-model"``), ``format_version`` (``"MAJOR.MINOR"``),
+    ``created`` (UTC, ISO 8601), ``versions`` (labelwise, Python, NumPy, SciPy, scikit-learn,
+    skops), ``estimator`` (class and parameters), ``problem_type`` (``"multilabel"``,
+    ``"multiclass"``, ``"binary"`` or null), ``label_names``, ``hierarchy`` (child -> parent, or
+    null), ``feature_names``, ``n_features``, ``input`` (``"features"`` or ``"text"``),
+    ``pipeline`` (the steps of a scikit-learn ``Pipeline``: name, class, parameters),
+    ``decision_rule`` (class, parameters and learned values such as ``thresholds_``),
+    ``metric`` (what the model was tuned for), ``training_fingerprint`` (see
+    :func:`fingerprint`), ``leaderboard`` (cross-validation results, a list of records),
+    ``states`` (see below), plus any other key the caller gave. Facts labelwise can read off
+    the model are filled in; ``save(..., metadata={...})`` adds or overrides the rest.
+``estimator.skops``
+    The fitted estimator, written by ``skops.io.dumps``: a tree of typed nodes and ``.npy``
+    arrays, no pickle.
+``states/<i>.npz``
+    Only for estimators with parts skops cannot store (a torch module): those parts as named
+    arrays, read with ``allow_pickle=False`` (protocol in :mod:`labelwise.persist._state`).
+``MANIFEST.json``
+    The last member: ``{"algorithm": "sha256", "members": {name: {"sha256", "size"}}}`` for
+    every other member.
+
+Loading checks, in order: the file is a zip archive with a ``metadata.json`` naming the format;
+the format's major version is not newer than this labelwise reads (a newer minor version only
+adds keys); the members are exactly those in the manifest and each matches its checksum; the
+estimator refers only to trusted types (skops' defaults plus :data:`TRUSTED_TYPES`; anything
+else is refused before it is imported, with the list of types and how to trust them); the
+decision trees, boosting predictors and sparse matrices in it are structurally sound. Files
+written with other library versions load with a ``ModelVersionWarning``.
+
+Saving writes a temporary file next to ``path`` and renames it over ``path`` in one step, so an
+interrupted save (a crash, a kill, Ctrl-C) leaves the previous file intact.
+
+Examples
+--------
+>>> import tempfile, os
+>>> import numpy as np
+>>> from labelwise.models import BinaryRelevance
+>>> X = np.array([[0.0, 1], [1, 0], [1, 1], [0, 0]] * 5)
+>>> Y = np.array([[0, 1], [1, 0], [1, 1], [0, 0]] * 5)
+>>> model = BinaryRelevance().fit(X, Y)
+>>> path = os.path.join(tempfile.mkdtemp(), "model.lw")
+>>> save(model, path, metadata={"metric": "micro_f1", "training_fingerprint": fingerprint(X, Y)})
+>>> same = load(path)
+>>> bool(np.array_equal(same.predict_proba(X), model.predict_proba(X)))
+True
+>>> meta = load_metadata(path)
+>>> meta["problem_type"], meta["metric"], meta["decision_rule"]["class"]
+('multilabel', 'micro_f1', 'labelwise.decision._base.FixedThreshold')
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from labelwise.errors import LabelwiseWarning, ModelFileError
+from labelwise.persist._archive import METADATA, read_members, write_atomic
+from labelwise.persist._metadata import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    build_metadata,
+    fingerprint,
+    warn_version_differences,
+)
+from labelwise.persist._trust import TRUSTED_TYPES
+
+__all__ = [
+    "FORMAT_NAME",
+    "FORMAT_VERSION",
+    "TRUSTED_TYPES",
+    "fingerprint",
+    "load",
+    "load_metadata",
+    "save",
+    "untrusted_types",
+]
+
+_ESTIMATOR = "estimator.skops"
+
+PathLike = str | os.PathLike
+
+
+def save(
+    model: Any,
+    path: PathLike,
+    *,
+    metadata: Mapping[str, Any] | None = None,
+    overwrite: bool = False,
+) -> None:
+    """Write a fitted model to a model file at ``path``, atomically.
+
+    Parameters
+    ----------
+    model : fitted estimator
+        A labelwise model, a scikit-learn estimator or ``Pipeline``, a ``ThresholdedClassifier``.
+    path : str or path-like
+        The file to write (a folder is refused).
+    metadata : mapping, optional
+        JSON-able facts to record: ``metric``, ``leaderboard`` (records or a DataFrame),
+        ``training_fingerprint`` (:func:`fingerprint`), ``hierarchy`` (a ``Hierarchy`` or a
+        child -> parent mapping), ``label_names``, ``problem_type``, ... or keys of your own.
+        NumPy values are converted. ``format``, ``format_version``, ``created``, ``versions``,
+        ``estimator`` and ``states`` are written by labelwise and cannot be given.
+    overwrite : bool, default=False
+        Replace an existing model file at ``path``. Without it an existing path raises
+        ``ModelExistsError``; a file that is not a labelwise model is never replaced.
+
+    Raises
+    ------
+    ModelExistsError
+        ``path`` exists (and ``overwrite`` is False, or it is not a model file).
+    TypeError
+        The model holds an object skops cannot store.
+
+    Notes
+    -----
+    A model that refers to types a default :func:`load` would refuse is saved with a
+    ``LabelwiseWarning`` naming them; loading it then needs ``trusted=[...]``.
+    """
+    import skops.io as sio
+    from sklearn.utils.validation import check_is_fitted
+
+    from labelwise.persist._state import npz_bytes, split_states
+    from labelwise.persist._trust import untrusted_types as _untrusted
+
+    if isinstance(path, str) and path.endswith(("/", os.sep)):
+        raise ModelFileError(f"{path}: names a folder; give a file path such as model.lw.")
+    path = Path(path)
+    check_is_fitted(model)
+    stored, states = split_states(model)
+    try:
+        blob = sio.dumps(stored)
+    except Exception as exc:
+        raise TypeError(
+            f"save: skops cannot store this model ({type(exc).__name__}: {exc}). Model files "
+            "hold scikit-learn-style estimators; a part such as a torch module must be exposed "
+            "as arrays (labelwise.persist._state describes how)."
+        ) from exc
+    unknown = _untrusted(blob)
+    if unknown:
+        warnings.warn(
+            f"save: {path} refers to types that load() does not trust by default "
+            f"({', '.join(unknown)}); loading it will need trusted={unknown!r}.",
+            LabelwiseWarning,
+            stacklevel=2,
+        )
+    state_meta = [{"member": f"states/{i}.npz", "class": cls} for i, (cls, _) in enumerate(states)]
+    meta = build_metadata(model, metadata, state_meta)
+    members = {METADATA: json.dumps(meta, indent=1, allow_nan=False).encode(), _ESTIMATOR: blob}
+    for entry, (_, arrays) in zip(state_meta, states, strict=True):
+        members[entry["member"]] = npz_bytes(arrays)
+    write_atomic(path, members, overwrite=overwrite)
+
+
+def load(path: PathLike, *, trusted: Iterable[str | type] | None = None) -> Any:
+    """Read a fitted model from a model file, executing no code from the file.
+
+    Parameters
+    ----------
+    path : str or path-like
+    trusted : list of str or type, optional
+        Types to trust beyond skops' defaults and :data:`TRUSTED_TYPES`, by dotted name (as
+        :func:`untrusted_types` lists them) or as types. Only add types you have inspected.
+
+    Returns
+    -------
+    estimator
+        The fitted model, ready for ``predict`` and ``predict_proba``. Its metadata:
+        :func:`load_metadata`.
+
+    Raises
+    ------
+    ModelFileError
+        Missing, not a model file, truncated, modified (a checksum fails), a newer format
+        version, or an estimator that cannot be rebuilt.
+    UntrustedTypesError
+        The file refers to types not trusted; its ``types`` attribute lists them.
+
+    Warns
+    -----
+    ModelVersionWarning
+        The file was written with other versions of labelwise, scikit-learn, NumPy, SciPy or
+        skops.
+    """
+    from labelwise.persist._checks import check_loaded
+    from labelwise.persist._state import arrays_from_npz, restore_states
+    from labelwise.persist._trust import loads_estimator
+
+    path = Path(path)
+    metadata, members = read_members(path)
+    diffs = warn_version_differences(metadata, path)
+    note = f" (the file was written with {', '.join(diffs)})" if diffs else ""
+    if _ESTIMATOR not in members:
+        raise ModelFileError(f"{path}: has no {_ESTIMATOR} member; it is not a complete model.")
+    model = loads_estimator(members[_ESTIMATOR], trusted=trusted, path=path, version_note=note)
+    check_loaded(model, path)
+    states = []
+    for entry in metadata.get("states") or []:
+        member = entry.get("member") if isinstance(entry, dict) else None
+        if member not in members:
+            raise ModelFileError(f"{path}: lists array state {member!r}, which it does not hold.")
+        states.append(arrays_from_npz(members[member], f"{path}: {member}"))
+    restore_states(model, states, path)
+    return model
+
+
+def load_metadata(path: PathLike) -> dict[str, Any]:
+    """What a model file records about its model, without loading the model.
+
+    The same format and checksum checks as :func:`load` apply.
+
+    Returns
+    -------
+    dict
+        The ``metadata.json`` object (keys in the module docstring).
+    """
+    metadata, _ = read_members(Path(path))
+    return metadata
+
+
+def untrusted_types(path: PathLike, *, trusted: Iterable[str | type] | None = None) -> list[str]:
+    """Types a model file refers to that :func:`load` would refuse (nothing is imported).
+
+    Returns
+    -------
+    list of str
+        Dotted names, sorted; empty when the file loads with the default trust.
+    """
+    from labelwise.persist._trust import untrusted_types as _untrusted
+
+    path = Path(path)
+    _, members = read_members(path)
+    if _ESTIMATOR not in members:
+        raise ModelFileError(f"{path}: has no {_ESTIMATOR} member; it is not a complete model.")
+    try:
+        return _untrusted(members[_ESTIMATOR], trusted)
+    except Exception as exc:
+        raise ModelFileError(
+            f"{path}: its estimator is not a readable skops archive ({exc})."
+        ) from None

@@ -1,0 +1,114 @@
+"""Which types a model file may contain, and loading the estimator member with only those.
+
+skops reads its archive into a tree of nodes, audits the type of every node against a trusted
+list *before* importing or constructing anything, and refuses the rest. labelwise passes its own
+list on top of skops' defaults: the classes listed here, in one place. Four kinds of scikit-learn
+and SciPy objects that skops leaves untrusted because their arrays hold raw indices (decision
+trees, histogram-gradient-boosting predictors, sparse matrices) are trusted here because
+:mod:`labelwise.persist._checks` validates every one of them after loading and before the
+model is returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from labelwise.errors import ModelFileError, UntrustedTypesError
+
+__all__ = ["TRUSTED_TYPES", "loads_estimator", "trusted_names", "untrusted_types"]
+
+#: Types a model file may contain beyond skops' defaults (primitives, containers, NumPy arrays,
+#: dtypes and ufuncs, random generators, scikit-learn's public estimators).
+TRUSTED_TYPES: tuple[str, ...] = (
+    # labelwise's estimators and decision rules
+    "labelwise.models.binary_relevance.BinaryRelevance",
+    "labelwise.models.chains.ClassifierChain",
+    "labelwise.models.chains.EnsembleClassifierChains",
+    "labelwise.models.label_powerset.LabelPowerset",
+    "labelwise.models.rakel.RAkEL",
+    "labelwise.models.mlknn.MLkNN",
+    "labelwise.models.multiclass.OneVsRest",
+    "labelwise.models.multiclass.OneVsOne",
+    "labelwise.models._checks.ConstantLabelModel",
+    "labelwise.decision._base.FixedThreshold",
+    "labelwise.decision.thresholds.GlobalThreshold",
+    "labelwise.decision.thresholds.PerLabelThreshold",
+    "labelwise.decision.ranking_rules.TopK",
+    "labelwise.decision.ranking_rules.RankCut",
+    "labelwise.decision.ranking_rules.AtLeastOne",
+    "labelwise.decision.bayes.BayesOptimal",
+    "labelwise.decision.calibration.Calibrated",
+    "labelwise.decision.meta.ThresholdedClassifier",
+    # scikit-learn helpers of public estimators; plain Python objects holding arrays
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
+    "sklearn.neural_network._stochastic_optimizers.SGDOptimizer",
+    # raw-index structures, each validated after loading (labelwise.persist._checks)
+    "sklearn.tree._tree.Tree",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "scipy.sparse._csr.csr_matrix",
+    "scipy.sparse._csr.csr_array",
+    "scipy.sparse._csc.csc_matrix",
+    "scipy.sparse._csc.csc_array",
+    "scipy.sparse._coo.coo_matrix",
+    "scipy.sparse._coo.coo_array",
+)
+
+
+def trusted_names(trusted: Iterable[str | type] | None) -> list[str]:
+    """labelwise's trusted types plus the caller's (given as dotted names or as types)."""
+    extra = []
+    for t in trusted or ():
+        if isinstance(t, type):
+            extra.append(f"{t.__module__}.{t.__qualname__}")
+        elif isinstance(t, str):
+            extra.append(t)
+        else:
+            raise TypeError(
+                f"load: trusted must list type names (str) or types; got {t!r}. "
+                "trusted=True is not accepted: name the types you have inspected."
+            )
+    return [*TRUSTED_TYPES, *extra]
+
+
+def untrusted_types(data: bytes, trusted: Iterable[str | type] | None = None) -> list[str]:
+    """Types in a skops archive that neither skops nor labelwise (nor ``trusted``) trusts."""
+    import skops.io as sio
+
+    allowed = set(trusted_names(trusted))
+    return [t for t in sio.get_untrusted_types(data=data) if t not in allowed]
+
+
+def loads_estimator(
+    data: bytes, *, trusted: Iterable[str | type] | None, path: Path, version_note: str
+) -> Any:
+    """Construct the estimator from its skops bytes, refusing untrusted types before any import."""
+    import skops.io as sio
+
+    try:
+        unknown = untrusted_types(data, trusted)
+    except Exception as exc:  # not a skops archive, or one skops cannot parse
+        raise ModelFileError(
+            f"{path}: its estimator is not a readable skops archive ({type(exc).__name__}: "
+            f"{exc}){version_note}; labelwise loads nothing else."
+        ) from None
+    if unknown:
+        listing = "\n".join(f"  - {t}" for t in unknown)
+        raise UntrustedTypesError(
+            f"{path}: refers to {len(unknown)} type(s) that labelwise does not trust by "
+            f"default:\n{listing}\nNothing was loaded. Loading would import these and call "
+            "their code, so inspect them first (labelwise.persist.untrusted_types(path) lists "
+            "them); if you trust the file's author and these types, load it with "
+            f"labelwise.load(path, trusted={unknown!r}).",
+            unknown,
+        )
+    try:
+        return sio.loads(data, trusted=trusted_names(trusted))
+    except Exception as exc:
+        raise ModelFileError(
+            f"{path}: its estimator could not be rebuilt ({type(exc).__name__}: {exc})"
+            f"{version_note}."
+        ) from exc
