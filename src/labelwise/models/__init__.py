@@ -10,6 +10,7 @@ from labelwise.models.chains import ClassifierChain, EnsembleClassifierChains
 from labelwise.models.label_powerset import LabelPowerset
 from labelwise.models.mlknn import MLkNN
 from labelwise.models.multiclass import OneVsOne, OneVsRest
+from labelwise.models.neural import NeuralClassifier  # imports torch only when used
 from labelwise.models.rakel import RAkEL
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "EnsembleClassifierChains",
     "LabelPowerset",
     "MLkNN",
+    "NeuralClassifier",
     "OneVsOne",
     "OneVsRest",
     "RAkEL",

@@ -1,0 +1,718 @@
+"""A multi-layer perceptron whose output layer follows the problem: NeuralClassifier (PyTorch).
+
+The output layer and loss follow :func:`labelwise.problem.describe`: one sigmoid per label with
+binary cross-entropy for multi-label targets; a softmax with cross-entropy for multi-class targets;
+on request a *label-powerset* head, a softmax over the label sets observed in training. A softmax
+over multi-label targets makes the labels compete for one unit of probability (an example with two
+true labels can have at most one above 0.5), so it is refused unless forced.
+
+torch is imported inside the methods only: importing this module (or :mod:`labelwise.models`)
+does not import it, and a missing torch gives an error naming the ``torch`` extra.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from typing import Any, ClassVar
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from labelwise import diagnostics
+from labelwise._validation import Interval, Options, check_params, is_callable
+from labelwise.data.targets import _is_label_lists, as_array, check_targets
+from labelwise.decision._base import DecisionRule
+from labelwise.errors import ProblemSetupError, ProblemSetupWarning, ShapeError, TargetError
+from labelwise.models._base import resolve_rule
+from labelwise.models._checks import ACCEPT_SPARSE, check_predict_X
+from labelwise.models._torch import DEVICES, import_torch, resolve_device
+from labelwise.problem import describe, warn_constant_labels
+from labelwise.split import iterative_stratification
+
+__all__ = ["NeuralClassifier"]
+
+HEADS = ("auto", "sigmoid", "softmax", "powerset")
+SCHEDULES = (None, "cosine", "onecycle", "plateau")
+NAMED_LOSSES = ("auto", "bce", "cross_entropy", "focal", "asymmetric")
+STATE_FORMAT = "labelwise.NeuralClassifier/1"
+
+
+def _hidden_sizes(value: Any) -> bool:
+    """a tuple of positive integers (the widths of the hidden layers; () for none)"""
+    try:
+        sizes = tuple(value)
+    except TypeError:
+        return False
+    return all(isinstance(h, numbers.Integral) and not isinstance(h, bool) and h > 0 for h in sizes)
+
+
+def _pos_weight(value: Any) -> bool:
+    """None, 'balanced' or an array of positive per-label weights"""
+    if value is None or (isinstance(value, str) and value == "balanced"):
+        return True
+    try:
+        w = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return w.ndim == 1 and bool(np.all(np.isfinite(w) & (w > 0)))
+
+
+def _monitor(value: Any) -> bool:
+    """one of the monitor names of labelwise.models.NeuralClassifier (see its docstring)"""
+    from labelwise.models._neural_train import MONITORS
+
+    return isinstance(value, str) and value in MONITORS
+
+
+def _has_powerset_head(self: NeuralClassifier) -> bool:
+    return self.head == "powerset"
+
+
+class NeuralClassifier(ClassifierMixin, BaseEstimator):
+    """A multi-layer perceptron with the output layer the problem needs, trained with AdamW.
+
+    ``predict_proba`` gives scores for the decision rules: the (n_samples, n_labels) positive
+    probabilities for multi-label targets, the (n_samples, n_classes) class probabilities for
+    multi-class ones. ``predict`` is ``decision_rule.predict(predict_proba(X))`` for label sets and
+    the most probable class for class targets.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=(512,)
+        Widths of the hidden layers; ``()`` gives a linear model (logistic regression).
+    activation : {"relu", "gelu", "tanh", "logistic"}, default="relu"
+    dropout : float in [0, 1), default=0.5
+        Dropout after each hidden layer; 0.5 is Srivastava et al.'s (JMLR 2014) recommendation
+        for hidden units.
+    batch_norm : bool, default=False
+        Batch normalisation after each hidden linear layer.
+    head : {"auto", "sigmoid", "softmax", "powerset"}, default="auto"
+        Output layer. ``"auto"`` follows :func:`labelwise.problem.describe`: ``"sigmoid"`` (one
+        sigmoid per label) for multi-label targets, ``"softmax"`` for multi-class ones.
+        ``"powerset"`` is a softmax over the label sets seen in training; it is refused (with the
+        feasibility numbers of ``labelwise inspect``) when those sets are too many for the data,
+        unless ``force=True``. ``"softmax"`` on multi-label targets is refused unless
+        ``force=True``; forced, it is trained on the label sets normalised to sum to 1.
+    force : bool, default=False
+        Train a head that was refused for the targets anyway.
+    loss : {"auto", "bce", "focal", "asymmetric", "cross_entropy"} or callable, default="auto"
+        ``"auto"`` is binary cross-entropy for a sigmoid head and cross-entropy for a softmax or
+        powerset head. ``"bce"``, ``"focal"`` and ``"asymmetric"`` are the sigmoid-head losses of
+        :mod:`labelwise.models.losses`; ``"focal"`` with a softmax head is the softmax focal loss.
+        A callable is called as ``loss(logits, targets)`` and returns a scalar tensor; targets are
+        the float 0/1 matrix for a sigmoid head and the int64 class (or label-set) index for
+        the others.
+    loss_params : dict, optional
+        Keyword arguments of the named loss, e.g. ``{"gamma": 2.0}`` (focal) or
+        ``{"gamma_neg": 4.0, "gamma_pos": 0.0, "clip": 0.05}`` (asymmetric, the defaults).
+    pos_weight : None, "balanced" or array-like of shape (n_labels,), default=None
+        Weight of the positive term of each label in binary cross-entropy; ``"balanced"`` is
+        ``n_negative / n_positive`` per label, from the training data. Sigmoid head with
+        ``loss="bce"`` (or ``"auto"``) only.
+    learning_rate : float, default=1e-3
+        AdamW's learning rate (Kingma and Ba's Adam default).
+    weight_decay : float, default=1e-2
+        AdamW's decoupled weight decay (Loshchilov and Hutter; PyTorch's default).
+    batch_size : int, default=128
+    max_epochs : int, default=200
+    lr_schedule : {"plateau", "cosine", "onecycle"} or None, default="plateau"
+        ``"plateau"`` divides the learning rate by 10 when the monitored value has not improved
+        for ``patience // 2`` epochs; ``"cosine"`` anneals it to 0 over ``max_epochs``;
+        ``"onecycle"`` warms up then anneals (Smith and Topin, 2019); ``None`` keeps it constant.
+    early_stopping : bool, default=True
+        Hold out ``validation_fraction`` of the training data (an iterative-stratified split,
+        :mod:`labelwise.split`), stop after ``patience`` epochs without improvement of
+        ``monitor`` on it, and (with ``restore_best``) keep the best epoch's weights. Turned off,
+        with a warning, when the data are too few for a validation set.
+    validation_fraction : float in (0, 1), default=0.1
+    patience : int, default=10
+    monitor : str, default="loss"
+        What early stopping watches on the validation set: ``"loss"`` (the training loss), or a
+        metric of :mod:`labelwise.metrics`: ``"f1_micro"``, ``"f1_macro"``, ``"f1_samples"``,
+        ``"subset_accuracy"``, ``"hamming"`` (decided with ``decision_rule``; a rule that must be
+        tuned is tuned on the validation scores), or the ranking metrics ``"lrap"``,
+        ``"average_precision_micro"``, ``"precision_at_1"``, ``"ndcg_at_3"``.
+    restore_best : bool, default=True
+    random_state : int, RandomState or None, default=None
+        Seeds the initial weights, the batches, dropout and the validation split; the same seed
+        gives the same model on the same device. Torch's global random state is left as it was.
+    device : {"cpu", "auto", "cuda"}, default="cpu"
+        ``"auto"`` uses a CUDA GPU when there is one; ``"cuda"`` fails clearly without one.
+    verbose : bool or None, default=None
+        Progress line per epoch: shown on a terminal when None; True forces, False silences it.
+    decision_rule : DecisionRule, default=None
+        Turns multi-label scores into label sets in ``predict``; ``None`` is
+        ``FixedThreshold(0.5)``. Class targets are decided by the most probable class.
+
+    Attributes
+    ----------
+    module_ : torch.nn.Sequential
+        The trained network, on the CPU, in eval mode.
+    head_ : {"sigmoid", "softmax", "powerset"}
+    classes_ : ndarray
+        Label names (multi-label) or class values (multi-class).
+    label_sets_ : ndarray of int8 of shape (n_sets, n_labels) or None
+        The label sets of a powerset head.
+    target_form_ : {"classes", "indicator"}
+        Class targets (1-D) or label-set targets (a 0/1 matrix, sparse matrix or label lists).
+    pos_weight_ : ndarray or None
+    n_epochs_, best_epoch_ : int
+    best_score_ : float or None
+        Best monitored validation value (None without early stopping).
+    history_ : list of dict
+        Per epoch: ``epoch``, training ``loss``, ``lr`` and ``val_<monitor>``.
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 5)).astype(np.float32)
+    >>> Y = np.column_stack([X[:, 0] > 0, X[:, 1] > 0, X[:, 0] + X[:, 1] > 1]).astype(int)
+    >>> model = NeuralClassifier(
+    ...     hidden_layer_sizes=(16,), learning_rate=0.01, max_epochs=50, random_state=0
+    ... ).fit(X, Y)
+    >>> model.head_, model.predict_proba(X).shape
+    ('sigmoid', (200, 3))
+    >>> float((model.predict(X) == Y).mean()) > 0.9
+    True
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "hidden_layer_sizes": [_hidden_sizes],
+        "activation": [Options({"relu", "gelu", "tanh", "logistic"})],
+        "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+        "batch_norm": [bool],
+        "head": [Options(HEADS)],
+        "force": [bool],
+        "loss": [Options(NAMED_LOSSES), is_callable],
+        "loss_params": [None, dict],
+        "pos_weight": [_pos_weight],
+        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(numbers.Real, 0, None)],
+        "batch_size": [Interval(numbers.Integral, 1, None)],
+        "max_epochs": [Interval(numbers.Integral, 1, None)],
+        "lr_schedule": [Options(SCHEDULES)],
+        "early_stopping": [bool],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "patience": [Interval(numbers.Integral, 1, None)],
+        "monitor": [_monitor],
+        "restore_best": [bool],
+        "random_state": [None, numbers.Integral, np.random.RandomState],
+        "device": [Options(DEVICES), lambda d: isinstance(d, str) and d.startswith("cuda:")],
+        "verbose": [None, bool, numbers.Integral],
+        "decision_rule": [None, DecisionRule],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes: tuple[int, ...] = (512,),
+        activation: str = "relu",
+        dropout: float = 0.5,
+        batch_norm: bool = False,
+        head: str = "auto",
+        force: bool = False,
+        loss: Any = "auto",
+        loss_params: dict | None = None,
+        pos_weight: Any = None,
+        learning_rate: float = 1e-3,
+        weight_decay: float = 1e-2,
+        batch_size: int = 128,
+        max_epochs: int = 200,
+        lr_schedule: str | None = "plateau",
+        early_stopping: bool = True,
+        validation_fraction: float = 0.1,
+        patience: int = 10,
+        monitor: str = "loss",
+        restore_best: bool = True,
+        random_state: Any = None,
+        device: str = "cpu",
+        verbose: bool | None = None,
+        decision_rule: DecisionRule | None = None,
+    ) -> None:
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.head = head
+        self.force = force
+        self.loss = loss
+        self.loss_params = loss_params
+        self.pos_weight = pos_weight
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.lr_schedule = lr_schedule
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.monitor = monitor
+        self.restore_best = restore_best
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+        self.decision_rule = decision_rule
+
+    # ------------------------------------------------------------------ targets and heads
+
+    def _check_fit_data(self, X: Any, y: Any) -> tuple[Any, Any, str]:
+        """Validate X and y; return X, the canonical targets and the kind of problem."""
+        who = type(self).__name__
+        if y is None:
+            raise TargetError(
+                f"{who} requires y to be passed, but the target y is None; pass class labels "
+                "(1-D) or an (n_samples, n_labels) 0/1 label matrix."
+            )
+        ya = as_array(y)
+        if not sp.issparse(ya) and not _is_label_lists(ya):
+            arr = np.asarray(ya)
+            if arr.ndim == 1 or (arr.ndim == 2 and arr.shape[1] == 1):
+                X, arr = validate_data(self, X, arr, accept_sparse=list(ACCEPT_SPARSE), reset=True)
+                check_classification_targets(arr)
+                ya = arr
+        X = validate_data(self, X, accept_sparse=list(ACCEPT_SPARSE), reset=True)
+        targets = check_targets(ya, name="y")
+        if X.shape[0] != targets.n_samples:
+            raise ShapeError(
+                f"{who}: X has {X.shape[0]} rows (samples) but y has {targets.n_samples}; they "
+                "must describe the same samples, one row each."
+            )
+        kind = describe(ya).kind if targets.n_samples else targets.kind
+        return X, targets, kind
+
+    def _resolve_head(self, kind: str, targets: Any) -> str:
+        multilabel = kind in ("multilabel", "hierarchical")
+        if self.head == "auto":
+            return "sigmoid" if multilabel else "softmax"
+        if self.head == "softmax" and multilabel and not self.force:
+            per_row = targets.labels_per_row()
+            raise ProblemSetupError(
+                f"{type(self).__name__}: head='softmax' on multi-label targets "
+                f"({int(np.sum(per_row > 1))} of {per_row.size} examples have several labels, "
+                f"{int(np.sum(per_row == 0))} have none). A softmax makes the labels compete "
+                "for one unit of probability: an example with two true labels can give at most "
+                "one of them a probability above 0.5, and one with k labels about 1/k to each. "
+                "Use head='sigmoid' (one independent sigmoid per label with binary cross-entropy, "
+                "the default here) or head='powerset' (a softmax over the label sets), or pass "
+                "force=True to train a softmax anyway."
+            )
+        return self.head
+
+    def _check_powerset(self, Y: np.ndarray) -> None:
+        """Refuse a label-powerset head whose observed label sets are too sparse for the data."""
+        hidden = tuple(self.hidden_layer_sizes)
+        width = hidden[-1] if hidden else self.n_features_in_
+        p = diagnostics.diagnose(Y, hidden_width=width).powerset
+        few = p.examples_per_set_mean < diagnostics._LP_MIN_EXAMPLES_PER_SET
+        once = p.share_sets_once > diagnostics._LP_MAX_SHARE_ONCE
+        if self.force or not (few or once):
+            return
+        L = Y.shape[1]
+        raise ProblemSetupError(
+            f"{type(self).__name__}: head='powerset' would be a softmax over {p.n_observed:,} "
+            f"observed label sets (of 2^{L} = {p.n_possible:,} possible) with only "
+            f"{p.examples_per_set_mean:.1f} training examples per set on average (median "
+            f"{p.examples_per_set_median:g}) and {p.share_sets_once:.0%} of the sets seen once; "
+            f"labelwise inspect asks for at least {diagnostics._LP_MIN_EXAMPLES_PER_SET:g} "
+            f"examples per set and at most {diagnostics._LP_MAX_SHARE_ONCE:.0%} seen once. Output "
+            f"layer (hidden width h = {width}): {p.sigmoid_units:,} sigmoids have "
+            f"{p.sigmoid_params:,} parameters, a softmax over the observed sets "
+            f"{p.observed_softmax_params:,}, over all 2^{L} sets {p.full_softmax_params:,}. Use "
+            "head='sigmoid', or pass force=True to train the powerset head anyway."
+        )
+
+    def _loss_function(self, head: str, Y: np.ndarray) -> Any:
+        """The loss as a function of (logits, targets), checked against the head."""
+        from labelwise.models import losses
+
+        torch = import_torch()
+        F = torch.nn.functional
+        params = dict(self.loss_params or {})
+        name = self.loss
+        self.pos_weight_ = None
+        if callable(name):
+            return lambda z, t: name(z, t, **params)
+        if name == "auto":
+            name = "bce" if head == "sigmoid" else "cross_entropy"
+        who = type(self).__name__
+        if self.pos_weight is not None and not (head == "sigmoid" and name == "bce"):
+            raise ProblemSetupError(
+                f"{who}: pos_weight weighs the positive term of binary cross-entropy, so it "
+                f"needs head='sigmoid' with loss='bce'; got head={head!r}, loss={name!r}."
+            )
+        if head == "sigmoid":
+            if name == "cross_entropy":
+                raise ProblemSetupError(
+                    f"{who}: loss='cross_entropy' is the loss of a softmax; a sigmoid head is "
+                    "trained with 'bce', 'focal' or 'asymmetric'."
+                )
+            fn, allowed = losses.LOSSES[name]
+            _check_loss_params(who, name, params, allowed)
+            if name == "bce" and self.pos_weight is not None:
+                balanced = isinstance(self.pos_weight, str)  # "balanced", the one string allowed
+                w = _balanced_pos_weight(Y) if balanced else self.pos_weight
+                w = np.asarray(w, dtype=np.float32)
+                if w.shape != (Y.shape[1],):
+                    raise ShapeError(
+                        f"{who}: pos_weight has {w.size} values but y has {Y.shape[1]} labels."
+                    )
+                self.pos_weight_ = w.astype(np.float64)
+                params["pos_weight"] = torch.from_numpy(w)
+            return lambda z, t: fn(z, t, **params)
+        if name in ("bce", "asymmetric"):
+            raise ProblemSetupError(
+                f"{who}: loss={name!r} is a loss of one sigmoid per label, but the head is "
+                f"{head!r} (a softmax); use loss='cross_entropy' (the default) or 'focal'."
+            )
+        if name == "focal":
+            _check_loss_params(who, name, params, ("gamma",))
+            return lambda z, t: losses.softmax_focal_loss(z, t, **params)
+        _check_loss_params(who, name, params, ("label_smoothing",))
+        return lambda z, t: F.cross_entropy(z, t, **params)
+
+    # ------------------------------------------------------------------ fit
+
+    def fit(self, X: Any, y: Any) -> NeuralClassifier:
+        """Train the network.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            Sparse input stays sparse; each mini-batch is densified on its own.
+        y : array-like of shape (n_samples,), 0/1 matrix (dense or sparse) of shape
+            (n_samples, n_labels), or lists of label names
+            Class labels (multi-class) or label sets (multi-label).
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ProblemSetupError
+            A head that does not suit the targets (unless ``force``), a loss that does not suit
+            the head, a CUDA device that is absent, or a loss that became NaN.
+        """
+        from labelwise.models._neural_train import Problem, Settings, build_network, train
+
+        who = type(self).__name__
+        check_params(self.get_params(deep=False), self._parameter_constraints, caller=who)
+        torch = import_torch()
+        device = resolve_device(self.device, who=who)
+        X, targets, kind = self._check_fit_data(X, y)
+        if targets.n_samples == 0:
+            raise ShapeError(f"{who}: y has 0 samples; at least one is required.")
+        Y = targets.Y.toarray() if sp.issparse(targets.Y) else np.asarray(targets.Y)
+        Y = np.ascontiguousarray(Y, dtype=np.int8)
+        self.classes_ = np.asarray(targets.classes)
+        self.target_form_ = "classes" if targets.form == "classes" else "indicator"
+        if self.target_form_ == "classes" and self.decision_rule is not None:
+            raise ProblemSetupError(
+                f"{who}: decision_rule decides label sets, but y holds one class per example; "
+                "the most probable class is predicted. Pass y as a 0/1 label matrix to decide "
+                "with a rule."
+            )
+        head = self._resolve_head(kind, targets)
+        self.head_ = head
+        self.label_sets_ = None
+        rows = np.arange(Y.shape[0])
+        if head == "sigmoid":
+            if kind in ("multilabel", "hierarchical"):
+                warn_constant_labels(Y, [str(c) for c in self.classes_], where=who)
+            T, Ymon, monitor_head = Y.astype(np.float32), Y, "sigmoid"
+        elif head == "powerset":
+            self._check_powerset(Y)
+            sets, codes = np.unique(Y, axis=0, return_inverse=True)
+            self.label_sets_ = sets.astype(np.int8)
+            T, Ymon, monitor_head = codes.ravel().astype(np.int64), Y, "sigmoid"
+        elif kind in ("multilabel", "hierarchical"):  # a forced softmax on label sets
+            per_row = Y.sum(axis=1)
+            rows = np.flatnonzero(per_row > 0)
+            if rows.size < Y.shape[0]:
+                warnings.warn(
+                    f"{who}: a softmax cannot represent an empty label set; the "
+                    f"{Y.shape[0] - rows.size} training examples without labels are left out.",
+                    ProblemSetupWarning,
+                    stacklevel=2,
+                )
+            T = (Y / np.maximum(per_row, 1)[:, None]).astype(np.float32)
+            Ymon, monitor_head = Y, "sigmoid"
+        else:
+            T, Ymon, monitor_head = targets.class_indices().astype(np.int64), Y, "softmax_classes"
+        loss_fn = self._loss_function(head, Y)
+        n_out = self.label_sets_.shape[0] if head == "powerset" else Y.shape[1]
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        train_rows, val_rows = self._validation_split(Y, rows, rng)
+        if head == "sigmoid":
+            to_proba = torch.sigmoid
+        elif head == "powerset":
+            sets_t = torch.from_numpy(self.label_sets_.astype(np.float32)).to(device)
+            to_proba = lambda z: torch.softmax(z, dim=1) @ sets_t  # noqa: E731
+        else:
+            to_proba = lambda z: torch.softmax(z, dim=1)  # noqa: E731
+        problem = Problem(
+            X=X,
+            T=T,
+            Y=Ymon,
+            train_rows=train_rows,
+            val_rows=val_rows,
+            loss_fn=loss_fn,
+            to_proba=to_proba,
+            monitor_head=monitor_head,
+            rule=self.decision_rule,
+        )
+        settings = Settings(
+            batch_size=self.batch_size,
+            max_epochs=self.max_epochs,
+            learning_rate=float(self.learning_rate),
+            weight_decay=float(self.weight_decay),
+            lr_schedule=self.lr_schedule,
+            patience=self.patience,
+            monitor=self.monitor,
+            restore_best=self.restore_best,
+            batch_norm=self.batch_norm,
+            verbose=self.verbose,
+            who=who,
+        )
+        devices = [device.index or 0] if device.type == "cuda" else []
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(seed)
+            module = build_network(
+                X.shape[1],
+                tuple(int(h) for h in self.hidden_layer_sizes),
+                n_out,
+                activation=self.activation,
+                dropout=float(self.dropout),
+                batch_norm=self.batch_norm,
+            )
+            outcome = train(module, problem, settings, device)
+        self.module_ = module.to("cpu").eval()
+        self.n_epochs_ = outcome.n_epochs
+        self.best_epoch_ = outcome.best_epoch
+        self.best_score_ = outcome.best_score
+        self.history_ = outcome.history
+        return self
+
+    def _validation_split(
+        self, Y: np.ndarray, rows: np.ndarray, rng: np.random.RandomState
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Training and validation rows: an iterative-stratified split of ``rows``."""
+        if not self.early_stopping:
+            return rows, None
+        n_val = round(self.validation_fraction * rows.size)
+        if n_val < 1 or rows.size - n_val < 1:
+            warnings.warn(
+                f"{type(self).__name__}: {rows.size} training examples are too few to hold out "
+                f"validation_fraction={self.validation_fraction:g} of them; early stopping is "
+                f"off and all {self.max_epochs} epochs run.",
+                ProblemSetupWarning,
+                stacklevel=3,
+            )
+            return rows, None
+        order = rng.permutation(rows.size)  # iterative stratification deals in the given order
+        part = iterative_stratification(
+            Y[rows[order]],
+            [1.0 - self.validation_fraction, self.validation_fraction],
+            random_state=rng,
+        )
+        shuffled = rows[order]
+        return np.sort(shuffled[part == 0]), np.sort(shuffled[part == 1])
+
+    # ------------------------------------------------------------------ scores and decisions
+
+    def _outputs(self, X: Any) -> np.ndarray:
+        """Sigmoid or softmax outputs of the network (label-set probabilities for powerset)."""
+        from labelwise.models._neural_train import forward_in_chunks
+
+        torch = import_torch()
+        X = check_predict_X(self, X)
+        act = torch.sigmoid if self.head_ == "sigmoid" else (lambda z: torch.softmax(z, dim=1))
+        return forward_in_chunks(self.module_, X, torch.device("cpu"), act)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Scores for the decision rules.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_labels)
+            Positive-class probability of each label (label-set targets; the marginals of the
+            label-set distribution for a powerset head), or of each class (class targets; rows
+            sum to 1 for a softmax head).
+        """
+        P = self._outputs(X)
+        if self.head_ == "powerset":
+            return P @ self.label_sets_.astype(np.float64)
+        return P
+
+    @available_if(_has_powerset_head)
+    def predict_joint_proba(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Probability of each label set seen in training (powerset head).
+
+        Returns
+        -------
+        P : ndarray of shape (n_samples, n_sets)
+            Rows sum to 1.
+        label_sets : ndarray of int8 of shape (n_sets, n_labels)
+            The label set of each column of ``P`` (``label_sets_``).
+        """
+        return self._outputs(X), self.label_sets_
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Label sets decided by ``decision_rule`` (label-set targets) or the most probable class.
+
+        Returns
+        -------
+        ndarray
+            An int8 (n_samples, n_labels) 0/1 matrix, or (class targets) the class of each row.
+        """
+        P = self.predict_proba(X)
+        if self.target_form_ == "classes":
+            return self.classes_[np.argmax(P, axis=1)]
+        return resolve_rule(self.decision_rule).predict(P)
+
+    # ------------------------------------------------------------------ state without pickle
+
+    def get_state(self) -> dict[str, Any]:
+        """The fitted model as plain data: parameters, fitted attributes and weight arrays.
+
+        Everything is a JSON-safe value or a NumPy array, so a model file can store it without
+        pickle; :meth:`from_state` rebuilds the model. ``decision_rule`` and a callable ``loss``
+        are not included (the rule is stored by whoever stores the model; the loss is only
+        needed to train).
+
+        Returns
+        -------
+        dict
+            ``{"format", "params", "fitted", "weights"}``: ``params`` the constructor parameters
+            (except ``decision_rule``; a callable loss is replaced by ``"auto"``), ``fitted`` the
+            fitted attributes (arrays for ``classes_``, ``label_sets_``, ``pos_weight_``),
+            ``weights`` the network's ``state_dict`` as float32 arrays by name.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> X = np.array([[0.0, 1], [1, 0], [1, 1], [0, 0]] * 5)
+        >>> m = NeuralClassifier((4,), max_epochs=2, early_stopping=False, random_state=0)
+        >>> state = m.fit(X, [0, 1, 1, 0] * 5).get_state()
+        >>> sorted(state["weights"])
+        ['0.bias', '0.weight', '3.bias', '3.weight']
+        >>> twin = NeuralClassifier.from_state(state)
+        >>> bool(np.array_equal(twin.predict_proba(X), m.predict_proba(X)))
+        True
+        """
+        check_is_fitted(self)
+        params = self.get_params(deep=False)
+        params.pop("decision_rule")
+        if callable(params["loss"]):
+            params["loss"] = "auto"
+        params["hidden_layer_sizes"] = [int(h) for h in params["hidden_layer_sizes"]]
+        if not isinstance(params["random_state"], (numbers.Integral, type(None))):
+            params["random_state"] = None
+        if params["pos_weight"] is not None and not isinstance(params["pos_weight"], str):
+            params["pos_weight"] = np.asarray(params["pos_weight"], dtype=np.float64)
+        fitted = {
+            "head_": self.head_,
+            "target_form_": self.target_form_,
+            "classes_": np.asarray(self.classes_),
+            "label_sets_": self.label_sets_,
+            "pos_weight_": self.pos_weight_,
+            "n_features_in_": int(self.n_features_in_),
+            "n_epochs_": int(self.n_epochs_),
+            "best_epoch_": int(self.best_epoch_),
+            "best_score_": None if self.best_score_ is None else float(self.best_score_),
+            "history_": [dict(row) for row in self.history_],
+        }
+        if hasattr(self, "feature_names_in_"):
+            fitted["feature_names_in_"] = np.asarray(self.feature_names_in_)
+        weights = {
+            name: t.detach().to("cpu").numpy().copy()
+            for name, t in self.module_.state_dict().items()
+        }
+        return {"format": STATE_FORMAT, "params": params, "fitted": fitted, "weights": weights}
+
+    @classmethod
+    def from_state(
+        cls, state: dict[str, Any], *, decision_rule: DecisionRule | None = None
+    ) -> NeuralClassifier:
+        """Rebuild a fitted model from :meth:`get_state`'s output.
+
+        Parameters
+        ----------
+        state : dict
+            As returned by :meth:`get_state`.
+        decision_rule : DecisionRule, optional
+            The rule ``predict`` applies.
+
+        Returns
+        -------
+        NeuralClassifier
+        """
+        from labelwise.models._neural_train import build_network
+
+        torch = import_torch()
+        if state.get("format") != STATE_FORMAT:
+            raise ProblemSetupError(
+                f"NeuralClassifier.from_state: unknown state format {state.get('format')!r}; "
+                f"expected {STATE_FORMAT!r}."
+            )
+        params = dict(state["params"])
+        params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
+        model = cls(**params, decision_rule=decision_rule)
+        for name, value in state["fitted"].items():
+            setattr(model, name, value)
+        weights = state["weights"]
+        n_out = int(np.asarray(weights[_last_linear_name(weights)]).shape[0])
+        module = build_network(
+            model.n_features_in_,
+            model.hidden_layer_sizes,
+            n_out,
+            activation=model.activation,
+            dropout=float(model.dropout),
+            batch_norm=model.batch_norm,
+        )
+        module.load_state_dict({k: torch.as_tensor(np.asarray(v)) for k, v in weights.items()})
+        model.module_ = module.eval()
+        return model
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        tags.input_tags.sparse = True
+        return tags
+
+
+def _last_linear_name(weights: dict[str, Any]) -> str:
+    """Name of the output layer's weight in a Sequential state dict (highest index)."""
+    names = [k for k in weights if k.endswith(".weight") and np.asarray(weights[k]).ndim == 2]
+    return max(names, key=lambda k: int(k.split(".")[0]))
+
+
+def _balanced_pos_weight(Y: np.ndarray) -> np.ndarray:
+    """``n_negative / n_positive`` per label (1 for a label with no positive or no negative)."""
+    pos = Y.sum(axis=0).astype(np.float64)
+    neg = Y.shape[0] - pos
+    ok = (pos > 0) & (neg > 0)
+    return np.where(ok, neg / np.where(ok, pos, 1.0), 1.0)
+
+
+def _check_loss_params(who: str, name: str, params: dict, allowed: tuple[str, ...]) -> None:
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        what = ", ".join(allowed) if allowed else "none"
+        raise ProblemSetupError(
+            f"{who}: loss_params {unknown} are not parameters of loss={name!r} (it takes: {what})."
+        )
