@@ -1,0 +1,301 @@
+"""``AutoClassifier``: name the metric; it picks, tunes and refits the best pipeline.
+
+``fit`` reads the problem off the targets (:func:`labelwise.problem.describe`), builds the
+candidate space for the data (:mod:`labelwise.auto.candidates`), cross-validates every candidate
+on the training data only, picks the decision rule best for the metric by cross-fitting on the
+out-of-fold scores, tries a blend of the best candidates, and refits the winner on all the training
+data. The rule is then fitted on the winner's out-of-fold scores, never on the rows a model was
+trained on (its scores there are over-confident).
+"""
+
+from __future__ import annotations
+
+import numbers
+import time
+from typing import Any, ClassVar
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.model_selection import StratifiedKFold
+from sklearn.utils.validation import check_is_fitted
+
+from labelwise._validation import Interval, Options, check_params
+from labelwise.auto.candidates import build_candidates, is_text, profile_data
+from labelwise.auto.objectives import get_objective, objective_names
+from labelwise.auto.search import SearchResult, joint_proba, run_search
+from labelwise.errors import LabelwiseError, ProblemSetupError, TargetError
+
+__all__ = ["AutoClassifier"]
+
+
+class NoCandidateFinished(LabelwiseError, RuntimeError):
+    """No candidate finished cross-validation (all failed, or the time limit was too short)."""
+
+
+def _as_matrix_targets(y: Any) -> tuple[np.ndarray, np.ndarray, str]:
+    from labelwise.data.targets import check_targets
+
+    targets = check_targets(y, name="y")
+    kind = targets.kind
+    Y = targets.Y
+    if kind == "multilabel":
+        Y = Y.toarray() if sp.issparse(Y) else np.asarray(Y)
+        return np.ascontiguousarray(Y, dtype=np.int8), np.asarray(targets.classes), kind
+    classes = np.asarray(targets.classes)
+    y_arr = np.asarray(targets.Y)
+    if y_arr.ndim == 2:  # one-hot
+        idx = np.argmax(y_arr, axis=1)
+    else:
+        idx = np.searchsorted(classes, y_arr)
+    return idx.astype(np.int64), classes, "multiclass" if len(classes) > 2 else "binary"
+
+
+class AutoClassifier(ClassifierMixin, BaseEstimator):
+    """Cross-validated choice of model, decision rule and blend for one metric.
+
+    Parameters
+    ----------
+    metric : str, default="micro_f1"
+        What to optimise; one of :func:`labelwise.auto.objectives.objective_names` (micro_f1,
+        macro_f1, samples_f1, hamming_loss, subset_accuracy, jaccard_samples, average_precision,
+        precision_at_k, ndcg_at_k, precision_at_1, hierarchical_f1; accuracy, balanced_accuracy,
+        top_k_accuracy for multi-class).
+    time_limit : float or None, default=None
+        Seconds for the search (the final refit comes on top). Candidates run cheapest first;
+        one whose estimated time no longer fits is skipped. The cheapest always runs.
+    n_jobs : int or None, default=None
+        Folds fitted in parallel (joblib; ``joblib.parallel_backend("dask")`` sends them to a
+        Dask cluster).
+    cv : int or "auto", default="auto"
+        Folds; "auto" is 5, or 3 above 20,000 training examples.
+    candidates : list of str or None, default=None
+        Keep only candidates whose names start with these prefixes.
+    blend : bool, default=True
+        Try greedy ensemble selection over the best candidates' out-of-fold scores.
+    hierarchy : Hierarchy or None, default=None
+        Needed by ``metric="hierarchical_f1"``.
+    random_state : int, default=0
+    verbose : bool, int or None, default=None
+        Progress display; None shows it on a terminal only.
+
+    Attributes
+    ----------
+    best_estimator_ : estimator
+        The winner, refitted on all training data.
+    rule_ : DecisionRule or None
+        The fitted decision rule (None for multi-class, which decides by argmax).
+    leaderboard_ : list of dict
+        One row per candidate: name, status, cross-validated score, rule, seconds, error.
+    best_score_ : float
+        The winner's cross-validated value of the metric.
+    classes_ : ndarray
+        Label names (multi-label) or classes (multi-class).
+    kind_ : str
+        ``"multilabel"``, ``"multiclass"`` or ``"binary"``.
+
+    Examples
+    --------
+    >>> from labelwise.datasets import load
+    >>> train = load("emotions", split="train")
+    >>> auto = AutoClassifier("micro_f1", candidates=["BinaryRelevance"], blend=False, cv=3)
+    >>> auto = auto.fit(train.X, train.Y)
+    >>> auto.leaderboard_[0]["candidate"], auto.leaderboard_[0]["status"]
+    ('BinaryRelevance(LogisticRegression)', 'ok')
+    >>> auto.predict(train.X[:2]).shape
+    (2, 6)
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "metric": [str],
+        "time_limit": [Interval(numbers.Real, 0, None, closed="left"), None],
+        "n_jobs": [numbers.Integral, None],
+        "cv": [Interval(numbers.Integral, 2, None), Options({"auto"})],
+        "candidates": [list, tuple, None],
+        "blend": [bool],
+        "random_state": [numbers.Integral],
+        "verbose": [bool, int, None],
+    }
+
+    def __init__(
+        self,
+        metric: str = "micro_f1",
+        *,
+        time_limit: float | None = None,
+        n_jobs: int | None = None,
+        cv: int | str = "auto",
+        candidates: list[str] | None = None,
+        blend: bool = True,
+        hierarchy: Any = None,
+        random_state: int = 0,
+        verbose: bool | int | None = None,
+    ) -> None:
+        self.metric = metric
+        self.time_limit = time_limit
+        self.n_jobs = n_jobs
+        self.cv = cv
+        self.candidates = candidates
+        self.blend = blend
+        self.hierarchy = hierarchy
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _splitter(self, n: int, multiclass: bool) -> Any:
+        from labelwise.split import MultilabelStratifiedKFold
+
+        k = self.cv if self.cv != "auto" else (5 if n <= 20000 else 3)
+        if multiclass:
+            return StratifiedKFold(n_splits=k, shuffle=True, random_state=self.random_state)
+        return MultilabelStratifiedKFold(n_splits=k, shuffle=True, random_state=self.random_state)
+
+    def fit(self, X: Any, y: Any) -> AutoClassifier:
+        """Search, pick and refit on the training data.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features), or list of str
+            Features, or raw texts for a text problem.
+        y : array-like, sparse matrix or label lists
+            Multi-label 0/1 matrix or label lists, or 1-D classes.
+
+        Returns
+        -------
+        self
+        """
+        check_params(
+            self.get_params(deep=False), self._parameter_constraints, caller="AutoClassifier"
+        )
+        start = time.perf_counter()
+        Y, classes, kind = _as_matrix_targets(y)
+        multiclass = kind != "multilabel"
+        objective = get_objective(self.metric, kind="multiclass" if multiclass else "multilabel")
+        if not is_text(X) and not sp.issparse(X):
+            X = np.asarray(X)
+        n = len(X) if is_text(X) else X.shape[0]
+        if n != Y.shape[0]:
+            raise TargetError(f"AutoClassifier: X has {n} rows but y has {Y.shape[0]}.")
+        if multiclass:
+            counts = np.bincount(Y, minlength=len(classes))
+            if counts.min() < 2:
+                rare = classes[int(np.argmin(counts))]
+                raise TargetError(
+                    f"AutoClassifier: class {rare!r} has {int(counts.min())} example; "
+                    "cross-validation needs at least 2 per class."
+                )
+        score_kwargs = {}
+        if objective.name == "hierarchical_f1":
+            if self.hierarchy is None:
+                objective.score(None, None)  # raises the explanation
+            score_kwargs["hierarchy"] = self.hierarchy
+        profile = profile_data(X, Y, kind)
+        cands = build_candidates(
+            profile,
+            random_state=self.random_state,
+            include=self.candidates and list(self.candidates),
+        )
+        if not cands:
+            raise ProblemSetupError(
+                f"AutoClassifier: no candidate matches candidates={self.candidates!r}."
+            )
+        self.log_: list[str] = []
+        result = run_search(
+            cands, X, Y, objective, self._splitter(n, multiclass),
+            multiclass=multiclass, n_classes=len(classes) if multiclass else None,
+            time_limit=self.time_limit, n_jobs=self.n_jobs, blend=self.blend,
+            verbose=self.verbose, score_kwargs=score_kwargs, log=self.log_.append,
+        )  # fmt: skip
+        self._finish(result, X, Y, classes, kind, objective)
+        self.fit_seconds_ = time.perf_counter() - start
+        return self
+
+    def _finish(self, result: SearchResult, X: Any, Y: np.ndarray, classes: np.ndarray,
+                kind: str, objective: Any) -> None:  # fmt: skip
+        self.leaderboard_ = _leaderboard(result, objective)
+        best = result.best
+        if best is None:
+            failed = [r for r in result.results if r.status == "failed"]
+            why = "; ".join(f"{r.name}: {r.error}" for r in failed[:3]) or "time limit too short"
+            raise NoCandidateFinished(
+                f"AutoClassifier: no candidate finished cross-validation ({why}). "
+                "Give a longer time_limit or check the data."
+            )
+        if best.members:
+            from labelwise.models.averaging import ScoreAverage
+
+            makers = {r.name: r.candidate for r in result.results if r.candidate is not None}
+            names = list(best.members)
+            model = ScoreAverage(
+                [(name, makers[name].make()) for name in names],
+                weights=[best.members[name] for name in names],
+                n_jobs=self.n_jobs,
+            )
+        else:
+            model = best.candidate.make()
+        model.fit(X, Y)
+        self.best_estimator_ = model
+        self.best_name_ = best.name
+        self.best_score_ = float(best.score)
+        self.objective_ = objective.name
+        self.kind_ = kind
+        self.classes_ = classes
+        self.n_labels_ = len(classes)
+        if not (isinstance(X, (list, tuple)) or (isinstance(X, np.ndarray) and X.ndim == 1)):
+            self.n_features_in_ = X.shape[1]
+        self.cv_folds_ = int(result.folds.max()) + 1
+        self.search_seconds_ = result.elapsed
+        if kind == "multilabel" and best.rule is not None:
+            self.rule_ = clone(best.rule).fit(Y, best.oof)
+        else:
+            self.rule_ = None
+        self.oof_scores_ = best.oof
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Scores of the winner: (n_samples, n_labels) for multi-label, (n, n_classes) else."""
+        check_is_fitted(self, "best_estimator_")
+        from labelwise.decision.meta import estimator_scores
+
+        if self.kind_ == "multilabel":
+            return estimator_scores(self.best_estimator_, X)
+        proba = np.asarray(self.best_estimator_.predict_proba(X), dtype=np.float64)
+        out = np.zeros((proba.shape[0], len(self.classes_)))
+        out[:, np.asarray(self.best_estimator_.classes_, dtype=int)] = proba
+        return out
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Label sets (0/1 matrix) from the fitted rule, or classes by argmax (multi-class)."""
+        check_is_fitted(self, "best_estimator_")
+        if self.kind_ != "multilabel":
+            return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        if getattr(self.rule_, "uses_joint", False):
+            jp = joint_proba(self.best_estimator_, X)
+            if jp is not None:
+                return self.rule_.predict_joint(*jp)
+        return self.rule_.predict(self.predict_proba(X))
+
+    def leaderboard(self) -> Any:
+        """The leaderboard as a pandas DataFrame (needs pandas; ``leaderboard_`` is plain)."""
+        check_is_fitted(self, "leaderboard_")
+        import pandas as pd
+
+        return pd.DataFrame(self.leaderboard_)
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        tags.input_tags.sparse = True
+        return tags
+
+
+def _leaderboard(result: SearchResult, objective: Any) -> list[dict]:
+    rows = [r.row() for r in result.results]
+    ok = [r for r in rows if r["status"] == "ok" and r["score"] is not None]
+    ok.sort(key=lambda r: -r["score"] if objective.greater_is_better else r["score"])
+    rank = {id(r): i + 1 for i, r in enumerate(ok)}
+    for r in rows:
+        r["rank"] = rank.get(id(r))
+        r["metric"] = objective.name
+    rows.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0))
+    return rows
+
+
+__all__ += ["NoCandidateFinished", "objective_names"]

@@ -1,0 +1,227 @@
+"""AutoClassifier: objectives, cross-fitted rule choice, time limit, crashes, blends."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.datasets import make_classification, make_multilabel_classification
+from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
+from sklearn.metrics import accuracy_score as sk_accuracy
+from sklearn.metrics import f1_score as sk_f1
+
+from labelwise.auto import AutoClassifier, NoCandidateFinished, get_objective, objective_names
+from labelwise.auto import candidates as cand_mod
+from labelwise.auto.candidates import Candidate, DataProfile, build_candidates
+from labelwise.auto.search import evaluate_rules
+from labelwise.decision import FixedThreshold, GlobalThreshold
+from labelwise.errors import ProblemSetupError
+from labelwise.models import BinaryRelevance, MLkNN
+from labelwise.models.averaging import ScoreAverage
+from labelwise.models.native import NativeMultilabel
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, Y = make_multilabel_classification(
+        n_samples=240, n_features=12, n_classes=4, n_labels=2, random_state=0
+    )
+    return X, Y
+
+
+# --------------------------------------------------------------------------- objectives
+
+
+def test_unknown_metric_lists_the_valid_ones():
+    with pytest.raises(ProblemSetupError) as err:
+        get_objective("f2_weird")
+    for name in ("micro_f1", "macro_f1", "hamming_loss", "ndcg_at_k"):
+        assert name in str(err.value)
+
+
+def test_metric_that_does_not_fit_the_problem_is_refused(data):
+    X, Y = data
+    with pytest.raises(ProblemSetupError, match="does not fit multilabel"):
+        AutoClassifier("top_k_accuracy").fit(X, Y)
+    with pytest.raises(ProblemSetupError, match="does not fit multiclass"):
+        AutoClassifier("hamming_loss").fit(X, np.arange(X.shape[0]) % 3)
+
+
+def test_aliases_and_directions():
+    assert get_objective("f1_micro").name == "micro_f1"
+    assert get_objective("hamming").greater_is_better is False
+    assert get_objective("ndcg@k").needs == "scores"
+    assert set(objective_names()) >= {
+        "micro_f1", "macro_f1", "samples_f1", "hamming_loss", "subset_accuracy",
+        "jaccard_samples", "average_precision", "precision_at_k", "ndcg_at_k",
+    }  # fmt: skip
+
+
+# --------------------------------------------------------------------------- rule judging
+
+
+def test_rules_are_judged_by_cross_fitting_on_out_of_fold_scores():
+    rng = np.random.default_rng(0)
+    Y = (rng.random((120, 3)) < 0.3).astype(np.int8)
+    S = np.clip(0.35 * Y + 0.6 * rng.random(Y.shape), 0, 1)
+    folds = np.arange(120) % 4
+    objective = get_objective("micro_f1")
+    best, _, values = evaluate_rules(objective, Y, S, folds, multiclass=False)
+    # The fixed rule needs no fitting: its value is plain F1 of S >= 0.5.
+    assert values["FixedThreshold()"] == pytest.approx(
+        sk_f1(Y, (S >= 0.5).astype(int), average="micro")
+    )
+    # The tuned rule is fitted on the other folds only, fold by fold.
+    pred = np.empty_like(Y)
+    for k in range(4):
+        inside = folds == k
+        rule = GlobalThreshold("f1_micro").fit(Y[~inside], S[~inside])
+        pred[inside] = rule.predict(S[inside])
+    assert values["GlobalThreshold()"] == pytest.approx(sk_f1(Y, pred, average="micro"))
+    assert best == max(values.values())
+
+
+# --------------------------------------------------------------------------- the search
+
+
+def test_auto_picks_the_best_cross_validated_candidate_and_fits_the_rule_out_of_fold(data):
+    X, Y = data
+    auto = AutoClassifier(
+        "micro_f1", candidates=["BinaryRelevance", "MLkNN"], blend=False, cv=3
+    ).fit(X, Y)
+    rows = [r for r in auto.leaderboard_ if r["status"] == "ok"]
+    assert {r["candidate"] for r in rows} == {"BinaryRelevance(LogisticRegression)", "MLkNN(k=10)"}
+    assert (
+        auto.best_score_
+        == max(r["score"] for r in rows)
+        == pytest.approx(auto.leaderboard_[0]["score"], abs=1e-6)
+    )
+    assert auto.leaderboard_[0]["rank"] == 1
+    # The rule was fitted on the winner's out-of-fold scores, not on its training-set scores.
+    refit = clone(auto.rule_).fit(Y, auto.oof_scores_)
+    P = auto.predict_proba(X)
+    np.testing.assert_array_equal(auto.predict(X), refit.predict(P))
+    assert P.shape == Y.shape and auto.n_features_in_ == X.shape[1]
+
+
+def test_a_crashing_candidate_is_logged_and_skipped(data, monkeypatch):
+    X, Y = data
+
+    class Broken(ClassifierMixin, BaseEstimator):
+        def fit(self, X, Y):
+            raise RuntimeError("boom in fit")
+
+    real = cand_mod.build_candidates
+
+    def with_broken(p, **kw):
+        return [Candidate("Broken", Broken, 0.1), *real(p, **kw)]
+
+    monkeypatch.setattr("labelwise.auto.classifier.build_candidates", with_broken)
+    auto = AutoClassifier("macro_f1", candidates=["MLkNN"], blend=False, cv=3).fit(X, Y)
+    broken = next(r for r in auto.leaderboard_ if r["candidate"] == "Broken")
+    assert broken["status"] == "failed" and "boom in fit" in broken["error"]
+    assert auto.best_name_ == "MLkNN(k=10)"
+    assert any("Broken failed" in line for line in auto.log_)
+
+
+def test_time_limit_keeps_the_cheapest_finished_candidate(data):
+    X, Y = data
+    auto = AutoClassifier(
+        "micro_f1", time_limit=0, candidates=["MLkNN", "BinaryRelevance"], cv=3
+    ).fit(X, Y)
+    status = {r["candidate"]: (r["status"], r["error"]) for r in auto.leaderboard_}
+    assert status["MLkNN(k=10)"][0] == "ok"
+    assert status["BinaryRelevance(LogisticRegression)"][0] == "skipped"
+    assert "time limit" in status["BinaryRelevance(LogisticRegression)"][1]
+
+
+def test_no_candidate_finished_is_a_clear_error(data, monkeypatch):
+    X, Y = data
+
+    class Broken(ClassifierMixin, BaseEstimator):
+        def fit(self, X, Y):
+            raise ValueError("cannot learn")
+
+    monkeypatch.setattr(
+        "labelwise.auto.classifier.build_candidates",
+        lambda p, **kw: [Candidate("Broken", Broken, 0.1)],
+    )
+    with pytest.raises(NoCandidateFinished, match="Broken: ValueError: cannot learn"):
+        AutoClassifier("micro_f1", cv=3).fit(X, Y)
+
+
+def test_joint_rules_use_joint_out_of_fold_predictions(data):
+    X, Y = data
+    auto = AutoClassifier("subset_accuracy", candidates=["LabelPowerset"], blend=False, cv=3).fit(
+        X, Y
+    )
+    row = auto.leaderboard_[0]
+    assert "BayesOptimal(metric='subset_accuracy')" in row["rule_scores"]
+    # Subset accuracy of the joint mode can't be worse than chance-level zero, and the winner's
+    # value is the best of the rules tried.
+    assert row["score"] == max(row["rule_scores"].values())
+
+
+def test_multiclass_targets_predict_classes():
+    X, y = make_classification(
+        n_samples=300, n_features=8, n_informative=5, n_classes=4, random_state=0
+    )
+    names = np.array(["cat", "dog", "eel", "fox"])[y]
+    auto = AutoClassifier("accuracy", candidates=["LogisticRegression", "kNN"], cv=3).fit(X, names)
+    pred = auto.predict(X)
+    assert set(pred) <= {"cat", "dog", "eel", "fox"}
+    assert auto.predict_proba(X).shape == (300, 4)
+    assert sk_accuracy(names, pred) > 0.6
+    top3 = AutoClassifier("top_k_accuracy", candidates=["kNN"], cv=3, blend=False).fit(X, names)
+    assert auto.best_score_ < top3.best_score_ <= 1.0
+
+
+def test_clone_and_params():
+    auto = AutoClassifier("macro_f1", time_limit=30, n_jobs=2)
+    twin = clone(auto)
+    assert twin.get_params() == auto.get_params()
+    with pytest.raises(ValueError, match="cv"):
+        AutoClassifier(cv=1).fit([[0.0], [1.0]], [[0, 1], [1, 0]])
+
+
+def test_candidate_space_follows_the_data():
+    small = DataProfile(300, 20, 6, False, False, 30, "multilabel")
+    names = [c.name for c in build_candidates(small)]
+    assert "LabelPowerset(LogisticRegression)" in names
+    assert any(n.startswith("RandomForest") for n in names)
+    many_sets = DataProfile(300, 20, 40, False, False, 290, "multilabel")
+    assert "LabelPowerset(LogisticRegression)" not in [c.name for c in build_candidates(many_sets)]
+    wide_sparse = DataProfile(300, 50000, 6, True, False, 30, "multilabel")
+    assert not any(c.family == "trees" for c in build_candidates(wide_sparse))
+    costs = [c.cost for c in build_candidates(small)]
+    assert costs == sorted(costs)
+
+
+# --------------------------------------------------------------------------- the two models
+
+
+def test_score_average_is_the_weighted_mean_of_member_scores(data):
+    X, Y = data
+    avg = ScoreAverage([("br", BinaryRelevance()), ("knn", MLkNN(k=5))], weights=[1, 3]).fit(X, Y)
+    br = BinaryRelevance().fit(X, Y).predict_proba(X)
+    knn = MLkNN(k=5).fit(X, Y).predict_proba(X)
+    np.testing.assert_allclose(avg.predict_proba(X), 0.25 * br + 0.75 * knn)
+    with pytest.raises(ProblemSetupError, match="non-negative"):
+        ScoreAverage([("br", BinaryRelevance())], weights=[-1]).fit(X, Y)
+
+
+def test_native_multilabel_equals_the_forest_positive_columns(data):
+    X, Y = data
+    Y = Y.copy()
+    Y[:, 2] = 0  # a label never seen positive gets probability 0
+    forest = RandomForestClassifier(n_estimators=20, random_state=0)
+    with pytest.warns(UserWarning):
+        model = NativeMultilabel(forest).fit(X, Y)
+    ref = RandomForestClassifier(n_estimators=20, random_state=0).fit(X, Y).predict_proba(X)
+    expected = np.column_stack([p[:, 1] if p.shape[1] == 2 else np.zeros(len(X)) for p in ref])
+    np.testing.assert_allclose(model.predict_proba(X), expected)
+    np.testing.assert_array_equal(model.predict(X), FixedThreshold(0.5).predict(expected))
+    et = NativeMultilabel(ExtraTreesClassifier(n_estimators=5, random_state=0)).fit(
+        X, data[1], sample_weight=np.ones(len(X))
+    )
+    assert et.predict_proba(X).shape == data[1].shape
