@@ -88,9 +88,20 @@ def labels_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def read_file(path: str | Path, labels: Any) -> Dataset:
     """:func:`labelwise.read` with the parsed ``--labels`` (the reader's default when None)."""
-    from labelwise.data.io import read
+    from labelwise.data.io import read, sniff_format
 
-    return read(path) if labels is None else read(path, labels)
+    if labels is None:
+        return read(path)
+    if isinstance(labels, int) and Path(path).is_file():
+        fmt = sniff_format(path)
+        if fmt not in ("arff", "libsvm"):
+            raise click.BadParameter(
+                f"{labels} is a label count, which applies to ARFF and LibSVM files; for the "
+                f"{fmt} table {path} give the label column names (a,b,c), or the one column "
+                "that holds label lists.",
+                param_hint="'--labels'",
+            )
+    return read(path, labels)
 
 
 def load_data(source: str, labels: Any, *, split: str = "all") -> Dataset:
