@@ -224,12 +224,16 @@ class Outcome:
 def _nan_error(settings: Settings, epoch: int, X: Any) -> ProblemSetupError:
     data = X.data if sp.issparse(X) else np.asarray(X)
     biggest = float(np.max(np.abs(data))) if data.size else 0.0
+    rate = f"the learning rate ({settings.learning_rate:g}) is too high (try 10 times smaller)"
+    scale = (
+        f"the inputs are not scaled (the largest absolute feature value is {biggest:.3g}; "
+        "standardise dense features, e.g. with StandardScaler, or scale sparse ones with "
+        "MaxAbsScaler)"
+    )
+    causes = f"{scale}, or {rate}" if biggest > 1e3 else f"{rate}, or {scale}"
     return ProblemSetupError(
         f"{settings.who}: the training loss became NaN or infinite in epoch {epoch}. Likely "
-        f"causes: the learning rate ({settings.learning_rate:g}) is too high (try 10 times "
-        f"smaller), or the inputs are not scaled (the largest absolute feature value is "
-        f"{biggest:.3g}; standardise dense features, e.g. with StandardScaler, or scale sparse "
-        "ones with MaxAbsScaler)."
+        f"causes: {causes}."
     )
 
 

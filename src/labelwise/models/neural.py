@@ -155,6 +155,8 @@ class NeuralClassifier(ClassifierMixin, BaseEstimator):
     module_ : torch.nn.Sequential
         The trained network, on the CPU, in eval mode.
     head_ : {"sigmoid", "softmax", "powerset"}
+    kind_ : {"binary", "multiclass", "multilabel", "hierarchical"}
+        The problem :func:`labelwise.problem.describe` read off the training targets.
     classes_ : ndarray
         Label names (multi-label) or class values (multi-class).
     label_sets_ : ndarray of int8 of shape (n_sets, n_labels) or None
@@ -421,6 +423,7 @@ class NeuralClassifier(ClassifierMixin, BaseEstimator):
             )
         head = self._resolve_head(kind, targets)
         self.head_ = head
+        self.kind_ = kind
         self.label_sets_ = None
         rows = np.arange(Y.shape[0])
         if head == "sigmoid":
@@ -572,6 +575,11 @@ class NeuralClassifier(ClassifierMixin, BaseEstimator):
     def predict(self, X: Any) -> np.ndarray:
         """Label sets decided by ``decision_rule`` (label-set targets) or the most probable class.
 
+        Multi-label targets: ``decision_rule.predict(predict_proba(X))``. Class targets (1-D
+        ``y``): the most probable class. One-hot targets (a 0/1 matrix with one 1 per row, which
+        :func:`labelwise.problem.describe` reads as multi-class): the one-hot row of the most
+        probable class, unless a ``decision_rule`` is given.
+
         Returns
         -------
         ndarray
@@ -580,6 +588,10 @@ class NeuralClassifier(ClassifierMixin, BaseEstimator):
         P = self.predict_proba(X)
         if self.target_form_ == "classes":
             return self.classes_[np.argmax(P, axis=1)]
+        if self.decision_rule is None and self.kind_ in ("binary", "multiclass"):
+            D = np.zeros(P.shape, dtype=np.int8)  # one-hot targets: the most probable class
+            D[np.arange(P.shape[0]), np.argmax(P, axis=1)] = 1
+            return D
         return resolve_rule(self.decision_rule).predict(P)
 
     # ------------------------------------------------------------------ state without pickle
@@ -624,6 +636,7 @@ class NeuralClassifier(ClassifierMixin, BaseEstimator):
             params["pos_weight"] = np.asarray(params["pos_weight"], dtype=np.float64)
         fitted = {
             "head_": self.head_,
+            "kind_": self.kind_,
             "target_form_": self.target_form_,
             "classes_": np.asarray(self.classes_),
             "label_sets_": self.label_sets_,
