@@ -23,9 +23,12 @@ A model file is a single zip archive (any name; ``.lw`` by convention), never a 
 ``estimator.skops``
     The fitted estimator, written by ``skops.io.dumps``: a tree of typed nodes and ``.npy``
     arrays, no pickle.
-``states/<i>.npz``
-    Only for estimators with parts skops cannot store (a torch module): those parts as named
-    arrays, read with ``allow_pickle=False`` (protocol in :mod:`labelwise.persist._state`).
+``states/<i>.json`` and ``states/<i>.npz``
+    Only for estimators skops cannot store (a torch network): the estimator's own
+    ``get_state()`` tree as JSON whose arrays live in the ``.npz`` (read with
+    ``allow_pickle=False``); the skops tree holds a ``StateRef`` in its place, and
+    ``metadata["states"]`` lists ``{"class", "tree", "arrays"}`` for each. Protocol:
+    :mod:`labelwise.persist._state`.
 ``MANIFEST.json``
     The last member: ``{"algorithm": "sha256", "members": {name: {"sha256", "size"}}}`` for
     every other member.
@@ -135,7 +138,7 @@ def save(
     import skops.io as sio
     from sklearn.utils.validation import check_is_fitted
 
-    from labelwise.persist._state import npz_bytes, split_states
+    from labelwise.persist._state import encode_state, split_states
     from labelwise.persist._trust import untrusted_types as _untrusted
 
     if isinstance(path, str) and path.endswith(("/", os.sep)):
@@ -159,11 +162,14 @@ def save(
             LabelwiseWarning,
             stacklevel=2,
         )
-    state_meta = [{"member": f"states/{i}.npz", "class": cls} for i, (cls, _) in enumerate(states)]
+    state_meta = [
+        {"class": cls, "tree": f"states/{i}.json", "arrays": f"states/{i}.npz"}
+        for i, (cls, _) in enumerate(states)
+    ]
     meta = build_metadata(model, metadata, state_meta)
     members = {METADATA: json.dumps(meta, indent=1, allow_nan=False).encode(), _ESTIMATOR: blob}
-    for entry, (_, arrays) in zip(state_meta, states, strict=True):
-        members[entry["member"]] = npz_bytes(arrays)
+    for entry, (cls, state) in zip(state_meta, states, strict=True):
+        members[entry["tree"]], members[entry["arrays"]] = encode_state(state, cls)
     write_atomic(path, members, overwrite=overwrite)
 
 
@@ -198,9 +204,10 @@ def load(path: PathLike, *, trusted: Iterable[str | type] | None = None) -> Any:
         skops.
     """
     from labelwise.persist._checks import check_loaded
-    from labelwise.persist._state import arrays_from_npz, restore_states
-    from labelwise.persist._trust import loads_estimator
+    from labelwise.persist._state import decode_state, restore_states
+    from labelwise.persist._trust import loads_estimator, trusted_names
 
+    trusted_names(trusted)  # reject a malformed ``trusted`` before touching the file
     path = Path(path)
     metadata, members = read_members(path)
     diffs = warn_version_differences(metadata, path)
@@ -211,12 +218,11 @@ def load(path: PathLike, *, trusted: Iterable[str | type] | None = None) -> Any:
     check_loaded(model, path)
     states = []
     for entry in metadata.get("states") or []:
-        member = entry.get("member") if isinstance(entry, dict) else None
-        if member not in members:
-            raise ModelFileError(f"{path}: lists array state {member!r}, which it does not hold.")
-        states.append(arrays_from_npz(members[member], f"{path}: {member}"))
-    restore_states(model, states, path)
-    return model
+        names = [entry.get(k) if isinstance(entry, dict) else None for k in ("tree", "arrays")]
+        if not all(n in members for n in names):
+            raise ModelFileError(f"{path}: lists a model state {names!r} it does not hold.")
+        states.append(decode_state(members[names[0]], members[names[1]], f"{path}: {names[0]}"))
+    return restore_states(model, states, trusted_names(trusted), path)
 
 
 def load_metadata(path: PathLike) -> dict[str, Any]:

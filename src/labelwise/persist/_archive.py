@@ -226,6 +226,8 @@ def read_members(path: str | os.PathLike) -> tuple[dict, dict[str, bytes]]:
 def _not_a_zip_message(path: Path) -> str:
     with open(path, "rb") as fh:
         head = fh.read(4)
+    if not head:
+        return f"{path}: is empty, not a labelwise model file."
     if head == b"PK\x03\x04":
         return (
             f"{path}: is truncated or damaged (a zip archive without its directory at the end); "

@@ -1,48 +1,60 @@
-"""Estimators with parts skops cannot store (a torch module): those parts as named NumPy arrays.
+"""Estimators skops cannot store (a torch network): stored as their own state of plain data.
 
-The protocol, for a class whose fitted state includes such a part:
+The protocol, for an estimator (it has ``get_params``) whose fitted state includes such a part:
 
-``_lw_state_attributes``
-    Class attribute: a tuple of the instance attributes skops cannot store (e.g. ``("module_",)``).
-``_lw_get_state(self) -> dict[str, numpy.ndarray]``
-    Those attributes as named arrays of numbers, booleans or fixed-width strings (e.g. a torch
-    ``state_dict`` moved to NumPy). Everything needed to rebuild them from the arrays (layer
-    sizes, ...) must be an ordinary parameter or learned attribute, which skops stores.
-``_lw_set_state(self, arrays: dict[str, numpy.ndarray]) -> None``
-    Rebuild those attributes on an instance whose other attributes are already restored.
+``get_state(self) -> dict``
+    The fitted model as plain data: a tree of dicts (str keys), lists, str, int, float, bool,
+    None and NumPy arrays of numbers, booleans or strings. Constructor parameters that are
+    estimators themselves (a ``decision_rule``) are left out.
+``from_state(cls, state, **estimator_params) -> estimator`` (classmethod)
+    Rebuild the fitted model from that tree; ``estimator_params`` are the constructor
+    parameters left out above, passed by name.
 
-At save time a shallow copy of each such estimator without those attributes goes through skops
-(so its parameters, nested estimators and decision rule are audited like any other), and the
-arrays go to ``states/<i>.npz``, read back with ``allow_pickle=False``.
+At save time each such estimator is replaced, in a copy of the model's object graph, by a
+:class:`StateRef` naming its class; the arrays of its state go to ``states/<i>.npz`` (read back
+with ``allow_pickle=False``), the rest to ``states/<i>.json``, and its estimator parameters stay
+in the skops tree, audited like everything else. At load time a ``StateRef`` is rebuilt with
+``from_state`` only if its class is trusted.
 """
 
 from __future__ import annotations
 
+import importlib
 import io
+import json
+import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from labelwise.errors import ModelFileError
+from labelwise.errors import ModelFileError, UntrustedTypesError
 
-__all__ = ["arrays_from_npz", "npz_bytes", "restore_states", "split_states"]
-
-_INDEX = "_lw_state_index"
+__all__ = ["StateRef", "decode_state", "encode_state", "restore_states", "split_states"]
 
 
-def _protocol_attributes(obj: Any) -> tuple[str, ...]:
-    attrs = getattr(type(obj), "_lw_state_attributes", ())
-    return tuple(attrs) if callable(getattr(obj, "_lw_get_state", None)) else ()
+class StateRef:
+    """Stand-in, in the skops tree, for an estimator stored as ``states/<index>.*``."""
+
+    def __init__(self, index: int, cls: str, estimator_params: dict[str, Any]) -> None:
+        self.index = index
+        self.cls = cls
+        self.estimator_params = estimator_params
 
 
-def split_states(model: Any) -> tuple[Any, list[tuple[str, dict[str, np.ndarray]]]]:
-    """``model`` with protocol estimators stripped of their arrays, and (class name, arrays) of
-    each stripped estimator.
+def _has_protocol(obj: Any) -> bool:
+    return (
+        hasattr(obj, "get_params")
+        and not isinstance(obj, type)
+        and callable(getattr(obj, "get_state", None))
+        and callable(getattr(type(obj), "from_state", None))
+    )
 
-    The model itself is not modified: objects on the way to a stripped estimator are copied.
-    """
-    states: list[tuple[str, dict[str, np.ndarray]]] = []
+
+def split_states(model: Any) -> tuple[Any, list[tuple[str, dict]]]:
+    """A copy of ``model``'s object graph with protocol estimators replaced by ``StateRef``\\ s,
+    and each replaced estimator's (class name, state). ``model`` itself is not modified."""
+    states: list[tuple[str, dict]] = []
     return _split(model, states, {}), states
 
 
@@ -52,7 +64,16 @@ def _split(obj: Any, states: list, memo: dict[int, Any]) -> Any:
         return memo[key]
     memo[key] = obj  # provisional, in case of cycles
     result = obj
-    if isinstance(obj, (list, tuple)):
+    if _has_protocol(obj) and hasattr(obj, "__dict__") and _is_fitted(obj):
+        cls = f"{type(obj).__module__}.{type(obj).__qualname__}"
+        params = {
+            k: _split(v, states, memo)
+            for k, v in obj.get_params(deep=False).items()
+            if hasattr(v, "get_params") and not isinstance(v, type)
+        }
+        result = StateRef(len(states), cls, params)
+        states.append((cls, obj.get_state()))
+    elif isinstance(obj, (list, tuple)):
         new = [_split(v, states, memo) for v in obj]
         if any(a is not b for a, b in zip(new, obj, strict=True)):
             result = type(obj)(*new) if hasattr(obj, "_fields") else type(obj)(new)
@@ -61,68 +82,142 @@ def _split(obj: Any, states: list, memo: dict[int, Any]) -> Any:
         if any(new_d[k] is not obj[k] for k in obj):
             result = dict(new_d)
     elif hasattr(obj, "get_params") and not isinstance(obj, type) and hasattr(obj, "__dict__"):
-        strip = [a for a in _protocol_attributes(obj) if a in vars(obj)]
-        attrs = {k: _split(v, states, memo) for k, v in vars(obj).items() if k not in strip}
-        if strip or any(v is not vars(obj)[k] for k, v in attrs.items()):
+        attrs = {k: _split(v, states, memo) for k, v in vars(obj).items()}
+        if any(v is not vars(obj)[k] for k, v in attrs.items()):
             result = object.__new__(type(obj))
             result.__dict__.update(attrs)
-        if strip:
-            arrays = _checked_arrays(obj._lw_get_state(), obj)
-            setattr(result, _INDEX, len(states))
-            states.append((f"{type(obj).__module__}.{type(obj).__qualname__}", arrays))
     memo[key] = result
     return result
 
 
-def _checked_arrays(arrays: Any, owner: Any) -> dict[str, np.ndarray]:
-    who = type(owner).__name__
-    if not isinstance(arrays, dict):
-        raise TypeError(f"save: {who}._lw_get_state() must return a dict of arrays.")
-    out = {}
-    for name, value in arrays.items():
-        a = np.asarray(value)
-        if not isinstance(name, str) or a.dtype.kind not in "biufcUS":
-            raise TypeError(
-                f"save: {who}._lw_get_state() entry {name!r} must be a str-named array of "
-                f"numbers, booleans or strings; got dtype {a.dtype}."
-            )
-        out[name] = a
-    return out
+def _is_fitted(obj: Any) -> bool:
+    return any(k.endswith("_") and not k.startswith("__") for k in vars(obj))
 
 
-def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
-    """The arrays as an uncompressed ``.npz`` (the archive compresses members itself)."""
+def encode_state(state: Any, who: str) -> tuple[bytes, bytes]:
+    """A state tree as (strict JSON with array references, ``.npz`` of the arrays)."""
+    arrays: dict[str, np.ndarray] = {}
+
+    def enc(v: Any, where: str) -> Any:
+        if isinstance(v, np.ndarray):
+            if v.dtype.kind not in "biufcUS":
+                raise TypeError(f"save: {who} state {where} is an array of dtype {v.dtype}.")
+            name = f"a{len(arrays)}"
+            arrays[name] = v
+            return {"__ndarray__": name}
+        if isinstance(v, np.generic):
+            v = v.item()
+        if isinstance(v, float) and not math.isfinite(v):
+            return {"__float__": repr(v)}
+        if v is None or isinstance(v, (bool, int, float, str)):
+            return v
+        if isinstance(v, dict) and all(isinstance(k, str) for k in v):
+            if "__ndarray__" in v or "__float__" in v:
+                raise TypeError(f"save: {who} state {where} uses a reserved key.")
+            return {k: enc(x, f"{where}[{k!r}]") for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [enc(x, f"{where}[{i}]") for i, x in enumerate(v)]
+        raise TypeError(
+            f"save: {who}.get_state() holds {type(v).__name__} at {where}; a state may hold "
+            "only dicts, lists, numbers, strings, booleans, None and NumPy arrays."
+        )
+
+    tree = enc(state, "state")
     buf = io.BytesIO()
     np.savez(buf, **arrays)
-    return buf.getvalue()
+    return json.dumps(tree, allow_nan=False).encode(), buf.getvalue()
 
 
-def arrays_from_npz(data: bytes, where: str) -> dict[str, np.ndarray]:
-    """Read an ``.npz`` without unpickling anything."""
+def decode_state(text: bytes, npz: bytes, where: str) -> Any:
+    """The state tree back from :func:`encode_state`'s output; nothing is unpickled."""
     try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as f:
-            return {k: f[k] for k in f.files}
+        tree = json.loads(text)
+        with np.load(io.BytesIO(npz), allow_pickle=False) as f:
+            arrays = {k: f[k] for k in f.files}
     except Exception as exc:
-        raise ModelFileError(f"{where}: is not a readable array archive ({exc}).") from None
+        raise ModelFileError(f"{where}: is not a readable state ({exc}).") from None
+
+    def dec(v: Any) -> Any:
+        if isinstance(v, dict):
+            if set(v) == {"__ndarray__"}:
+                if v["__ndarray__"] not in arrays:
+                    raise ModelFileError(
+                        f"{where}: refers to a missing array {v['__ndarray__']!r}."
+                    )
+                return arrays[v["__ndarray__"]]
+            if set(v) == {"__float__"}:
+                return float(v["__float__"])
+            return {k: dec(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [dec(x) for x in v]
+        return v
+
+    return dec(tree)
 
 
-def restore_states(model: Any, states: list[dict[str, np.ndarray]], path: Path) -> None:
-    """Give every stripped estimator in the loaded ``model`` its arrays back (in place)."""
-    from labelwise.persist._checks import _reachable
-
-    used = set()
-    for obj in _reachable(model):
-        d = getattr(obj, "__dict__", None)
-        if not isinstance(d, dict) or _INDEX not in d:
-            continue
-        i = d.pop(_INDEX)
-        if not isinstance(i, int) or not 0 <= i < len(states) or i in used:
-            raise ModelFileError(f"{path}: refers to a missing or repeated state {i!r}.")
-        if not callable(getattr(obj, "_lw_set_state", None)):
-            raise ModelFileError(
-                f"{path}: stores array state for {type(obj).__name__}, which cannot restore it."
+def restore_states(model: Any, states: list[Any], trusted: list[str], path: Path) -> Any:
+    """``model`` with every ``StateRef`` rebuilt by its (trusted) class's ``from_state``."""
+    refs: list[StateRef] = []
+    _collect(model, refs, set())
+    if sorted(r.index for r in refs) != list(range(len(states))):
+        raise ModelFileError(f"{path}: its array states and their references do not match.")
+    built: dict[int, Any] = {}
+    for ref in refs:
+        if ref.cls not in trusted:
+            raise UntrustedTypesError(
+                f"{path}: refers to {ref.cls}, which labelwise does not trust by default; "
+                f"inspect it, then load with trusted={[ref.cls]!r}.",
+                [ref.cls],
             )
-        used.add(i)
-        obj._lw_set_state(states[i])
-    if len(used) != len(states):
-        raise ModelFileError(f"{path}: holds array states that no estimator refers to.")
+        module, _, name = ref.cls.rpartition(".")
+        try:
+            cls = getattr(importlib.import_module(module), name)
+            built[id(ref)] = cls.from_state(states[ref.index], **ref.estimator_params)
+        except ModelFileError:
+            raise
+        except Exception as exc:
+            raise ModelFileError(
+                f"{path}: could not rebuild {ref.cls} from its state ({type(exc).__name__}: {exc})."
+            ) from exc
+    return _replace(model, built, {}) if built else model
+
+
+def _collect(obj: Any, refs: list, seen: set[int]) -> None:
+    if id(obj) in seen:
+        return
+    seen.add(id(obj))
+    if isinstance(obj, StateRef):
+        refs.append(obj)
+    elif isinstance(obj, (list, tuple)):
+        for v in obj:
+            _collect(v, refs, seen)
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            _collect(v, refs, seen)
+    elif hasattr(obj, "get_params") and hasattr(obj, "__dict__") and not isinstance(obj, type):
+        for v in vars(obj).values():
+            _collect(v, refs, seen)
+
+
+def _replace(obj: Any, built: dict[int, Any], memo: dict[int, Any]) -> Any:
+    """Swap ``StateRef``\\ s for their estimators; lists, dicts and objects change in place."""
+    key = id(obj)
+    if key in built:
+        return built[key]
+    if key in memo:
+        return memo[key]
+    memo[key] = obj
+    if isinstance(obj, list):
+        obj[:] = [_replace(v, built, memo) for v in obj]
+    elif isinstance(obj, tuple):
+        new = [_replace(v, built, memo) for v in obj]
+        if any(a is not b for a, b in zip(new, obj, strict=True)):
+            obj = type(obj)(*new) if hasattr(obj, "_fields") else type(obj)(new)
+    elif isinstance(obj, dict):
+        for k in list(obj):
+            obj[k] = _replace(obj[k], built, memo)
+    elif hasattr(obj, "get_params") and hasattr(obj, "__dict__") and not isinstance(obj, type):
+        for k, v in list(vars(obj).items()):
+            vars(obj)[k] = _replace(v, built, memo)
+    memo[key] = obj
+    return obj

@@ -31,6 +31,9 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "labelwise.models.mlknn.MLkNN",
     "labelwise.models.multiclass.OneVsRest",
     "labelwise.models.multiclass.OneVsOne",
+    "labelwise.models.native.NativeMultilabel",
+    "labelwise.models.averaging.ScoreAverage",
+    "labelwise.models.neural.NeuralClassifier",  # rebuilt by its from_state (persist._state)
     "labelwise.models._checks.ConstantLabelModel",
     "labelwise.decision._base.FixedThreshold",
     "labelwise.decision.thresholds.GlobalThreshold",
@@ -41,6 +44,7 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "labelwise.decision.bayes.BayesOptimal",
     "labelwise.decision.calibration.Calibrated",
     "labelwise.decision.meta.ThresholdedClassifier",
+    "labelwise.persist._state.StateRef",
     # scikit-learn helpers of public estimators; plain Python objects holding arrays
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
@@ -60,6 +64,13 @@ TRUSTED_TYPES: tuple[str, ...] = (
 
 def trusted_names(trusted: Iterable[str | type] | None) -> list[str]:
     """labelwise's trusted types plus the caller's (given as dotted names or as types)."""
+    if trusted is not None and (
+        isinstance(trusted, (str, bool)) or not hasattr(trusted, "__iter__")
+    ):
+        raise TypeError(
+            f"load: trusted must be a list of type names or types; got {trusted!r}. "
+            "trusted=True is not accepted: name the types you have inspected."
+        )
     extra = []
     for t in trusted or ():
         if isinstance(t, type):
