@@ -72,8 +72,9 @@ class DataFormatError(LabelwiseError, ValueError):
             where.append(self.path)
         if self.line is not None:
             where.append(f"line {self.line}")
-        if self.column is not None:
-            where.append(f"column {self.column}")
+        if self.column is not None:  # a column name from a damaged file can be very long
+            column = str(self.column)
+            where.append(f"column {column if len(column) <= 60 else column[:57] + '...'}")
         return f"{', '.join(where)}: {self.message}" if where else self.message
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from labelwise.data._parsing import decode, parse_floats, split_quoted
+from labelwise.data._parsing import brief, decode, parse_floats, split_quoted
 from labelwise.errors import DataFormatError, DataValueError
 
 __all__ = ["Attribute", "parse_rows"]
@@ -167,12 +167,18 @@ def _nominal_codes(values: np.ndarray, attr: Attribute) -> np.ndarray:
     return np.where(ok, order[pos], -1)
 
 
+def brief_set(values: list[str], n: int = 8) -> str:
+    """A nominal value list for a message: ``{a,b,c}``, or its first values and a count."""
+    shown = ",".join(v if len(v) <= 20 else v[:17] + "..." for v in values[:n])
+    return "{" + shown + (f",... ({len(values)} values)" if len(values) > n else "") + "}"
+
+
 def _value_error(attrs, j, value, line, path) -> DataValueError:
     a = attrs[j]
     what = "label" if a.is_label else "attribute"
-    allowed = "a number" if a.kind == "numeric" else "one of {" + ",".join(a.values) + "}"
+    allowed = "a number" if a.kind == "numeric" else "one of " + brief_set(a.values)
     return DataValueError(
-        f"value {value!r} of {what} {a.name!r} is not {allowed}.",
+        f"value {brief(value)} of {what} {brief(a.name)} is not {allowed}.",
         path=path,
         line=int(line),
         column=j + 1,
@@ -289,10 +295,9 @@ def _check_sparse_attributes(attrs: list[Attribute], path) -> None:
         if a.kind == "nominal" and not a.binary:
             if a.floats is None or a.floats[0] != 0.0:
                 raise DataFormatError(
-                    f"sparse rows with nominal attribute {a.name!r} {{{','.join(a.values[:5])}"
-                    f"{',...' if len(a.values) > 5 else ''}}}: omitted values would mean "
-                    f"{a.values[0]!r}, which labelwise does not support in sparse rows. Convert "
-                    "the attribute to numeric or write dense rows.",
+                    f"sparse rows with nominal attribute {brief(a.name)} {brief_set(a.values)}: "
+                    f"omitted values would mean {brief(a.values[0])}, which labelwise does not "
+                    "support in sparse rows. Convert the attribute to numeric or write dense rows.",
                     path=path,
                     line=a.line,
                 )
@@ -311,6 +316,18 @@ def _build_sparse(rows, idx, vals, n, attrs, line_numbers, path) -> sp.csr_matri
                 line=int(line_numbers[rows[k]]),
             )
     cols = idx.astype(np.intp)
+    if cols.size:  # an attribute given twice in a row would be summed: refuse it
+        keys = rows.astype(np.int64) * n_attr + cols
+        order = np.argsort(keys, kind="stable")
+        twice = keys[order[1:]] == keys[order[:-1]]
+        if twice.any():
+            k = int(order[1:][twice].min())  # the first repeat in file order
+            raise DataFormatError(
+                f"attribute index {cols[k]} ({brief(attrs[cols[k]].name)}) appears twice in this "
+                "sparse row; each attribute may be given once.",
+                path=path,
+                line=int(line_numbers[rows[k]]),
+            )
     binary = np.array([a.binary for a in attrs], dtype=bool)
     bad = binary[cols] & (vals != 0) & (vals != 1) & ~np.isnan(vals)
     for j in {j for j, a in enumerate(attrs) if a.kind == "nominal" and not a.binary}:
@@ -341,7 +358,7 @@ def _sparse_tokens(
             parts = pair.split(None, 1)
             if len(parts) != 2:
                 raise DataFormatError(
-                    f"sparse entry {pair!r} is not 'index value'.", path=path,
+                    f"sparse entry {brief(pair)} is not 'index value'.", path=path,
                     line=int(line_numbers[i]),
                 )  # fmt: skip
             try:
@@ -349,7 +366,7 @@ def _sparse_tokens(
                 v = np.nan if parts[1].strip() == "?" else float(parts[1].strip("'\" "))
             except ValueError:
                 raise DataFormatError(
-                    f"sparse entry {pair!r}: index and value must be numbers.",
+                    f"sparse entry {brief(pair)}: index and value must be numbers.",
                     path=path,
                     line=int(line_numbers[i]),
                 ) from None

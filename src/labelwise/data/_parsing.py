@@ -11,7 +11,11 @@ digits) send the whole buffer to ``np.fromstring``; anything that does not parse
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import gzip
+import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +23,18 @@ import scipy.sparse as sp
 
 from labelwise.errors import DataFormatError, DataValueError
 
-__all__ = ["handle_nonfinite", "parse_floats", "read_bytes", "split_quoted"]
+__all__ = [
+    "brief",
+    "check_no_nul",
+    "decode",
+    "gzip_errors",
+    "handle_nonfinite",
+    "parse_floats",
+    "read_bytes",
+    "read_text_bytes",
+    "split_quoted",
+    "text_bytes",
+]
 
 _SIMPLE = np.zeros(256, dtype=bool)
 _SIMPLE[np.frombuffer(b"0123456789.-+", dtype=np.uint8)] = True
@@ -29,16 +44,98 @@ _MAX_TOKEN = 15  # bytes: keeps every numerator below 2**53, so it converts to f
 
 
 def read_bytes(path: str | Path) -> bytes:
-    """The bytes of a file (gunzipped when it ends in ``.gz``); a clear error when it is missing."""
+    """The bytes of a file (gunzipped when it ends in ``.gz``); a clear error when it is missing.
+
+    A ``.gz`` file that is not a valid gzip archive (truncated, corrupted) is a
+    :class:`~labelwise.errors.DataFormatError` naming the file.
+    """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file; check the path (cwd is {Path.cwd()}).")
     if path.is_dir():
         raise DataFormatError("is a directory, not a data file.", path=path)
     if path.suffix == ".gz":
-        with gzip.open(path, "rb") as fh:
+        with gzip_errors(path), gzip.open(path, "rb") as fh:
             return fh.read()
     return path.read_bytes()
+
+
+@contextlib.contextmanager
+def gzip_errors(path: str | Path) -> Iterator[None]:
+    """Turn the errors of reading a broken gzip archive into a DataFormatError naming the file."""
+    try:
+        yield
+    except (EOFError, zlib.error, gzip.BadGzipFile) as err:
+        raise DataFormatError(
+            f"not a valid gzip file ({err}); is it truncated or corrupted? Decompress it with "
+            "gzip -t to check.",
+            path=path,
+        ) from None
+
+
+_BOMS = (  # longest first: the UTF-32-LE mark starts with the UTF-16-LE one
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def text_bytes(data: bytes, path: str | Path | None) -> bytes:
+    """A text file's bytes as UTF-8 (or 8-bit) text: byte-order marks honoured, NUL bytes refused.
+
+    A UTF-8 byte-order mark is dropped; UTF-16 and UTF-32 files with a byte-order mark are
+    transcoded to UTF-8. A NUL byte left after that means a binary file, or UTF-16/32 text
+    without a byte-order mark: a :class:`~labelwise.errors.DataFormatError` with its line and
+    column.
+
+    Examples
+    --------
+    >>> text_bytes(b"\\xef\\xbb\\xbfa,b\\n", "t.csv")
+    b'a,b\\n'
+    >>> text_bytes("a,b\\n".encode("utf-16"), "t.csv")
+    b'a,b\\n'
+    >>> text_bytes(b"a,b\\n1,\\x002\\n", "t.csv")
+    Traceback (most recent call last):
+    ...
+    labelwise.errors.DataFormatError: t.csv, line 2, column 3: NUL byte: ...
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            if encoding == "utf-8-sig":
+                data = data[len(bom) :]
+                break
+            try:
+                data = data.decode(encoding).encode("utf-8")
+            except UnicodeError as err:
+                raise DataFormatError(
+                    f"the file starts with a {encoding.upper()} byte-order mark but is not valid "
+                    f"{encoding.upper()} ({err.reason} at byte {getattr(err, 'start', '?')}); "
+                    "save it as UTF-8 text.",
+                    path=path,
+                ) from None
+            break
+    check_no_nul(data, path)
+    return data
+
+
+def check_no_nul(data: bytes, path: str | Path | None, first_line: int = 1) -> None:
+    """A DataFormatError at the first NUL byte of ``data``, which starts at line ``first_line``."""
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise DataFormatError(
+            "NUL byte: this is a binary file, or UTF-16/UTF-32 text without a byte-order mark; "
+            "save it as UTF-8 text.",
+            path=path,
+            line=first_line + data.count(b"\n", 0, nul),
+            column=nul - data.rfind(b"\n", 0, nul),
+        )
+
+
+def read_text_bytes(path: str | Path) -> bytes:
+    """:func:`read_bytes` then :func:`text_bytes`: a text file as UTF-8 (or 8-bit) bytes."""
+    return text_bytes(read_bytes(path), path)
 
 
 def decode(data: bytes) -> str:
@@ -144,31 +241,57 @@ def split_quoted(text: str, sep: str = ",") -> list[str]:
         return [t.strip() for t in text.split(sep)]
     out: list[str] = []
     buf: list[str] = []
+    blank = True  # buf holds only whitespace so far (a quote may open a field)
     quote = None
-    i = 0
-    while i < len(text):
+    i, n = 0, len(text)
+    while i < n:
         c = text[i]
         if quote:
-            if c == "\\" and i + 1 < len(text):
-                buf.append(text[i + 1])
+            if c == "\\" and i + 1 < n:
+                c = text[i + 1]
                 i += 1
             elif c == quote:
                 quote = None
-            else:
-                buf.append(c)
-        elif c in "'\"" and not "".join(buf).strip():
+                i += 1
+                continue
+            buf.append(c)
+            blank = blank and c.isspace()
+        elif c in "'\"" and blank:
             quote = c
             buf = []
         elif c == sep:
             out.append("".join(buf).strip())
             buf = []
+            blank = True
         else:
             buf.append(c)
+            blank = blank and c.isspace()
         i += 1
     if quote:
-        raise ValueError(f"unclosed quote {quote} in {text!r}")
+        raise ValueError(f"unclosed quote {quote} in {_shorten(text)!r}")
     out.append("".join(buf).strip())
     return out
+
+
+def _shorten(text: str, n: int = 80) -> str:
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
+def brief(value: object, n: int = 60) -> str:
+    """``repr(value)`` cut to about ``n`` characters, for quoting file content in a message.
+
+    Examples
+    --------
+    >>> brief("0.5"), brief("x" * 100, 10)
+    ("'0.5'", "'xxxxxx...")
+    """
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", errors="replace")
+    if isinstance(value, str) and len(value) > n:
+        value = value[:n]
+        return repr(value)[: n - 3] + "..."
+    r = repr(value)
+    return r if len(r) <= n else r[: n - 3] + "..."
 
 
 def handle_nonfinite(
@@ -199,9 +322,9 @@ def handle_nonfinite(
         name = feature_names[col] if feature_names else str(col)
         line = None if row_lines is None else int(row_lines[row])
         raise DataValueError(
-            f"{n_bad} NaN or infinite feature value(s); the first is in row {row} "
-            f"(0-based), feature {name!r}. Fix the data, or pass nan='impute' to replace them by "
-            "the column mean (or nan='keep' to keep them).",
+            f"{n_bad} NaN or infinite feature value(s); the first is in row {row} (0-based), "
+            f"feature {brief(name)}. Fix the data, or pass nan='impute' to replace them by the "
+            "column mean (or nan='keep' to keep them).",
             path=path,
             line=line,
             column=name,

@@ -18,6 +18,7 @@ the whole data section; sparse rows (``{index value, ...}``) the same way.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,7 +27,13 @@ import scipy.sparse as sp
 
 from labelwise._validation import Options, check_params
 from labelwise.data._arff_rows import Attribute, parse_rows
-from labelwise.data._parsing import decode, handle_nonfinite, read_bytes, split_quoted
+from labelwise.data._parsing import (
+    brief,
+    decode,
+    handle_nonfinite,
+    read_text_bytes,
+    split_quoted,
+)
 from labelwise.data.dataset import Dataset
 from labelwise.data.hierarchy import Hierarchy
 from labelwise.data.xml_labels import (
@@ -114,7 +121,7 @@ def read_arff(
         caller="read_arff",
     )
     path = Path(path)
-    raw = read_bytes(path)
+    raw = read_text_bytes(path)
     relation, attrs, start, first_line = _parse_header(raw, path)
     label_idx, hierarchy = _resolve_labels(path, relation, attrs, labels)
     V, line_numbers, sparse_rows = parse_rows(raw, start, first_line, attrs, path)
@@ -149,7 +156,7 @@ def _parse_header(raw: bytes, path: Path) -> tuple[str, list[Attribute], int, in
             attr = _parse_attribute(line[10:].strip(), path, number)
             if attr.name in seen:
                 raise DataFormatError(
-                    f"duplicate attribute name {attr.name!r} (first declared on line "
+                    f"duplicate attribute name {brief(attr.name)} (first declared on line "
                     f"{seen[attr.name]}); attribute names must be unique.",
                     path=path,
                     line=number,
@@ -204,7 +211,7 @@ def _parse_attribute(s: str, path: Path, line: int) -> Attribute:
     if kind.startswith("{"):
         if not kind.endswith("}"):
             raise DataFormatError(
-                f"nominal attribute {name!r}: the value list has no closing '}}'.",
+                f"nominal attribute {brief(name)}: the value list has no closing '}}'.",
                 path=path,
                 line=line,
             )
@@ -213,7 +220,9 @@ def _parse_attribute(s: str, path: Path, line: int) -> Attribute:
         try:
             values = split_quoted(kind[1:-1])
         except ValueError as err:
-            raise DataFormatError(f"attribute {name!r}: {err}.", path=path, line=line) from None
+            raise DataFormatError(
+                f"attribute {brief(name)}: {err}.", path=path, line=line
+            ) from None
         try:
             floats = np.array([float(v) for v in values])
             if len(set(floats.tolist())) != len(values):
@@ -255,7 +264,7 @@ def _resolve_labels(
             names, hierarchy = read_label_xml(source)
         else:
             names = [str(n) for n in labels]  # type: ignore[union-attr]
-            dup = sorted({n for n in names if names.count(n) > 1})
+            dup = sorted(n for n, k in Counter(names).items() if k > 1)
             if dup:
                 raise DataFormatError(f"duplicate label names {dup}; names must be unique.")
         index = {a.name: j for j, a in enumerate(attrs)}
@@ -274,7 +283,8 @@ def _resolve_labels(
         a.is_label = True
         if a.kind == "nominal" and not (a.floats is not None and set(a.floats) <= {0.0, 1.0}):
             raise DataFormatError(
-                f"label {a.name!r} is nominal {{{','.join(a.values)}}}; label attributes must "
+                f"label {brief(a.name)} is nominal {brief('{' + ','.join(a.values) + '}')}; label "
+                "attributes must "
                 "be {0,1} or numeric 0/1.",
                 path=path,
                 line=a.line,
@@ -327,7 +337,7 @@ def _assemble(V, attrs, label_idx, hierarchy, line_numbers, path, *, sparse, nan
             r, c = (int(v) for v in np.argwhere(bad)[0])
             value = Y[r, c]
         raise DataValueError(
-            f"label {label_names[c]!r} has value {value:g}; label values must be 0 or 1 "
+            f"label {brief(label_names[c])} has value {value:g}; label values must be 0 or 1 "
             f"({int(bad.sum())} such value(s)).",
             path=path,
             line=int(line_numbers[r]),

@@ -22,7 +22,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from labelwise.data._parsing import read_bytes
+from labelwise.data._parsing import read_text_bytes
 from labelwise.data.arff import read_arff, write_arff
 from labelwise.data.dataset import Dataset
 from labelwise.data.libsvm import read_libsvm, write_libsvm
@@ -60,7 +60,7 @@ def sniff_format(path: str | Path) -> str:
     suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
     if suffixes and suffixes[-1] in _EXTENSIONS:
         return _EXTENSIONS[suffixes[-1]]
-    head = read_bytes(path)[:8192]
+    head = read_text_bytes(path)[:8192]
     if head.startswith(b"PAR1"):
         return "parquet"
     lines = [ln.strip() for ln in head.split(b"\n")[:-1] or head.split(b"\n")]
@@ -76,7 +76,7 @@ def sniff_format(path: str | Path) -> str:
         try:
             json.loads(lines[0])
             return "jsonl"
-        except ValueError:
+        except (ValueError, RecursionError):
             pass
     if all(_LIBSVM_LINE.match(ln) for ln in lines[:20]):
         return "libsvm"

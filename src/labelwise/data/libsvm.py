@@ -17,6 +17,7 @@ Parsing works on blocks of about 4 MB: the label fields are split off line by li
 
 from __future__ import annotations
 
+import codecs
 import gzip
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,7 +26,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from labelwise._validation import Options, check_params
-from labelwise.data._parsing import handle_nonfinite, parse_floats
+from labelwise.data._parsing import (
+    brief,
+    check_no_nul,
+    gzip_errors,
+    handle_nonfinite,
+    parse_floats,
+    text_bytes,
+)
 from labelwise.data.arff import _fmt, check_writable
 from labelwise.data.dataset import Dataset
 from labelwise.errors import DataFormatError
@@ -36,27 +44,43 @@ _BLOCK = 1 << 20
 
 
 def _blocks(path: Path):
-    """Yield (bytes, first line number) in blocks that end at a line end."""
+    """Yield (bytes, first line number) in blocks that end at a line end.
+
+    Byte-order marks are honoured (a UTF-16/32 file is transcoded whole); a NUL byte, or a broken
+    gzip archive, is a DataFormatError naming the file and the line.
+    """
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file; check the path (cwd is {Path.cwd()}).")
-    opener = gzip.open if path.suffix == ".gz" else open
+    if path.is_dir():
+        raise DataFormatError("is a directory, not a data file.", path=path)
     line = 1
+    for block in _raw_blocks(path):
+        check_no_nul(block, path, line)
+        yield block, line
+        line += block.count(b"\n")
+
+
+def _raw_blocks(path: Path):
+    opener = gzip.open if path.suffix == ".gz" else open
     carry = b""
-    with opener(path, "rb") as fh:
-        while True:
-            chunk = fh.read(_BLOCK)
-            if not chunk:
-                break
+    with gzip_errors(path), opener(path, "rb") as fh:
+        first = fh.read(_BLOCK)
+        if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)):
+            first = text_bytes(first + fh.read(), path)
+        elif first.startswith(codecs.BOM_UTF8):
+            first = first[len(codecs.BOM_UTF8) :]
+        chunk = first
+        while chunk:
             chunk = carry + chunk
             cut = chunk.rfind(b"\n")
             if cut < 0:
                 carry = chunk
-                continue
-            block, carry = chunk[: cut + 1], chunk[cut + 1 :]
-            yield block, line
-            line += block.count(b"\n")
+            else:
+                yield chunk[: cut + 1]
+                carry = chunk[cut + 1 :]
+            chunk = fh.read(_BLOCK)
     if carry.strip():
-        yield carry + b"\n", line
+        yield carry + b"\n"
 
 
 def _header(first: bytes) -> tuple[int, int, int] | None:
@@ -139,7 +163,7 @@ class _Block:
                     int(tok)
                 except ValueError:
                     raise DataFormatError(
-                        f"label {tok.decode(errors='replace')!r} is not an integer label index "
+                        f"label {brief(tok)} is not an integer label index "
                         "(the label field is 'l1,l2,...', integers separated by commas).",
                         path=path,
                         line=self.first_line + i,
@@ -158,7 +182,7 @@ class _Block:
                     float(val)
                 except ValueError:
                     raise DataFormatError(
-                        f"feature entry {tok.decode(errors='replace')!r} is not 'index:value'.",
+                        f"feature entry {brief(tok)} is not 'index:value'.",
                         path=path,
                         line=self.first_line + i,
                     ) from None
@@ -277,11 +301,28 @@ def read_libsvm(
             line=where(k),
         )
     X = sp.csr_matrix((vals, cols, indptr), shape=(n, n_feat))
+    if not X.has_canonical_format:  # unsorted indices are fine; a feature given twice is not
+        X.sort_indices()
+        row_of = np.repeat(np.arange(n), np.diff(X.indptr))
+        same = (X.indices[1:] == X.indices[:-1]) & (row_of[1:] == row_of[:-1])
+        del row_of
+        if same.any():
+            k = int(np.flatnonzero(same)[0]) + 1
+            raise DataFormatError(
+                f"feature index {int(X.indices[k]) + (0 if zero_based else 1)} appears twice "
+                "in this row; each feature may be given once.",
+                path=path,
+                line=where(k),
+            )
     X = handle_nonfinite(X, nan, path=path, row_lines=lines, feature_names=None)
 
-    names, lab_cols = _label_columns(lab_vals, labels, header, path)
     lab_ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(lab_counts, out=lab_ptr[1:])
+    try:
+        names, lab_cols = _label_columns(lab_vals, labels, header, path)
+    except _LabelOutOfRange as err:
+        row = int(np.searchsorted(lab_ptr, err.position, side="right") - 1)
+        raise DataFormatError(err.message, path=path, line=int(lines[row]), column=1) from None
     Y = sp.csr_matrix(
         (np.ones(lab_cols.size, dtype=np.int8), lab_cols, lab_ptr), shape=(n, len(names))
     )
@@ -304,12 +345,22 @@ def _label_columns(values, labels, header, path) -> tuple[list[str], np.ndarray]
         return [str(v) for v in uniq], inverse.astype(np.int32)
     bad = (values < 0) | (values >= len(names))
     if bad.any():
-        raise DataFormatError(
-            f"label index {int(values[np.flatnonzero(bad)[0]])} is out of range: there are "
-            f"{len(names)} labels (0 to {len(names) - 1}).",
-            path=path,
+        k = int(np.flatnonzero(bad)[0])
+        raise _LabelOutOfRange(
+            f"label index {int(values[k])} is out of range: there are {len(names)} labels "
+            f"(0 to {len(names) - 1}).",
+            k,
         )
     return names, values.astype(np.int32)
+
+
+class _LabelOutOfRange(Exception):
+    """Internal: the k-th label value is out of range (the caller adds the line)."""
+
+    def __init__(self, message: str, position: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.position = position
 
 
 def _value(v: float) -> str:

@@ -8,8 +8,10 @@ A table gives its labels in one of two ways:
 * one **0/1 column per label** (``labels=["IT", "UK"]``).
 
 An optional text column becomes ``Dataset.texts``; the remaining numeric columns become ``X``
-(non-numeric leftovers such as ids are dropped). CSV/TSV and JSON Lines need only the standard
-library; Parquet needs pyarrow and DataFrames pandas, imported only when used.
+(non-numeric leftovers such as ids are dropped, but a column of numbers with a few non-numbers in
+it is an error naming the first, since it is most likely a damaged feature column). CSV/TSV and
+JSON Lines need only the standard library; Parquet needs pyarrow and DataFrames pandas, imported
+only when used.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import csv
 import io
 import json
 import math
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -25,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from labelwise._validation import Options, check_params
-from labelwise.data._parsing import decode, handle_nonfinite, read_bytes
+from labelwise.data._parsing import brief, decode, handle_nonfinite, read_text_bytes
 from labelwise.data.dataset import Dataset
 from labelwise.data.label_space import LabelSpace
 from labelwise.errors import DataFormatError, DataValueError, TargetError
@@ -41,10 +44,17 @@ _PARAMS = {
 class _Table:
     """Columns of Python values, with the file line of each row (for error messages)."""
 
-    def __init__(self, columns: dict[str, list[Any]], lines: list[int] | None, path) -> None:
+    def __init__(
+        self,
+        columns: dict[str, list[Any]],
+        lines: list[int] | None,
+        path,
+        header_line: int | None = None,
+    ) -> None:
         self.columns = columns
         self.lines = lines
         self.path = path
+        self.header_line = header_line  # where the column names are, for a delimited file
 
     def line(self, row: int) -> int | None:
         return None if self.lines is None else self.lines[row]
@@ -54,15 +64,23 @@ class _Table:
 
 
 def _read_delimited(path: Path, delimiter: str) -> _Table:
-    text = decode(read_bytes(path))
+    text = decode(read_text_bytes(path))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header: list[str] = []
     try:
-        header = next(reader)
+        while not header:  # blank lines before the header are skipped
+            header = next(reader)
     except StopIteration:
         raise DataFormatError("the file is empty; expected a header row.", path=path) from None
-    dup = sorted({h for h in header if header.count(h) > 1})
+    except csv.Error as err:
+        raise DataFormatError(f"{err} (header row).", path=path, line=reader.line_num) from None
+    header_line = reader.line_num
+    counts = Counter(header)
+    dup = sorted(h for h, k in counts.items() if k > 1)
     if dup:
-        raise DataFormatError(f"duplicate column names {dup} in the header.", path=path, line=1)
+        raise DataFormatError(
+            f"duplicate column names {brief(dup, 200)} in the header.", path=path, line=header_line
+        )
     rows, lines = [], []
     try:
         for row in reader:
@@ -80,12 +98,12 @@ def _read_delimited(path: Path, delimiter: str) -> _Table:
     except csv.Error as err:
         raise DataFormatError(str(err), path=path, line=reader.line_num) from None
     cols = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in header]
-    return _Table(dict(zip(header, cols, strict=True)), lines, path)
+    return _Table(dict(zip(header, cols, strict=True)), lines, path, header_line)
 
 
 def _read_jsonl(path: Path) -> _Table:
     records, lines = [], []
-    for i, raw in enumerate(decode(read_bytes(path)).split("\n"), start=1):
+    for i, raw in enumerate(decode(read_text_bytes(path)).split("\n"), start=1):
         if not raw.strip():
             continue
         try:
@@ -93,6 +111,10 @@ def _read_jsonl(path: Path) -> _Table:
         except json.JSONDecodeError as err:
             raise DataFormatError(
                 f"not valid JSON ({err.msg} at character {err.pos + 1}).", path=path, line=i
+            ) from None
+        except (ValueError, RecursionError) as err:
+            raise DataFormatError(
+                f"cannot read the JSON ({_json_limit(err)}).", path=path, line=i
             ) from None
         if not isinstance(rec, dict):
             raise DataFormatError(
@@ -108,13 +130,15 @@ def _read_jsonl(path: Path) -> _Table:
 
 
 def _read_json_array(path: Path) -> _Table:
-    text = decode(read_bytes(path))
+    text = decode(read_text_bytes(path))
     try:
         records = json.loads(text)
     except json.JSONDecodeError as err:
         raise DataFormatError(
             f"not valid JSON ({err.msg}).", path=path, line=err.lineno, column=err.colno
         ) from None
+    except (ValueError, RecursionError) as err:
+        raise DataFormatError(f"cannot read the JSON ({_json_limit(err)}).", path=path) from None
     if not isinstance(records, list):
         raise DataFormatError(
             f"a .json table must be a JSON list of objects, found {type(records).__name__}; "
@@ -130,6 +154,13 @@ def _read_json_array(path: Path) -> _Table:
     for rec in records:
         keys.update(dict.fromkeys(rec))
     return _Table({k: [rec.get(k) for rec in records] for k in keys}, None, path)
+
+
+def _json_limit(err: Exception) -> str:
+    """Why valid-looking JSON could not be read: nesting or number size beyond Python's limits."""
+    if isinstance(err, RecursionError):
+        return "arrays or objects nested too deeply"
+    return f"a number too large to read: {str(err).split(';')[0]}"
 
 
 def _read_parquet(path: Path) -> _Table:
@@ -254,7 +285,7 @@ def from_pandas(
     if not hasattr(df, "columns") or not hasattr(df, "to_dict"):
         raise TypeError(f"expected a pandas DataFrame, got {type(df).__name__}.")
     names = [str(c) for c in df.columns]
-    dup = sorted({c for c in names if names.count(c) > 1})
+    dup = sorted(c for c, k in Counter(names).items() if k > 1)
     if dup:
         raise DataFormatError(f"duplicate column names {dup} in the DataFrame.")
     columns = {str(c): df[c].tolist() for c in df.columns}
@@ -279,10 +310,10 @@ def _cell_labels(v: Any, sep: str, table: _Table, row: int, column: str) -> list
         if s.startswith("["):
             try:
                 v = json.loads(s)
-            except json.JSONDecodeError as err:
+            except (ValueError, RecursionError) as err:
+                why = err.msg if isinstance(err, json.JSONDecodeError) else _json_limit(err)
                 raise DataFormatError(
-                    f"label cell {s[:40]!r} looks like a JSON list but is not valid JSON "
-                    f"({err.msg}).",
+                    f"label cell {s[:40]!r} looks like a JSON list but is not valid JSON ({why}).",
                     path=table.path,
                     line=table.line(row),
                     column=column,
@@ -292,15 +323,31 @@ def _cell_labels(v: Any, sep: str, table: _Table, row: int, column: str) -> list
     if hasattr(v, "tolist"):
         v = v.tolist()
     if not isinstance(v, (list, tuple)):
-        return [str(v)]
+        v = [v]
+    bad = next((x for x in v if x is None or isinstance(x, (list, tuple, dict))), False)
+    if bad is not False or isinstance(v, dict):
+        raise DataFormatError(
+            f"label cell {brief(v)} is not a list of label names (found {brief(bad)} in it).",
+            path=table.path,
+            line=table.line(row),
+            column=column,
+        )
     return [str(x) for x in v]
+
+
+def _columns(table: _Table, n: int = 20) -> str:
+    """The table's column names for a message, shortened when there are many or long ones."""
+    names = [brief(c) for c in list(table.columns)[:n]]
+    more = len(table.columns) - n
+    return "[" + ", ".join(names) + (f", ... ({more} more)" if more > 0 else "") + "]"
 
 
 def _need(table: _Table, column: str, role: str) -> list[Any]:
     if column not in table.columns:
         raise DataFormatError(
-            f"no {role} column {column!r}; the columns are {list(table.columns)}.",
+            f"no {role} column {brief(column)}; the columns are {_columns(table)}.",
             path=table.path,
+            line=table.header_line,
         )
     return table.columns[column]
 
@@ -310,11 +357,11 @@ def _binary_column(values: list[Any], table: _Table, column: str) -> np.ndarray:
     for i, v in enumerate(values):
         try:
             f = float(v)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             f = math.nan
         if f not in (0.0, 1.0):
             raise DataValueError(
-                f"label {column!r} has value {v!r}; label columns must hold 0 or 1.",
+                f"label {brief(column)} has value {brief(v)}; label columns must hold 0 or 1.",
                 path=table.path,
                 line=table.line(i),
                 column=column,
@@ -323,11 +370,60 @@ def _binary_column(values: list[Any], table: _Table, column: str) -> np.ndarray:
     return out
 
 
-def _numeric(values: list[Any]) -> np.ndarray | None:
-    try:
-        return np.array([math.nan if _is_missing(v) or v == "" else float(v) for v in values])
-    except (TypeError, ValueError):
-        return None
+def _numbers(values: list[Any]) -> tuple[np.ndarray, list[int]]:
+    """The values as floats (missing -> NaN) and the positions of those that are not numbers."""
+    out = np.empty(len(values))
+    bad = []
+    for i, v in enumerate(values):
+        if _is_missing(v) or v == "":
+            out[i] = math.nan
+            continue
+        try:
+            out[i] = float(v)
+        except OverflowError:  # an integer beyond the float range
+            out[i] = math.copysign(math.inf, v)
+        except (TypeError, ValueError):
+            out[i] = math.nan
+            bad.append(i)
+    return out, bad
+
+
+def _non_number_error(table: _Table, column: str, values: list[Any], i: int) -> DataValueError:
+    return DataValueError(
+        f"column {brief(column)} holds numbers but value {brief(values[i])} (row {i}, 0-based) is "
+        "not a number. Fix the value, or pass features= the numeric feature columns (a column "
+        "left out of features= is not read).",
+        path=table.path,
+        line=table.line(i),
+        column=column,
+    )
+
+
+def _feature_columns(table: _Table, used: set[str], features) -> dict[str, np.ndarray]:
+    """Numeric feature columns: those named, or else every numeric column left over.
+
+    A column left over that is mostly numbers with a few exceptions is a corrupted feature
+    column, not an id column: that is an error rather than a silently dropped feature.
+    """
+    cols = {}
+    if features is not None:
+        for c in features:
+            values = _need(table, c, "feature")
+            v, bad = _numbers(values)
+            if bad:
+                raise _non_number_error(table, c, values, bad[0])
+            cols[c] = v
+        return cols
+    for c, values in table.columns.items():
+        if c in used:
+            continue
+        v, bad = _numbers(values)
+        if not bad:
+            cols[c] = v
+            continue
+        if np.count_nonzero(~np.isnan(v)) > len(bad):
+            raise _non_number_error(table, c, values, bad[0])
+    return cols
 
 
 def _to_dataset(table, labels, text, features, label_sep, label_names, unknown, nan, name):
@@ -336,8 +432,9 @@ def _to_dataset(table, labels, text, features, label_sep, label_names, unknown, 
         if "labels" not in table.columns:
             raise DataFormatError(
                 f"which columns are the labels? There is no 'labels' column; pass labels= a "
-                f"label-list column or the 0/1 label columns. Columns: {list(table.columns)}.",
+                f"label-list column or the 0/1 label columns. Columns: {_columns(table)}.",
                 path=table.path,
+                line=table.header_line,
             )
         labels = "labels"
     try:
@@ -367,18 +464,7 @@ def _to_dataset(table, labels, text, features, label_sep, label_names, unknown, 
     if text is not None:
         texts = ["" if _is_missing(t) else str(t) for t in _need(table, text, "text")]
         used.add(text)
-    if features is None:
-        cols = {c: _numeric(v) for c, v in table.columns.items() if c not in used}
-        cols = {c: v for c, v in cols.items() if v is not None}
-    else:
-        cols = {}
-        for c in features:
-            v = _numeric(_need(table, c, "feature"))
-            if v is None:
-                raise DataValueError(
-                    f"feature column {c!r} has non-numeric values.", path=table.path, column=c
-                )
-            cols[c] = v
+    cols = _feature_columns(table, used, features)
     X = None
     if cols:
         X = np.column_stack(list(cols.values())).astype(np.float64)

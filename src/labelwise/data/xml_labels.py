@@ -9,11 +9,12 @@ A Mulan label file lists ``<label name="...">`` elements inside ``<labels>``. Ne
 from __future__ import annotations
 
 import itertools
+import re
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from labelwise.data._parsing import read_bytes
+from labelwise.data._parsing import brief, read_bytes
 from labelwise.data.hierarchy import Hierarchy
 from labelwise.errors import DataFormatError
 
@@ -59,29 +60,59 @@ def read_label_xml(path: str | Path) -> tuple[list[str], Hierarchy | None]:
         raise DataFormatError(
             f"not a valid XML label file ({err}).", path=path, line=line
         ) from None
+    except (LookupError, ValueError) as err:  # an unknown or unusable declared encoding
+        raise DataFormatError(
+            f"cannot decode the XML label file ({err}); save it as UTF-8 with "
+            '<?xml version="1.0" encoding="utf-8"?>.',
+            path=path,
+            line=1,
+        ) from None
     names: list[str] = []
     parent: dict[str, str | None] = {}
-
-    def visit(elem: ET.Element, up: str | None) -> None:
-        for child in elem:
-            if _local(child.tag) != "label":
-                continue
-            name = child.get("name")
-            if name is None:
-                raise DataFormatError("a <label> element has no name attribute.", path=path)
-            if name in parent:
-                raise DataFormatError(
-                    f"duplicate label name {name!r}; label names must be unique.", path=path
-                )
-            names.append(name)
-            parent[name] = up
-            visit(child, name)
-
-    visit(root, None)
+    stack: list[tuple[Iterator[ET.Element], str | None]] = [(iter(root), None)]
+    while stack:  # document order, parents first; a loop, so deep nesting cannot recurse too far
+        children, up = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            continue
+        if _local(child.tag) != "label":
+            continue
+        name = child.get("name")
+        if name is None:
+            raise DataFormatError(
+                "a <label> element has no name attribute.", path=path, line=_unnamed_line(data)
+            )
+        if name in parent:
+            raise DataFormatError(
+                f"duplicate label name {brief(name)}; label names must be unique.",
+                path=path,
+                line=_name_line(data, name, occurrence=2),
+            )
+        names.append(name)
+        parent[name] = up
+        stack.append((iter(child), name))
     if not names:
         raise DataFormatError("no <label name=...> elements found.", path=path)
     nested = any(p is not None for p in parent.values())
     return names, Hierarchy(parent) if nested else None
+
+
+def _name_line(data: bytes, name: str, occurrence: int) -> int | None:
+    """The line of the ``occurrence``-th ``name="..."`` attribute for ``name`` (when written
+    plainly, in an 8-bit or UTF-8 file); ``None`` when it cannot be found that way."""
+    quoted = re.escape(name.encode("utf-8", errors="replace"))
+    hits = re.finditer(rb"\bname\s*=\s*([\"'])" + quoted + rb"\1", data)
+    for k, m in enumerate(hits, start=1):
+        if k == occurrence:
+            return data.count(b"\n", 0, m.start()) + 1
+    return None
+
+
+def _unnamed_line(data: bytes) -> int | None:
+    """The line of the first ``<label>`` start tag without a ``name`` attribute, if found."""
+    m = re.search(rb"<(?:[\w.-]+:)?label\b(?![^>]*\bname\s*=)", data)
+    return None if m is None else data.count(b"\n", 0, m.start()) + 1
 
 
 def _local(tag: str) -> str:
