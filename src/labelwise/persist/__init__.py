@@ -154,14 +154,6 @@ def save(
             "hold scikit-learn-style estimators; a part such as a torch module must be exposed "
             "as arrays (labelwise.persist._state describes how)."
         ) from exc
-    unknown = _untrusted(blob)
-    if unknown:
-        warnings.warn(
-            f"save: {path} refers to types that load() does not trust by default "
-            f"({', '.join(unknown)}); loading it will need trusted={unknown!r}.",
-            LabelwiseWarning,
-            stacklevel=2,
-        )
     state_meta = [
         {"class": cls, "tree": f"states/{i}.json", "arrays": f"states/{i}.npz"}
         for i, (cls, _) in enumerate(states)
@@ -170,7 +162,15 @@ def save(
     members = {METADATA: json.dumps(meta, indent=1, allow_nan=False).encode(), _ESTIMATOR: blob}
     for entry, (cls, state) in zip(state_meta, states, strict=True):
         members[entry["tree"]], members[entry["arrays"]] = encode_state(state, cls)
+    unknown = _untrusted(blob, also=[cls for cls, _ in states])
     write_atomic(path, members, overwrite=overwrite)
+    if unknown:
+        warnings.warn(
+            f"save: {path} refers to types that load() does not trust by default "
+            f"({', '.join(unknown)}); loading it will need trusted={unknown!r}.",
+            LabelwiseWarning,
+            stacklevel=2,
+        )
 
 
 def load(path: PathLike, *, trusted: Iterable[str | type] | None = None) -> Any:
@@ -214,7 +214,13 @@ def load(path: PathLike, *, trusted: Iterable[str | type] | None = None) -> Any:
     note = f" (the file was written with {', '.join(diffs)})" if diffs else ""
     if _ESTIMATOR not in members:
         raise ModelFileError(f"{path}: has no {_ESTIMATOR} member; it is not a complete model.")
-    model = loads_estimator(members[_ESTIMATOR], trusted=trusted, path=path, version_note=note)
+    model = loads_estimator(
+        members[_ESTIMATOR],
+        trusted=trusted,
+        path=path,
+        version_note=note,
+        also=_state_classes(metadata),
+    )
     check_loaded(model, path)
     states = []
     for entry in metadata.get("states") or []:
@@ -250,12 +256,18 @@ def untrusted_types(path: PathLike, *, trusted: Iterable[str | type] | None = No
     from labelwise.persist._trust import untrusted_types as _untrusted
 
     path = Path(path)
-    _, members = read_members(path)
+    metadata, members = read_members(path)
     if _ESTIMATOR not in members:
         raise ModelFileError(f"{path}: has no {_ESTIMATOR} member; it is not a complete model.")
     try:
-        return _untrusted(members[_ESTIMATOR], trusted)
+        return _untrusted(members[_ESTIMATOR], trusted, also=_state_classes(metadata))
     except Exception as exc:
         raise ModelFileError(
             f"{path}: its estimator is not a readable skops archive ({exc})."
         ) from None
+
+
+def _state_classes(metadata: Mapping[str, Any]) -> list[str]:
+    """Classes the file rebuilds from array states (named in ``metadata["states"]``)."""
+    entries = metadata.get("states") or []
+    return [str(e.get("class")) for e in entries if isinstance(e, dict)]

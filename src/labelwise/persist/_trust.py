@@ -85,22 +85,32 @@ def trusted_names(trusted: Iterable[str | type] | None) -> list[str]:
     return [*TRUSTED_TYPES, *extra]
 
 
-def untrusted_types(data: bytes, trusted: Iterable[str | type] | None = None) -> list[str]:
-    """Types in a skops archive that neither skops nor labelwise (nor ``trusted``) trusts."""
+def untrusted_types(
+    data: bytes, trusted: Iterable[str | type] | None = None, also: Iterable[str] = ()
+) -> list[str]:
+    """Types in a skops archive (and the ``also`` names: classes rebuilt from array states)
+    that neither skops nor labelwise (nor ``trusted``) trusts."""
     import skops.io as sio
 
     allowed = set(trusted_names(trusted))
-    return [t for t in sio.get_untrusted_types(data=data) if t not in allowed]
+    found = set(sio.get_untrusted_types(data=data)) | set(also)
+    return sorted(t for t in found if t not in allowed)
 
 
 def loads_estimator(
-    data: bytes, *, trusted: Iterable[str | type] | None, path: Path, version_note: str
+    data: bytes,
+    *,
+    trusted: Iterable[str | type] | None,
+    path: Path,
+    version_note: str,
+    also: Iterable[str] = (),
 ) -> Any:
-    """Construct the estimator from its skops bytes, refusing untrusted types before any import."""
+    """Construct the estimator from its skops bytes, refusing untrusted types (including the
+    ``also`` classes, rebuilt later from array states) before anything is imported."""
     import skops.io as sio
 
     try:
-        unknown = untrusted_types(data, trusted)
+        unknown = untrusted_types(data, trusted, also)
     except Exception as exc:  # not a skops archive, or one skops cannot parse
         raise ModelFileError(
             f"{path}: its estimator is not a readable skops archive ({type(exc).__name__}: "
