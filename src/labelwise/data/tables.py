@@ -381,7 +381,7 @@ def _numbers(values: list[Any]) -> tuple[np.ndarray, list[int]]:
         try:
             out[i] = float(v)
         except OverflowError:  # an integer beyond the float range
-            out[i] = math.copysign(math.inf, v)
+            out[i] = math.inf if v > 0 else -math.inf
         except (TypeError, ValueError):
             out[i] = math.nan
             bad.append(i)

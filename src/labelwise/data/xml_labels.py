@@ -61,9 +61,11 @@ def read_label_xml(path: str | Path) -> tuple[list[str], Hierarchy | None]:
             f"not a valid XML label file ({err}).", path=path, line=line
         ) from None
     except (LookupError, ValueError) as err:  # an unknown or unusable declared encoding
+        declared = re.search(rb"""encoding\s*=\s*["']([^"']{0,40})""", data[:200])
+        name = brief(declared.group(1)) if declared else "(unknown)"
         raise DataFormatError(
-            f"cannot decode the XML label file ({err}); save it as UTF-8 with "
-            '<?xml version="1.0" encoding="utf-8"?>.',
+            f"cannot decode the XML label file: its declaration names the encoding {name} "
+            f'({err}); save it as UTF-8 with <?xml version="1.0" encoding="utf-8"?>.',
             path=path,
             line=1,
         ) from None
