@@ -324,6 +324,12 @@ def test_messages_quote_long_values_briefly(tmp_path):
         read_arff(p)
     assert err.value.line == 7
     assert len(str(err.value)) < 300
+    long_name = "Att9" + "0.5," * 50_000
+    p = _write(tmp_path / "h.arff", f"@relation r\n@attribute '{long_name}' string\n@data\n")
+    with pytest.raises(DataFormatError, match="has type 'string'") as err:
+        read_arff(p, labels=1)
+    assert err.value.line == 2
+    assert len(str(err.value)) < 400
     p = _write(tmp_path / "t.svm", "0 1:1\n1 2:0.5" + "x" * 100_000 + "\n")
     with pytest.raises(DataFormatError, match="feature entry") as err:
         read_libsvm(p)

@@ -232,7 +232,7 @@ def _parse_attribute(s: str, path: Path, line: int) -> Attribute:
         binary = floats is not None and floats.tolist() == [0.0, 1.0]
         return Attribute(name, "nominal", line, values, floats, binary)
     raise DataFormatError(
-        f"attribute {name!r} has type {kind[:40]!r}, which labelwise cannot use as a feature "
+        f"attribute {brief(name)} has type {kind[:40]!r}, which labelwise cannot use as a feature "
         "(supported: numeric, real, integer, nominal {...}). Remove or convert the attribute.",
         path=path,
         line=line,
@@ -270,7 +270,7 @@ def _resolve_labels(
         index = {a.name: j for j, a in enumerate(attrs)}
         missing = [n for n in names if n not in index]
         if missing:
-            shown = ", ".join(repr(n) for n in missing[:10])
+            shown = ", ".join(brief(n) for n in missing[:10])
             raise DataFormatError(
                 f"{len(names)} labels are declared but {len(missing)} of them are not attributes "
                 f"of {path.name}: {shown}{', ...' if len(missing) > 10 else ''}. Check that the "
