@@ -12,7 +12,11 @@ import pytest
 import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.datasets import make_multilabel_classification
-from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.ensemble import (
+    GradientBoostingClassifier,
+    HistGradientBoostingClassifier,
+    RandomForestClassifier,
+)
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MaxAbsScaler, StandardScaler
@@ -165,8 +169,9 @@ def test_sparse_input_model_round_trips(tmp_path):
     [
         RandomForestClassifier(n_estimators=4, max_depth=4, random_state=0),
         HistGradientBoostingClassifier(max_iter=5, random_state=0),
+        GradientBoostingClassifier(n_estimators=3, max_depth=2, random_state=0),
     ],
-    ids=["forest", "hist_gradient_boosting"],
+    ids=["forest", "hist_gradient_boosting", "gradient_boosting"],
 )
 def test_tree_models_load_by_default(base, tmp_path):
     model = BinaryRelevance(base).fit(X, Y)

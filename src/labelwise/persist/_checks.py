@@ -86,7 +86,7 @@ def check_loaded(model: Any, path: Path) -> None:
                 _check_sparse(obj)
             else:
                 _check_owner(obj)
-        except (ValueError, TypeError, AttributeError) as exc:
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
             raise ModelFileError(
                 f"{path}: holds an invalid {type(obj).__name__} ({exc}); it was not written by "
                 "labelwise from a fitted model, or was modified. Nothing was returned."
@@ -166,7 +166,7 @@ def _check_owner(obj: Any) -> None:
         _same_width(obj, obj.tree_.n_features, "its tree")
     elif isinstance(obj, BaseEnsemble) and hasattr(obj, "estimators_"):
         subset = getattr(obj, "estimators_features_", None)  # bagging indexes columns itself
-        for k, est in enumerate(np.ravel(np.asarray(obj.estimators_, dtype=object))):
+        for k, est in enumerate(_flatten(obj.estimators_)):
             if isinstance(est, BaseDecisionTree) and hasattr(est, "tree_"):
                 width = obj.n_features_in_ if subset is None else len(subset[k])
                 if int(est.tree_.n_features) != int(width):
@@ -177,6 +177,19 @@ def _check_owner(obj: Any) -> None:
         for row in obj._predictors:
             for pred in row:
                 _check_predictor(pred, int(obj.n_features_in_))
+
+
+def _flatten(items: Any) -> list[Any]:
+    """The estimators of a list, a nested list or an object array (gradient boosting's)."""
+    if isinstance(items, np.ndarray):
+        return list(items.ravel())
+    if isinstance(items, (list, tuple)):
+        return [
+            e
+            for item in items
+            for e in (_flatten(item) if isinstance(item, (list, tuple, np.ndarray)) else [item])
+        ]
+    return [items]
 
 
 def _same_width(obj: Any, width: int, what: str) -> None:
