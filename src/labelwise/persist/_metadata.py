@@ -250,10 +250,12 @@ def to_jsonable(value: Any, *, where: str = "value") -> Any:
 def fingerprint(X: Any, Y: Any = None) -> dict[str, Any]:
     """A SHA-256 fingerprint of training data, to record which data a model was fitted on.
 
-    ``X`` is hashed as float64 values in C order (sparse matrices in canonical CSR form, so
-    dense and sparse copies of the same matrix differ only in ``X.kind``), or, for text, as the
-    UTF-8 strings; ``Y`` as its canonical 0/1 matrix (:func:`labelwise.data.targets.check_targets`)
-    and column names. Equal data give equal fingerprints across runs and machines.
+    ``X`` is hashed with its shape as float64 values in C order; a sparse matrix as its
+    canonical CSR arrays (sorted indices, duplicates summed, explicit zeros dropped, so any
+    storage of the same sparse matrix agrees); text as its UTF-8 strings. ``Y`` is hashed as its
+    canonical 0/1 matrix (:func:`labelwise.data.targets.check_targets`) with its column names.
+    Equal data give equal fingerprints across runs and machines, whatever the dtype or
+    container (list, array, DataFrame).
 
     Parameters
     ----------

@@ -2,11 +2,11 @@
 
 skops reads its archive into a tree of nodes, audits the type of every node against a trusted
 list *before* importing or constructing anything, and refuses the rest. labelwise passes its own
-list on top of skops' defaults: the classes listed here, in one place. Four kinds of scikit-learn
-and SciPy objects that skops leaves untrusted because their arrays hold raw indices (decision
-trees, histogram-gradient-boosting predictors, sparse matrices) are trusted here because
-:mod:`labelwise.persist._checks` validates every one of them after loading and before the
-model is returned.
+list on top of skops' defaults: the classes listed here, in one place. Objects that skops leaves
+untrusted because their arrays hold raw indices (decision trees, histogram-gradient-boosting
+predictors, sparse matrices) are trusted here because :mod:`labelwise.persist._checks`
+validates every one of them after loading and before the model is returned. Classes rebuilt
+from array states (:mod:`labelwise.persist._state`) must be in the same list.
 """
 
 from __future__ import annotations
