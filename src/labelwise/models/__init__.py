@@ -7,6 +7,7 @@ from ``predict_proba`` and decides with an explicit ``decision_rule`` in ``predi
 from labelwise.models._base import ScoresThenRuleMixin, resolve_rule
 from labelwise.models.binary_relevance import BinaryRelevance
 from labelwise.models.chains import ClassifierChain, EnsembleClassifierChains
+from labelwise.models.hierarchical import HierarchicalClassifier
 from labelwise.models.label_powerset import LabelPowerset
 from labelwise.models.mlknn import MLkNN
 from labelwise.models.multiclass import OneVsOne, OneVsRest
@@ -17,6 +18,7 @@ __all__ = [
     "BinaryRelevance",
     "ClassifierChain",
     "EnsembleClassifierChains",
+    "HierarchicalClassifier",
     "LabelPowerset",
     "MLkNN",
     "NeuralClassifier",
