@@ -261,9 +261,20 @@ class HierarchicalClassifier(ClassifierMixin, BaseEstimator):
         """Validate X and y; set the hierarchy, nodes and classes; return the node matrix."""
         who = "HierarchicalClassifier"
         if y is None:
-            raise TargetError(f"{who} requires y: 1-D classes or an (n_samples, n_labels) matrix.")
+            raise TargetError(
+                f"{who} requires y to be passed, but the target y is None: give 1-D classes "
+                "or an (n_samples, n_labels) 0/1 matrix."
+            )
         X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=True)
-        targets = check_targets(as_array(y))
+        y = as_array(y)
+        if isinstance(y, np.ndarray) and y.dtype.kind == "f" and np.isfinite(y).all():
+            frac = np.flatnonzero(y.ravel() != np.round(y.ravel()))
+            if frac.size:
+                raise TargetError(
+                    f"Unknown label type: {who} got a continuous y (value {y.ravel()[frac[0]]:g} "
+                    f"at flat position {frac[0]}); it needs classes or a 0/1 label matrix."
+                )
+        targets = check_targets(y)
         if targets.n_samples != X.shape[0]:
             raise ShapeError(
                 f"{who}: X has {X.shape[0]} rows (samples) but y has {targets.n_samples}."
