@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import accuracy_score, f1_score, fbeta_score, hamming_loss
 
-from labelwise.decision._sweep import global_cut, per_label_fbeta_cuts, place_threshold
+from labelwise.decision._global_sweep import global_cut
+from labelwise.decision._sweep import per_label_fbeta_cuts, place_threshold
 
 
 def _random_case(seed: int, n: int, L: int, decimals: int):

@@ -11,7 +11,8 @@ from sklearn.utils.validation import check_is_fitted
 from labelwise._validation import Interval, Options, check_params
 from labelwise.data.targets import Targets, check_scores, check_targets
 from labelwise.decision._base import DecisionRule
-from labelwise.decision._sweep import GLOBAL_METRICS, global_cut, per_label_fbeta_cuts
+from labelwise.decision._global_sweep import GLOBAL_METRICS, global_cut
+from labelwise.decision._sweep import per_label_fbeta_cuts
 from labelwise.errors import ShapeError, TargetError
 from labelwise.problem import warn_if_softmax_scores
 
@@ -34,6 +35,22 @@ def indicator_matrix(targets: Targets, who: str) -> np.ndarray:
     return np.asarray(Y, dtype=np.int8)
 
 
+def _fit_scores(rule: DecisionRule, y_score: Any) -> np.ndarray:
+    """Validated scores to tune on; a valid float32 matrix is used as it is.
+
+    The sweeps are exact in float32, and the float64 copy the score check makes would double
+    the memory of the largest input. Anything else (or anything invalid) goes through the
+    check, which converts it or says what is wrong and where.
+    """
+    if isinstance(y_score, np.ndarray) and y_score.dtype == np.float32 and y_score.ndim == 2:
+        valid = bool(np.isfinite(y_score).all())
+        if valid and rule._needs_probabilities and y_score.size:
+            valid = bool(y_score.min() >= 0 and y_score.max() <= 1)
+        if valid:
+            return y_score
+    return rule._check_scores(y_score)
+
+
 def _check_fit_input(rule: DecisionRule, y_true: Any, y_score: Any, sample_weight: Any):
     """Validate (y_true, y_score) for fitting a rule; return the 0/1 matrix and the scores."""
     who = type(rule).__name__
@@ -41,7 +58,7 @@ def _check_fit_input(rule: DecisionRule, y_true: Any, y_score: Any, sample_weigh
         raise TypeError(f"{who}.fit does not support sample_weight; pass sample_weight=None.")
     targets = check_targets(y_true, name="y_true")
     Y = indicator_matrix(targets, who)
-    S = rule._check_scores(y_score)
+    S = _fit_scores(rule, y_score)
     if S.shape != Y.shape:
         raise ShapeError(
             f"{who}.fit: y_true has shape {Y.shape} but y_score has shape {S.shape}; they must "
