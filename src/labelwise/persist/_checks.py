@@ -110,11 +110,15 @@ def _check_tree(tree: Any) -> None:
             raise ValueError("a child index outside the tree or before its parent")
     if np.any(feature[split] < 0) or np.any(feature[split] >= int(tree.n_features)):
         raise ValueError(f"a split feature outside 0..{int(tree.n_features) - 1}")
-    depth = np.zeros(n, dtype=np.int64)
-    for i in np.flatnonzero(split):  # parents come first, so one pass sets every depth
-        depth[left[i]] = depth[right[i]] = depth[i] + 1
-    if int(tree.max_depth) != int(depth.max()):
-        raise ValueError(f"max_depth {int(tree.max_depth)} but the tree is {depth.max()} deep")
+    level, depth = np.array([0]), 0  # walk down level by level from the root
+    while True:
+        kids = np.concatenate([left[level], right[level]])
+        level = kids[kids != -1]
+        if level.size == 0:
+            break
+        depth += 1
+    if int(tree.max_depth) != depth:
+        raise ValueError(f"max_depth {int(tree.max_depth)} but the tree is {depth} deep")
     value = np.asarray(tree.value)
     if value.shape != (n, int(tree.n_outputs), int(tree.max_n_classes)):
         raise ValueError(f"value array of shape {value.shape}")
