@@ -18,12 +18,13 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import cross_val_predict
+from sklearn.model_selection import check_cv, cross_val_predict
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from labelwise._validation import Interval, Options, check_params
-from labelwise.errors import ProblemSetupWarning
+from labelwise.data.targets import as_array
+from labelwise.errors import DataValueError, ProblemSetupWarning, ShapeError
 from labelwise.models._base import ScoresThenRuleMixin
 from labelwise.models._checks import (
     ConstantLabelModel,
@@ -56,8 +57,50 @@ def _is_order(value: Any) -> bool:
 
 
 def _is_splitter(value: Any) -> bool:
-    """a cross-validation splitter (an object with a split method)"""
-    return hasattr(value, "split")
+    """a cross-validation splitter (an object with split and get_n_splits methods)"""
+    return hasattr(value, "split") and hasattr(value, "get_n_splits")
+
+
+def _is_cv_iterable(value: Any) -> bool:
+    """an iterable of (train, test) index arrays"""
+    return hasattr(value, "__iter__") and not isinstance(value, (str, bytes))
+
+
+def _resolve_cv(cv: Any) -> Any:
+    """``cv`` as ``cross_val_predict`` takes it, once per fit: an iterable of (train, test) pairs
+    is materialised (a generator can be consumed only once, and every link needs the folds), as
+    scikit-learn's ``check_cv`` does; ``None``, an int and a splitter are passed on unchanged (an
+    int means stratified folds for each link's classifier)."""
+    if cv is None or isinstance(cv, numbers.Integral) or _is_splitter(cv):
+        return cv
+    return check_cv(cv)
+
+
+def _check_sample_weight(sample_weight: Any, n_samples: int, who: str) -> np.ndarray | None:
+    """One weight per row as a float64 array (lists, numpy, pandas), or None."""
+    if sample_weight is None:
+        return None
+    w = as_array(sample_weight)
+    try:
+        w = np.asarray(w, dtype=np.float64)
+    except (TypeError, ValueError):
+        kind = type(sample_weight).__name__
+        raise DataValueError(
+            f"{who}: sample_weight must be numbers, one per row; got a {kind} of other values."
+        ) from None
+    if w.ndim == 0:
+        w = np.full(n_samples, float(w))
+    if w.shape != (n_samples,):
+        raise ShapeError(
+            f"{who}: sample_weight has shape {w.shape} but X has {n_samples} rows; give one "
+            "weight per row."
+        )
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        bad = int(np.flatnonzero(~np.isfinite(w) | (w < 0))[0])
+        raise DataValueError(
+            f"{who}: sample_weight must be finite and non-negative; row {bad} has {w[bad]}."
+        )
+    return w
 
 
 def _default_estimator() -> LogisticRegression:
@@ -113,11 +156,13 @@ class ClassifierChain(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
     inference : {"greedy", "beam", "exact"}, default="greedy"
     beam_width : int, default=5
         Number of partial label sets kept by beam search.
-    cv : int, cross-validation generator or None, default=None
+    cv : int, splitter, iterable of (train, test) index pairs or None, default=None
         When given, the extra features of later labels during training are out-of-fold hard
         predictions of earlier labels instead of their true values (scikit-learn's option; it
         makes greedy chains more robust, but the links no longer estimate the true conditionals
-        that beam and exact inference assume).
+        that beam and exact inference assume). Accepted as scikit-learn's ``cv`` parameters
+        accept it: an int (stratified folds), a splitter, or the (train, test) pairs themselves
+        (a generator is read once per fit, and its folds are reused by every link).
     decision_rule : DecisionRule or None, default=None
         Turns ``predict_proba`` into label sets in ``predict``; ``None`` is ``FixedThreshold(0.5)``.
 
@@ -154,7 +199,7 @@ class ClassifierChain(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         "order": [_is_order],
         "inference": [_INFERENCE],
         "beam_width": [Interval(numbers.Integral, 1, None)],
-        "cv": [None, Interval(numbers.Integral, 2, None), _is_splitter],
+        "cv": [None, Interval(numbers.Integral, 2, None), _is_splitter, _is_cv_iterable],
     }
 
     def __init__(
@@ -213,7 +258,9 @@ class ClassifierChain(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         y : array-like or sparse matrix of shape (n_samples, n_labels)
             0/1 label matrix with at least two labels.
         sample_weight : array-like of shape (n_samples,), optional
-            Passed to the base estimator's ``fit``.
+            Row weights (a list, NumPy array or pandas Series), passed to each link's
+            ``fit``. As in scikit-learn, the out-of-fold models of ``cv`` are fitted without
+            them.
 
         Returns
         -------
@@ -224,6 +271,8 @@ class ClassifierChain(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
     def _fit(self, X: Any, Y: Any, sample_weight: Any, *, warn_constant: bool) -> ClassifierChain:
         self._check_params()
         X, Y = check_multilabel_fit(self, X, Y)
+        sample_weight = _check_sample_weight(sample_weight, X.shape[0], type(self).__name__)
+        cv = _resolve_cv(self.cv)
         self.order_ = self._resolve_order(Y)
         if self.inference == "exact" and Y.shape[1] > MAX_EXACT_LABELS:
             warnings.warn(
@@ -249,9 +298,9 @@ class ClassifierChain(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
                 continue
             est = clone(base).fit(Xa, y, **kw)
             self.estimators_.append(est)
-            if self.cv is not None and j < len(self.order_) - 1:
+            if cv is not None and j < len(self.order_) - 1:
                 pos = list(est.classes_).index(1)
-                oof = cross_val_predict(clone(base), Xa, y, cv=self.cv, method="predict_proba")
+                oof = cross_val_predict(clone(base), Xa, y, cv=cv, method="predict_proba")
                 feats[:, j] = oof[:, pos] > 0.5
         return self
 
@@ -332,10 +381,17 @@ class ClassifierChain(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         return P, sets
 
 
-def _fit_member(chain: ClassifierChain, X: Any, Y: np.ndarray, rows: np.ndarray | None) -> Any:
+def _fit_member(
+    chain: ClassifierChain,
+    X: Any,
+    Y: np.ndarray,
+    rows: np.ndarray | None,
+    sample_weight: np.ndarray | None,
+) -> Any:
     if rows is None:
-        return chain._fit(X, Y, None, warn_constant=False)
-    return chain._fit(X[rows], Y[rows], None, warn_constant=False)
+        return chain._fit(X, Y, sample_weight, warn_constant=False)
+    w = None if sample_weight is None else sample_weight[rows]
+    return chain._fit(X[rows], Y[rows], w, warn_constant=False)
 
 
 class EnsembleClassifierChains(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
@@ -417,7 +473,7 @@ class EnsembleClassifierChains(ScoresThenRuleMixin, ClassifierMixin, BaseEstimat
     def __sklearn_tags__(self) -> Any:
         return multilabel_tags(super().__sklearn_tags__())
 
-    def fit(self, X: Any, y: Any) -> EnsembleClassifierChains:
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> EnsembleClassifierChains:
         """Fit ``n_chains`` chains with random orders (and row samples).
 
         Parameters
@@ -425,6 +481,9 @@ class EnsembleClassifierChains(ScoresThenRuleMixin, ClassifierMixin, BaseEstimat
         X : array-like or sparse matrix of shape (n_samples, n_features)
         y : array-like or sparse matrix of shape (n_samples, n_labels)
             0/1 label matrix with at least two labels.
+        sample_weight : array-like of shape (n_samples,), optional
+            Row weights (a list, NumPy array or pandas Series); each chain gets the weights of
+            the rows it is fitted on.
 
         Returns
         -------
@@ -436,6 +495,7 @@ class EnsembleClassifierChains(ScoresThenRuleMixin, ClassifierMixin, BaseEstimat
             caller=type(self).__name__,
         )
         X, Y = check_multilabel_fit(self, X, y)
+        sample_weight = _check_sample_weight(sample_weight, X.shape[0], type(self).__name__)
         warn_constant_labels(Y, who=type(self).__name__, names=self.classes_)
         n = X.shape[0]
         if isinstance(self.max_samples, numbers.Integral):
@@ -462,7 +522,8 @@ class EnsembleClassifierChains(ScoresThenRuleMixin, ClassifierMixin, BaseEstimat
             else:
                 samples.append(None)
         self.estimators_ = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_member)(c, X, Y, rows) for c, rows in zip(members, samples, strict=True)
+            delayed(_fit_member)(c, X, Y, rows, sample_weight)
+            for c, rows in zip(members, samples, strict=True)
         )
         return self
 
