@@ -256,7 +256,12 @@ class Evaluator:
         ``"hamming_loss"``, ``"subset_accuracy"``, ``"balanced_accuracy"``, and score metrics
         registered by their modules. ``labelwise.metrics._state.registered_metrics()`` lists them.
     rule : DecisionRule, optional
-        Turns scores into label sets for the label metrics.
+        A fitted rule that turns scores into label sets for the label metrics, e.g. the
+        ``rule_`` of a fitted :class:`~labelwise.decision.ThresholdedClassifier`, so that the
+        metrics judge the same label sets as the model's ``predict``. ``None`` means: when
+        ``update`` gets scores (a score metric was requested), the label metrics see
+        ``FixedThreshold(0.5).predict(scores)``, which is not what a model with a tuned rule
+        predicts; when it gets predicted labels, they are used as they are.
     label_space : LabelSpace, optional
         Columns for label lists.
     zero_division : {"warn", 0.0, 1.0, np.nan}, default="warn"
