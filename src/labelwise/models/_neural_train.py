@@ -237,6 +237,15 @@ def _nan_error(settings: Settings, epoch: int, X: Any) -> ProblemSetupError:
     )
 
 
+def _adamw(torch: Any, module: Any, s: Settings) -> Any:
+    """AdamW, fused (one kernel per parameter per step) where this build of torch has it."""
+    kw = {"lr": s.learning_rate, "weight_decay": s.weight_decay}
+    try:
+        return torch.optim.AdamW(module.parameters(), fused=True, **kw)
+    except (RuntimeError, TypeError, ValueError):
+        return torch.optim.AdamW(module.parameters(), **kw)
+
+
 def _scheduler(torch: Any, opt: Any, s: Settings, steps_per_epoch: int, higher: bool) -> Any:
     total = max(1, s.max_epochs * steps_per_epoch)
     sched = torch.optim.lr_scheduler
@@ -274,7 +283,7 @@ def train(module: Any, problem: Problem, settings: Settings, device: Any) -> Out
     higher, metric_fn = MONITORS[s.monitor] if validating else (False, None)
     module.to(device)
     module.train()
-    opt = torch.optim.AdamW(module.parameters(), lr=s.learning_rate, weight_decay=s.weight_decay)
+    opt = _adamw(torch, module, s)
     scheduler = _scheduler(torch, opt, s, n_batches, higher)
     per_step = s.lr_schedule in ("cosine", "onecycle")
     if validating:
