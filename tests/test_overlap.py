@@ -100,6 +100,9 @@ def test_texts_and_datasets():
     Xtr, Xte = np.eye(3), np.array([[9.0, 9, 9], [1, 0, 0], [9, 9, 8], [0, 0, 1]])
     d_train.X, d_test.X = Xtr, Xte
     assert check_overlap(d_train, d_test, warn=False).test_rows.tolist() == [0, 1, 2, 3]
+    # a text dataset with an empty feature matrix is compared by its texts only
+    d_train.X, d_test.X = np.zeros((3, 0)), np.zeros((4, 0))
+    assert check_overlap(d_train, d_test, warn=False).test_rows.tolist() == [0, 2]
     with pytest.raises(ShapeError, match="only features and the other only texts"):
         check_overlap(np.eye(2), ["a", "b"], warn=False)
 

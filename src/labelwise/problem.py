@@ -589,9 +589,10 @@ def _overlap_parts(data: Any, name: str) -> tuple[Any, list[str] | None]:
 
     if isinstance(data, Dataset):
         texts = None if data.texts is None else [str(t) for t in data.texts]
-        if data.X is None and texts is None:
+        X = data.X if data.X is not None and data.X.shape[1] > 0 else None  # no columns: no key
+        if X is None and texts is None:
             raise ShapeError(f"{name} has neither features nor texts to compare.")
-        return data.X, texts
+        return X, texts
     data = as_array(data)
     if sp.issparse(data):
         return data, None
