@@ -26,6 +26,7 @@ its lowest positive score].
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -48,19 +49,34 @@ def _row_blocks(n: int, L: int) -> Iterator[slice]:
         yield slice(start, start + rows)
 
 
-def _bins(x: np.ndarray, bits: int) -> np.ndarray:
-    """The bin of each score: the leading ``bits`` of its order-preserving float32 pattern.
+def _keys(x: np.ndarray) -> np.ndarray:
+    """Order-preserving uint32 keys of the scores rounded to float32.
 
-    Rounding to float32 is monotone, so bins are contiguous value ranges whatever the input
-    precision; ``-0.0`` is folded onto ``0.0`` so that equal scores share a bin.
+    Rounding to float32 is monotone, so any range of keys is a range of scores whatever the
+    input precision; ``-0.0`` is folded onto ``0.0`` so that equal scores share a key.
     """
     with np.errstate(over="ignore"):
-        f = x.astype(np.float32)  # a copy, modified in place below
+        f = x.astype(np.float32)  # a copy, turned into the keys in place
     f += np.float32(0.0)
     key = f.view(np.uint32)
     flip = (f.view(np.int32) >> 31).view(np.uint32)
     flip |= np.uint32(1 << 31)
     key ^= flip  # negative floats: all bits flipped; others: sign bit set
+    return key
+
+
+def _from_keys(key: np.ndarray) -> np.ndarray:
+    """The float32 scores of :func:`_keys` (exact for float32 input)."""
+    u = key.copy()
+    negative = u < np.uint32(1 << 31)
+    u[negative] = ~u[negative]
+    u[~negative] ^= np.uint32(1 << 31)
+    return u.view(np.float32)
+
+
+def _bins(x: np.ndarray, bits: int) -> np.ndarray:
+    """The bin of each score: the leading ``bits`` of its key."""
+    key = _keys(x)
     key >>= np.uint32(32 - bits)
     return key
 
@@ -112,6 +128,7 @@ def _search(
     v_bot: np.ndarray,
     sizes: np.ndarray,
     v_empty: float,
+    best_low: float,
     refine: Callable[[np.ndarray], Refined],
     budget: int,
 ) -> tuple[Refined, float]:
@@ -119,12 +136,12 @@ def _search(
 
     ``ub``/``v_bot``: per non-empty bin (ascending), a bound on the metric for cuts inside the
     bin and its exact value at the bin's lowest score. Returns every refined distinct score with
-    its metric and bin, and the best metric value.
+    its metric and bin, and the best metric value. ``best_low`` is a value known to be reached.
     """
     k = ub.size
     done = np.zeros(k, dtype=bool)
     parts: list[Refined] = []
-    best = max(float(v_bot.max()) if k else -np.inf, v_empty)
+    best = max(float(v_bot.max()) if k else -np.inf, v_empty, best_low)
 
     def run(chosen: np.ndarray) -> None:
         nonlocal best
@@ -214,26 +231,48 @@ def _budget(m: int) -> int:
 # pooled (micro-F-beta, Hamming) and per-label (macro-F-beta) metrics: counts per bin and label
 
 
-def _count_bits(n_groups: int) -> int:
-    return int(min(20, max(8, np.log2((1 << 24) / (2 * n_groups)))))
+_KEY_END = 1 << 32
 
 
-def _histogram(Y: np.ndarray, S: np.ndarray, n_groups: int, bits: int) -> np.ndarray:
-    """Counts per (bin, group, label value): shape (2**bits, n_groups, 2)."""
+class _Zoom:
+    """A range of keys ``[lo, hi)`` cut into bins of ``2**shift`` keys."""
+
+    def __init__(self, lo: int, hi: int, max_bins: int) -> None:
+        self.lo, self.hi = lo, hi
+        self.shift = max(0, int(np.ceil(np.log2(max(1, (hi - lo) / max_bins)))))
+        self.n_bins = ((hi - lo - 1) >> self.shift) + 1
+
+    def select(self, key: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+        """Which keys fall in the range (None: all) and their bins."""
+        if self.lo == 0 and self.hi == _KEY_END:
+            return None, (key >> np.uint32(self.shift)).astype(np.intp)
+        inside = key >= np.uint32(self.lo)
+        if self.hi < _KEY_END:
+            inside &= key < np.uint32(self.hi)
+        rel = key[inside] - np.uint32(self.lo)
+        return inside, (rel >> np.uint32(self.shift)).astype(np.intp)
+
+
+def _histogram(Y: np.ndarray, S: np.ndarray, n_groups: int, zoom: _Zoom) -> np.ndarray:
+    """Counts of the scores in the zoomed range per (bin, group, label value)."""
     n, L = S.shape
     width = 2 * n_groups
-    size = (1 << bits) * width
+    size = zoom.n_bins * width
     offset = 2 * np.arange(L) if n_groups > 1 else np.zeros(L, dtype=np.intp)
     counts = np.zeros(size, dtype=np.int64)
     rows = max(1, max(_BLOCK, size // 2) // L)
     for start in range(0, n, rows):
         sl = slice(start, start + rows)
-        idx = _bins(S[sl], bits).astype(np.intp)
+        inside, idx = zoom.select(_keys(S[sl]))
         idx *= width
-        idx += offset
-        idx += Y[sl]
+        if inside is None:
+            idx += offset
+            idx += Y[sl]
+        else:
+            idx += offset[np.nonzero(inside)[1]]
+            idx += Y[sl][inside]
         counts += np.bincount(idx.ravel(), minlength=size)
-    return counts.reshape(1 << bits, n_groups, 2)
+    return counts.reshape(zoom.n_bins, n_groups, 2)
 
 
 def _count_metric(metric: str, tp, fp, P, m: int, beta: float) -> np.ndarray:
@@ -246,40 +285,69 @@ def _count_metric(metric: str, tp, fp, P, m: int, beta: float) -> np.ndarray:
 
 
 def _counted_cut(Y: np.ndarray, S: np.ndarray, metric: str, beta: float) -> Cut:
+    """Pooled and per-label metrics: zoom into the bins that may hold the best cut, then refine.
+
+    Each zoom is one pass that counts the scores of the kept range in finer bins (at the finest,
+    one float32 value per bin); the counts above the range carry over from the coarser pass.
+    """
     n, L = S.shape
     m = n * L
     by_label = metric == "f1_macro"
     G = L if by_label else 1
-    bits = _count_bits(G)
-    counts = _histogram(Y, S, G, bits)
-    nonempty = np.flatnonzero(counts.sum(axis=(1, 2)))
-    counts = counts[nonempty]
-    top = _suffix_exclusive(counts)  # counts strictly above each bin
-    inclusive = top + counts
-    P = inclusive[0, :, 1].astype(np.float64) if nonempty.size else np.zeros(G)
-    value = lambda tp, fp: _count_metric(metric, tp, fp, P, m, beta)  # noqa: E731
-    v_bot = value(inclusive[..., 1], inclusive[..., 0])
-    ub = value(inclusive[..., 1], top[..., 0])
-    v_empty = float(value(np.zeros((1, G)), np.zeros((1, G)))[0])
+    max_bins = min(1 << 20, (1 << 23) // G)  # at most 2**24 counts per pass
+    zoom = _Zoom(0, _KEY_END, max_bins)
+    above = np.zeros((G, 2), dtype=np.int64)  # counts of the scores above the zoomed range
+    P = np.zeros(G)
+    best_low = -np.inf
+    first = True
+    while True:
+        counts = _histogram(Y, S, G, zoom)
+        nonempty = np.flatnonzero(counts.sum(axis=(1, 2)))
+        counts = counts[nonempty]
+        top = above + _suffix_exclusive(counts)  # counts strictly above each bin
+        inclusive = top + counts
+        if first:
+            P = inclusive[0, :, 1].astype(np.float64) if nonempty.size else P
+        value = functools.partial(_count_metric, metric, P=P, m=m, beta=beta)
+        v_bot = value(inclusive[..., 1], inclusive[..., 0])  # at each bin's lowest score
+        ub = value(inclusive[..., 1], top[..., 0])  # all of the bin's positives, no negative
+        v_empty = float(value(np.zeros((1, G)), np.zeros((1, G)))[0])
+        best_low = max(best_low, float(v_bot.max()) if nonempty.size else -np.inf, v_empty)
+        if first and nonempty.size == 0:
+            break
+        first = False
+        keep = np.flatnonzero(ub >= best_low - _TIE_TOL - _SLACK)
+        if zoom.shift == 0 or keep.size == 0:
+            break
+        lo = zoom.lo + (int(nonempty[keep[0]]) << zoom.shift)
+        hi = min(zoom.hi, zoom.lo + (int(nonempty[keep[-1]] + 1) << zoom.shift))
+        if hi - lo >= zoom.hi - zoom.lo:
+            break  # no narrower range holds every candidate: refine at this level
+        above = top[keep[-1]]
+        zoom = _Zoom(lo, hi, max_bins)
     v_top_sum = fbeta_from_counts(
         top[..., 1].astype(float), top[..., 0].astype(float), P - top[..., 1], beta
     ).sum(axis=-1)
 
+    def bin_of(x: np.ndarray) -> np.ndarray:
+        return np.searchsorted(nonempty, zoom.select(_keys(x))[1])
+
     def refine(sel: np.ndarray) -> Refined:
-        wanted = np.zeros(1 << bits, dtype=bool)
+        wanted = np.zeros(zoom.n_bins, dtype=bool)
         wanted[nonempty[sel]] = True
         parts = []
         for sl in _row_blocks(n, L):
             s = S[sl]
-            mask = wanted[_bins(s, bits)]
+            inside, b = zoom.select(_keys(s))
+            mask = wanted[b] if inside is None else _spread(inside, wanted[b])
             if mask.any():
                 x, y = s[mask], Y[sl][mask].astype(np.int64)
                 g = np.nonzero(mask)[1] if by_label else None
                 parts.append(_merge(x, g, y, np.ones(x.size, dtype=np.int64)))
         x, g, pos, cnt = _concat_merge(parts, by_label)
-        kb = np.searchsorted(nonempty, _bins(x, bits))
+        kb = bin_of(x)
+        d = slice(None, None, -1)
         if not by_label:  # exact counts at every distinct score, swept downwards in each bin
-            d = slice(None, None, -1)
             tp = top[kb[d], 0, 1] + _within_bin_cumsum(kb[d], pos[d])
             fp = top[kb[d], 0, 0] + _within_bin_cumsum(kb[d], cnt[d] - pos[d])
             return x, value(tp[d, None], fp[d, None]), kb
@@ -290,40 +358,68 @@ def _counted_cut(Y: np.ndarray, S: np.ndarray, metric: str, beta: float) -> Cut:
         tp = top[ko, go, 1] + _within_bin_cumsum(seg, po)
         fp = top[ko, go, 0] + _within_bin_cumsum(seg, no)
         after = fbeta_from_counts(tp.astype(float), fp.astype(float), P[go] - tp, beta)
-        first = np.r_[True, seg[1:] != seg[:-1]]
+        starts = np.r_[True, seg[1:] != seg[:-1]]
         before = np.empty_like(after)
         before[1:] = after[:-1]
-        t0, f0 = top[ko, go, 1][first], top[ko, go, 0][first]
-        p0 = P[go][first] - t0
-        before[first] = fbeta_from_counts(t0.astype(float), f0.astype(float), p0, beta)
+        t0, f0 = top[ko, go, 1][starts], top[ko, go, 0][starts]
+        p0 = P[go][starts] - t0
+        before[starts] = fbeta_from_counts(t0.astype(float), f0.astype(float), p0, beta)
         ux, _, jump = _merge(xo, None, after - before)
-        ku = np.searchsorted(nonempty, _bins(ux, bits))
-        d = slice(None, None, -1)
+        ku = bin_of(ux)
         total = v_top_sum[ku[d]] + _within_bin_cumsum(ku[d], jump[d])
         return ux, (total / G)[d], ku
 
-    refined, best = _search(ub, v_bot, counts.sum(axis=(1, 2)), v_empty, refine, _budget(m))
+    sizes = counts.sum(axis=(1, 2))
+    refined, best = _search(ub, v_bot, sizes, v_empty, best_low, refine, _budget(m))
     complete = lambda kb, kb_lower: kb_lower >= kb - 1  # noqa: E731 (bins refined whole)
     return _choose(S, refined, best, v_empty, complete, metric)
+
+
+def _spread(inside: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """A mask shaped like ``inside``: ``values`` where it is True, False elsewhere."""
+    out = np.zeros(inside.shape, dtype=bool)
+    out[inside] = values
+    return out
 
 
 # --------------------------------------------------------------------------------------------
 # example-based F-beta: each row's change of F-beta at each of its scores, summed per bin
 
 
-def _row_changes(Y: np.ndarray, S: np.ndarray, beta: float) -> tuple[np.ndarray, np.ndarray]:
-    """Scores of a block of rows, each row descending, and the row's F-beta change there.
+def _row_changes(Y: np.ndarray, S: np.ndarray, beta: float):
+    """A block of rows sorted descending: keys, scores (None: the keys' float32) and the change
+    of the row's F-beta at each score.
 
     A cut at a score includes all of the row's equal scores, so the changes inside a tie add up
     to the change of the whole tie whatever their order.
     """
-    order = np.argsort(S, axis=1)[:, ::-1]
-    x = np.take_along_axis(S, order, axis=1)
-    y = np.take_along_axis(Y, order, axis=1)
-    tp = np.cumsum(y, axis=1, dtype=np.float64)
-    predicted = np.arange(1, S.shape[1] + 1, dtype=np.float64)
-    f = fbeta_from_counts(tp, predicted - tp, tp[:, -1:] - tp, beta)
-    return x, np.diff(f, axis=1, prepend=0.0)
+    r, L = S.shape
+    x = None
+    if S.dtype == np.float32:  # sort keys with the label in the lowest bit, descending
+        packed = _keys(S).astype(np.uint64)
+        packed <<= np.uint64(1)
+        packed |= Y.astype(np.uint64)
+        np.invert(packed, out=packed)
+        packed.sort(axis=1)
+        np.invert(packed, out=packed)
+        y = (packed & np.uint64(1)).astype(np.int32)
+        packed >>= np.uint64(1)
+        key = packed.astype(np.uint32)
+    else:
+        order = np.argsort(S, axis=1)[:, ::-1]
+        x = np.take_along_axis(S, order, axis=1)
+        y = np.take_along_axis(Y, order, axis=1).astype(np.int32)
+        key = _keys(x)
+    tp = np.cumsum(y.ravel()).reshape(r, L)  # running count over the block, made per row
+    tp[1:] -= tp[:-1, -1:].copy()
+    b2 = beta * beta
+    predicted = np.arange(1, L + 1, dtype=np.float64)
+    # F-beta = (1 + b2) tp / (predicted + b2 positives); every cut predicts at least one label
+    f = tp * (1 + b2)
+    f /= predicted + b2 * tp[:, -1:]
+    jump = f.copy()
+    jump[:, 1:] -= f[:, :-1]
+    return key, x, jump
 
 
 def _samples_cut(Y: np.ndarray, S: np.ndarray, beta: float) -> Cut:
@@ -334,8 +430,8 @@ def _samples_cut(Y: np.ndarray, S: np.ndarray, beta: float) -> Cut:
     rises = np.zeros(nb)
     sizes = np.zeros(nb, dtype=np.int64)
     for sl in _row_blocks(n, L):
-        x, jump = _row_changes(Y[sl], S[sl], beta)
-        b = _bins(x, bits).ravel()
+        key, _, jump = _row_changes(Y[sl], S[sl], beta)
+        b = (key >> np.uint32(32 - bits)).ravel()
         jump = jump.ravel()
         total += np.bincount(b, jump, minlength=nb)
         rises += np.bincount(b, np.maximum(jump, 0.0), minlength=nb)
@@ -350,17 +446,18 @@ def _samples_cut(Y: np.ndarray, S: np.ndarray, beta: float) -> Cut:
         wanted[nonempty[sel]] = True
         parts = []
         for sl in _row_blocks(n, L):
-            x, jump = _row_changes(Y[sl], S[sl], beta)
-            mask = wanted[_bins(x, bits)]
+            key, x, jump = _row_changes(Y[sl], S[sl], beta)
+            mask = wanted[key >> np.uint32(32 - bits)]
             if mask.any():
-                parts.append(_merge(x[mask], None, jump[mask]))
+                xm = _from_keys(key[mask]) if x is None else x[mask]
+                parts.append(_merge(xm, None, jump[mask]))
         x, _, jump = _concat_merge(parts, False)
         kb = np.searchsorted(nonempty, _bins(x, bits))
         d = slice(None, None, -1)
         value = (v_top[kb[d]] + _within_bin_cumsum(kb[d], jump[d])) / n
         return x, value[d], kb
 
-    refined, best = _search(ub, v_bot, sizes[nonempty], 0.0, refine, _budget(n * L))
+    refined, best = _search(ub, v_bot, sizes[nonempty], 0.0, -np.inf, refine, _budget(n * L))
     complete = lambda kb, kb_lower: kb_lower >= kb - 1  # noqa: E731
     return _choose(S, refined, best, 0.0, complete, "f1_samples")
 
