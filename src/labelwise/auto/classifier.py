@@ -199,17 +199,33 @@ class AutoClassifier(ClassifierMixin, BaseEstimator):
             )
         self.log_: list[str] = []
         result = run_search(
-            cands, X, Y, objective, self._splitter(n, multiclass),
-            multiclass=multiclass, n_classes=len(classes) if multiclass else None,
-            time_limit=self.time_limit, n_jobs=self.n_jobs, blend=self.blend,
-            verbose=self.verbose, score_kwargs=score_kwargs, log=self.log_.append,
-        )  # fmt: skip
+            cands,
+            X,
+            Y,
+            objective,
+            self._splitter(n, multiclass),
+            multiclass=multiclass,
+            n_classes=len(classes) if multiclass else None,
+            time_limit=self.time_limit,
+            n_jobs=self.n_jobs,
+            blend=self.blend,
+            verbose=self.verbose,
+            score_kwargs=score_kwargs,
+            log=self.log_.append,
+        )
         self._finish(result, X, Y, classes, kind, objective)
         self.fit_seconds_ = time.perf_counter() - start
         return self
 
-    def _finish(self, result: SearchResult, X: Any, Y: np.ndarray, classes: np.ndarray,
-                kind: str, objective: Any) -> None:  # fmt: skip
+    def _finish(
+        self,
+        result: SearchResult,
+        X: Any,
+        Y: np.ndarray,
+        classes: np.ndarray,
+        kind: str,
+        objective: Any,
+    ) -> None:
         self.leaderboard_ = _leaderboard(result, objective)
         best = result.best
         if best is None:

@@ -101,9 +101,14 @@ def _scores(est: Any, X: Any, n_classes: int | None) -> np.ndarray:
 
 
 def _fit_fold(
-    make: Any, X: Any, Y: np.ndarray, train: np.ndarray, test: np.ndarray,
-    n_classes: int | None, joint_rules: list,
-) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], float]:  # fmt: skip
+    make: Any,
+    X: Any,
+    Y: np.ndarray,
+    train: np.ndarray,
+    test: np.ndarray,
+    n_classes: int | None,
+    joint_rules: list,
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], float]:
     start = time.perf_counter()
     est = make()
     with warnings.catch_warnings():
@@ -125,10 +130,14 @@ def _decide_classes(scores: np.ndarray) -> np.ndarray:
 
 
 def evaluate_rules(
-    objective: Objective, Y: np.ndarray, oof: np.ndarray, folds: np.ndarray,
-    multiclass: bool, joint_predictions: dict[str, np.ndarray] | None = None,
+    objective: Objective,
+    Y: np.ndarray,
+    oof: np.ndarray,
+    folds: np.ndarray,
+    multiclass: bool,
+    joint_predictions: dict[str, np.ndarray] | None = None,
     score_kwargs: dict | None = None,
-) -> tuple[float, Any, dict[str, float]]:  # fmt: skip
+) -> tuple[float, Any, dict[str, float]]:
     """The best rule for ``objective`` on out-of-fold scores, judged by cross-fitting.
 
     Returns the best value, the best rule (unfitted prototype) and every rule's value.
@@ -168,9 +177,14 @@ def evaluate_rules(
 
 
 def _blend(
-    pool: list[CandidateResult], objective: Objective, Y: np.ndarray, folds: np.ndarray,
-    multiclass: bool, score_kwargs: dict, max_steps: int = 10,
-) -> CandidateResult | None:  # fmt: skip
+    pool: list[CandidateResult],
+    objective: Objective,
+    Y: np.ndarray,
+    folds: np.ndarray,
+    multiclass: bool,
+    score_kwargs: dict,
+    max_steps: int = 10,
+) -> CandidateResult | None:
     """Greedy ensemble selection with replacement over the pool's out-of-fold scores."""
     if len(pool) < 2:
         return None
@@ -205,9 +219,14 @@ def _blend(
         return None
     result = CandidateResult(
         name="Blend(" + ", ".join(f"{c}x {n}" for n, c in used.items()) + ")",
-        status="ok", score=current, rule=current_rule, rule_scores=current_values,
-        seconds=time.perf_counter() - start, oof=total / n_members, members=used,
-    )  # fmt: skip
+        status="ok",
+        score=current,
+        rule=current_rule,
+        rule_scores=current_values,
+        seconds=time.perf_counter() - start,
+        oof=total / n_members,
+        members=used,
+    )
     return result
 
 

@@ -1,0 +1,236 @@
+"""The main job's quality: ``AutoClassifier`` (what ``labelwise fit --metric`` runs) against every
+single labelwise model with default settings and a 0.5 threshold, and against the best peer
+numbers recorded in ``benchmarks/RESULTS.md`` (issue 11).
+
+For each dataset and each metric (micro_f1, macro_f1, hamming_loss), ``AutoClassifier(metric,
+time_limit=120, n_jobs=2)`` is fitted on the standard training split only and judged on the test
+split. Each single model is fitted once (features scaled: StandardScaler for dense, MaxAbsScaler
+for sparse input) and decides with ``FixedThreshold(0.5)``. The best peer value for each dataset
+and metric is read from the issue-6 tables of RESULTS.md (rows whose library is ``peer``).
+
+Run from the repository root (needs ``../shared``)::
+
+    .venv/bin/python benchmarks/auto.py [--datasets emotions,yeast] [--metrics micro_f1]
+        [--time-limit 120] [--out benchmarks/results/auto.md]
+
+The text set (bundled Reuters) runs with ``--datasets reuters``: its single models are the text
+pipelines of ``labelwise.text``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import MaxAbsScaler, StandardScaler
+
+import labelwise
+from labelwise.auto import AutoClassifier
+from labelwise.metrics import f1_score, hamming_loss
+
+ROOT = Path(__file__).resolve().parents[1]
+_SHARED = os.environ.get("LABELWISE_SHARED", str(ROOT.parent / "shared"))
+MULAN = Path(_SHARED) / "datasets" / "mulan"
+DATASETS = ["flags", "emotions", "birds", "genbase", "scene", "yeast", "enron"]
+METRICS = ["micro_f1", "macro_f1", "hamming_loss"]
+GREATER = {"micro_f1": True, "macro_f1": True, "hamming_loss": False}
+
+
+def load(name: str) -> tuple[Any, np.ndarray, Any, np.ndarray, list[str]]:
+    if name == "reuters":
+        from labelwise.datasets import load as load_bundled
+
+        tr, te = load_bundled("reuters", split="train"), load_bundled("reuters", split="test")
+        dense = lambda Y: Y.toarray() if sp.issparse(Y) else np.asarray(Y)  # noqa: E731
+        return list(tr.texts), dense(tr.Y), list(te.texts), dense(te.Y), list(tr.label_names)
+    xml = MULAN / f"{name}.xml"
+    tr = labelwise.read(MULAN / f"{name}-train.arff", labels=xml)
+    te = labelwise.read(MULAN / f"{name}-test.arff", labels=xml)
+    dense = lambda Y: Y.toarray() if sp.issparse(Y) else np.asarray(Y)  # noqa: E731
+    return tr.X, dense(tr.Y).astype(np.int8), te.X, dense(te.Y).astype(np.int8), tr.label_names
+
+
+def value(metric: str, Y: np.ndarray, P: np.ndarray) -> float:
+    if metric == "hamming_loss":
+        return float(hamming_loss(Y, P))
+    return float(f1_score(Y, P, average=metric.split("_")[0], zero_division=0))
+
+
+def single_models(sparse: bool) -> dict[str, Any]:
+    from labelwise import models
+
+    scale = lambda m: make_pipeline(MaxAbsScaler() if sparse else StandardScaler(), m)  # noqa: E731
+    out = {
+        "BinaryRelevance": lambda: scale(models.BinaryRelevance()),
+        "ClassifierChain": lambda: scale(models.ClassifierChain()),
+        "EnsembleClassifierChains": lambda: scale(models.EnsembleClassifierChains()),
+        "LabelPowerset": lambda: scale(models.LabelPowerset()),
+        "RAkEL": lambda: scale(models.RAkEL(random_state=0)),
+        "MLkNN": lambda: scale(models.MLkNN()),
+        "NativeMultilabel(RF)": lambda: models.NativeMultilabel(),
+    }
+    if hasattr(models, "NeuralClassifier"):
+        out["NeuralClassifier"] = lambda: scale(models.NeuralClassifier(random_state=0))
+    return out
+
+
+def text_models() -> dict[str, Any]:
+    try:
+        from labelwise import text
+    except ImportError:
+        return {}
+    out = {}
+    for name in getattr(text, "__all__", []):
+        obj = getattr(text, name)
+        if isinstance(obj, type) and hasattr(obj, "predict_proba"):
+            out[name] = obj
+    return out
+
+
+def best_peers(results_md: Path) -> dict[tuple[str, str], tuple[float, str]]:
+    """Best peer value per (dataset, metric) from RESULTS.md's issue-6 per-dataset tables."""
+    text = results_md.read_text(encoding="utf-8")
+    out: dict[tuple[str, str], tuple[float, str]] = {}
+    section = None
+    columns = {"hamming_loss": 3, "micro_f1": 5, "macro_f1": 6}
+    for line in text.splitlines():
+        m = re.match(r"^### (\w+)\s*$", line)
+        if m:
+            section = m.group(1)
+            continue
+        if section in DATASETS and line.startswith("| peer |"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            for metric, col in columns.items():
+                try:
+                    v = float(cells[col])
+                except (ValueError, IndexError):
+                    continue
+                key = (section, metric)
+                if key not in out or ((v > out[key][0]) == GREATER[metric] and v != out[key][0]):
+                    out[key] = (v, cells[1])
+    return out
+
+
+def run_dataset(name: str, metrics: list[str], time_limit: float, n_jobs: int) -> list[dict]:
+    Xtr, Ytr, Xte, Yte, _ = load(name)
+    rows = []
+    makers = text_models() if name == "reuters" else single_models(sp.issparse(Xtr))
+    singles: dict[str, dict[str, float]] = {}
+    for model_name, make in makers.items():
+        t0 = time.perf_counter()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                est = make().fit(Xtr, Ytr)
+                P = est.predict(Xte)
+            P = np.asarray(P.toarray() if sp.issparse(P) else P)
+            singles[model_name] = {m: value(m, Yte, P) for m in metrics}
+            singles[model_name]["seconds"] = time.perf_counter() - t0
+        except Exception as exc:  # reported, never dropped
+            singles[model_name] = {"error": f"{type(exc).__name__}: {exc}"[:120]}
+        print(f"  {name} {model_name}: {singles[model_name]}", flush=True)
+    for metric in metrics:
+        t0 = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            auto = AutoClassifier(metric, time_limit=time_limit, n_jobs=n_jobs).fit(Xtr, Ytr)
+            P = auto.predict(Xte)
+        seconds = time.perf_counter() - t0
+        rows.append(
+            {
+                "dataset": name,
+                "metric": metric,
+                "auto": value(metric, Yte, P),
+                "auto_choice": f"{auto.best_name_} + {auto.rule_!r}",
+                "auto_cv": auto.best_score_,
+                "auto_seconds": seconds,
+                "singles": {k: v.get(metric, v.get("error")) for k, v in singles.items()},
+            }
+        )
+        print(f"  {name} {metric}: auto {rows[-1]['auto']:.4f} ({rows[-1]['auto_choice']}, "
+              f"{seconds:.0f} s)", flush=True)  # fmt: skip
+    return rows
+
+
+def table(rows: list[dict], peers: dict, time_limit: float) -> str:
+    lines = [
+        "| dataset | metric | fit (auto) | its choice | best single model at 0.5 | best peer "
+        "(RESULTS.md) | best or tied-best | fit s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        greater = GREATER[r["metric"]]
+        numeric = {k: v for k, v in r["singles"].items() if isinstance(v, float)}
+        if numeric:
+            best_name = (max if greater else min)(numeric, key=numeric.get)
+            best_single = f"{numeric[best_name]:.4f} ({best_name})"
+        else:
+            best_name, best_single = None, "-"
+        peer = peers.get((r["dataset"], r["metric"]))
+        peer_s = f"{peer[0]:.4f} ({peer[1]})" if peer else "-"
+        others = list(numeric.values()) + ([peer[0]] if peer else [])
+        # Peers are recorded to 3-4 decimals: compare at that precision.
+        tol = 5e-4
+        ok = all((r["auto"] >= v - tol) if greater else (r["auto"] <= v + tol) for v in others)
+        lines.append(
+            f"| {r['dataset']} | {r['metric']} | {r['auto']:.4f} | {r['auto_choice']} | "
+            f"{best_single} | {peer_s} | {'yes' if ok else 'no'} | {r['auto_seconds']:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--datasets", default=",".join(DATASETS))
+    ap.add_argument("--metrics", default=",".join(METRICS))
+    ap.add_argument("--time-limit", type=float, default=120.0)
+    ap.add_argument("--n-jobs", type=int, default=2)
+    ap.add_argument("--out", default="benchmarks/results/auto.md")
+    ap.add_argument("--json", default=None, help="also write the raw rows here")
+    args = ap.parse_args()
+    datasets = args.datasets.split(",")
+    metrics = args.metrics.split(",")
+    peers = best_peers(ROOT / "benchmarks" / "RESULTS.md")
+    rows = []
+    start = time.perf_counter()
+    for name in datasets:
+        rows += run_dataset(name, metrics, args.time_limit, args.n_jobs)
+    cmd = (
+        f".venv/bin/python benchmarks/auto.py --datasets {args.datasets} --metrics {args.metrics} "
+        f"--time-limit {args.time_limit:g} --n-jobs {args.n_jobs} --out {args.out}"
+    )
+    report = "\n".join(
+        [
+            "## Issue 11: the main job (AutoClassifier / labelwise fit --metric) against single "
+            "models and peers",
+            "",
+            f"Command: `{cmd}`  ",
+            f"Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; Python "
+            f"{platform.python_version()}; labelwise {labelwise.__version__}; total "
+            f"{time.perf_counter() - start:.0f} s on a 2-core machine.",
+            "",
+            table(rows, peers, args.time_limit),
+            "",
+        ]
+    )
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(report, encoding="utf-8")
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=1, default=str), encoding="utf-8")
+    print(report)
+
+
+if __name__ == "__main__":
+    main()
