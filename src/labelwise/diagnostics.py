@@ -31,10 +31,19 @@ import scipy.sparse as sp
 
 from labelwise._validation import Interval, check_params
 from labelwise.data.dataset import Dataset
+from labelwise.data.hierarchy import Hierarchy
 from labelwise.data.targets import as_array, check_targets
 from labelwise.errors import ShapeError
 
-__all__ = ["DatasetDiagnostics", "PowersetAnalysis", "diagnose", "irlbl", "scumble"]
+__all__ = [
+    "DatasetDiagnostics",
+    "HierarchySummary",
+    "PowersetAnalysis",
+    "diagnose",
+    "hierarchy_summary",
+    "irlbl",
+    "scumble",
+]
 
 # Rules of thumb behind the recommendation (documented in `recommend`).
 _LP_MIN_EXAMPLES_PER_SET = 10.0
@@ -491,3 +500,91 @@ def _render(d: DatasetDiagnostics) -> str:
     if d.notes:
         lines += ["", "Notes"] + [f"  - {note}" for note in d.notes]
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class HierarchySummary:
+    """The shape of a label hierarchy over a dataset's labels, and the data's violations of it.
+
+    Attributes
+    ----------
+    n_nodes : int
+        Label columns plus their ancestors that are not columns.
+    n_implicit : int
+        Ancestors that are not columns (groups that exist only in the hierarchy or the names).
+    depth : int
+        Number of levels (1 for a flat label set).
+    nodes_per_level : list of int
+        Nodes at depth 0 (roots), 1, ...
+    is_tree : bool
+        No node has two parents.
+    n_violating_rows : int
+        Rows with a label but not its parent (a parent that is a column).
+    violations : list of (child, parent, count)
+        The violated links, most frequent first.
+    """
+
+    n_nodes: int
+    n_implicit: int
+    depth: int
+    nodes_per_level: list[int]
+    is_tree: bool
+    n_violating_rows: int
+    violations: list[tuple[str, str, int]]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe dictionary."""
+        return _json_safe(asdict(self))
+
+    def __str__(self) -> str:
+        kind = "tree" if self.is_tree else "DAG (some labels have several parents)"
+        lines = [
+            "Label hierarchy",
+            "",
+            f"  nodes         {self.n_nodes} ({self.n_implicit} implicit ancestors), {kind}",
+            f"  depth         {self.depth} levels",
+            f"  per level     {' / '.join(str(k) for k in self.nodes_per_level)}",
+        ]
+        if self.violations:
+            shown = ", ".join(f"{c} without {p} ({k})" for c, p, k in self.violations[:5])
+            lines.append(f"  violations    {self.n_violating_rows} rows: {shown}")
+        else:
+            lines.append("  violations    none (every label comes with its parent)")
+        return "\n".join(lines)
+
+
+def hierarchy_summary(hierarchy: Hierarchy, y: Any, label_names: list[str]) -> HierarchySummary:
+    """Depth, nodes per level and violations of ``hierarchy`` over a dataset's labels.
+
+    Parameters
+    ----------
+    hierarchy : Hierarchy
+    y : 0/1 matrix (dense or sparse) of shape (n_samples, n_labels)
+    label_names : list of str
+        The names of ``y``'s columns, all in the hierarchy.
+
+    Returns
+    -------
+    HierarchySummary
+
+    Examples
+    --------
+    >>> h = Hierarchy.from_groups({"A": ["A.1", "A.2"], "B": ["B.1"]})
+    >>> s = hierarchy_summary(h, [[1, 0, 0], [0, 0, 1]], ["A.1", "A.2", "B.1"])
+    >>> s.depth, s.nodes_per_level, s.n_implicit, s.n_violating_rows
+    (2, [2, 3], 2, 0)
+    """
+    names = [str(n) for n in label_names]
+    hierarchy.check_labels(names, where="hierarchy_summary")
+    nodes = hierarchy.nodes_for(names)
+    levels = hierarchy.levels(nodes)
+    violations = hierarchy.violations(check_targets(y).Y, names)
+    return HierarchySummary(
+        n_nodes=len(nodes),
+        n_implicit=len(nodes) - len(names),
+        depth=len(levels),
+        nodes_per_level=[len(level) for level in levels],
+        is_tree=hierarchy.is_tree,
+        n_violating_rows=violations.n_violating_rows,
+        violations=violations.pairs,
+    )

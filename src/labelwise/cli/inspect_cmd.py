@@ -15,7 +15,7 @@ import click
 
 from labelwise.cli._main import collected_warnings, main
 from labelwise.cli._options import labels_option, load_data
-from labelwise.diagnostics import diagnose
+from labelwise.diagnostics import diagnose, hierarchy_summary
 from labelwise.problem import check_overlap, describe
 
 
@@ -69,11 +69,16 @@ def inspect_command(
     name = ds.name or Path(data).name
     problem = describe(ds.Y, label_names=ds.label_names, hierarchy=ds.hierarchy)
     diag = diagnose(ds, hidden_width=hidden_width, top=top, name=name)
+    tree = None
+    if ds.hierarchy is not None and not ds.hierarchy.is_trivial():
+        tree = hierarchy_summary(ds.hierarchy, ds.Y, list(ds.label_names))
     overlap = None
     if test is not None:
         overlap = check_overlap(ds, load_data(test, labels, split="test"), where="inspect")
     if as_json:
         out = {"problem": problem.to_dict(), "diagnostics": diag.to_dict()}
+        if tree is not None:
+            out["hierarchy"] = tree.to_dict()
         if overlap is not None:
             out["overlap"] = overlap.to_dict()
         out["warnings"] = collected_warnings()
@@ -82,6 +87,9 @@ def inspect_command(
     click.echo(str(problem))
     click.echo()
     click.echo(str(diag))
+    if tree is not None:
+        click.echo()
+        click.echo(str(tree))
     if overlap is not None:
         click.echo()
         click.echo(f"Train/test overlap with {test}: {overlap.message}")
