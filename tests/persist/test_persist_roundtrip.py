@@ -320,3 +320,53 @@ def test_fingerprint_of_sparse_and_text():
     docs = ["a b", "c"]
     assert fingerprint(docs)["X"]["kind"] == "text"
     assert fingerprint(["a", "b c"])["sha256"] != fingerprint(docs)["sha256"]
+
+
+def test_hierarchical_model_and_rules_round_trip(tmp_path):
+    from labelwise.decision.hierarchical import CloseUpward, TopDownArgmax
+    from labelwise.models.hierarchical import HierarchicalClassifier
+
+    rng = np.random.default_rng(0)
+    Xh = rng.normal(size=(80, 3))
+    cat, dog = Xh[:, 0] > 0.5, Xh[:, 1] > 0.5
+    Yh = np.column_stack([cat | dog, cat, dog]).astype(int)
+    h = Hierarchy.from_groups({"animal": ["cat", "dog"]})
+    labels = ["animal", "cat", "dog"]
+    models = [
+        HierarchicalClassifier(hierarchy=h, labels=labels, strategy="flat"),
+        HierarchicalClassifier(hierarchy=h, labels=labels, strategy="top_down"),
+        ThresholdedClassifier(BinaryRelevance(), rule=CloseUpward(hierarchy=h), cv=2),
+        ThresholdedClassifier(BinaryRelevance(), rule=TopDownArgmax(h, labels=labels), cv=2),
+    ]
+    for i, model in enumerate(models):
+        folder = tmp_path / str(i)
+        folder.mkdir()
+        model.fit(Xh, Yh)
+        _assert_same(model, _roundtrip(model, folder), Xh)
+
+
+def test_text_model_round_trips(tmp_path):
+    from labelwise.text import TfidfClassifier
+
+    texts = [
+        "Java senior engineer in UK",
+        "Python developer, Berlin",
+        "Nurse in London",
+        "Doctor in Munich",
+        "Rust engineer, Leeds",
+        "Midwife in Hamburg",
+    ] * 4
+    labels = [
+        ["IT", "UK"],
+        ["IT", "Germany"],
+        ["Health", "UK"],
+        ["Health", "Germany"],
+        ["IT", "UK"],
+        ["Health", "Germany"],
+    ] * 4
+    model = TfidfClassifier().fit(texts, labels)
+    loaded = _roundtrip(model, tmp_path)
+    new = ["Java developer in London", "Nurse, Berlin"]
+    _assert_same(model, loaded, new)
+    meta = load_metadata(tmp_path / "model.lw")
+    assert meta["label_names"] == ["Germany", "Health", "IT", "UK"]

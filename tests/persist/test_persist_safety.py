@@ -26,6 +26,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 import labelwise.decision
 import labelwise.models
+import labelwise.text
 from labelwise.errors import (
     LabelwiseWarning,
     ModelFileError,
@@ -218,7 +219,7 @@ def test_random_generators_inside_a_model_load_by_default(tmp_path):
 def test_every_labelwise_estimator_and_rule_is_trusted():
     classes = {
         f"{obj.__module__}.{obj.__qualname__}"
-        for mod in (labelwise.models, labelwise.decision)
+        for mod in (labelwise.models, labelwise.decision, labelwise.text)
         for obj in vars(mod).values()
         if inspect.isclass(obj)
         and issubclass(obj, BaseEstimator)

@@ -1,6 +1,7 @@
 """Estimators skops cannot store (a torch network): stored as their own state of plain data.
 
-The protocol, for an estimator (it has ``get_params``) whose fitted state includes such a part:
+The protocol, for an estimator (or a helper object it holds, e.g. a fine-tuned encoder) whose
+fitted state includes such a part:
 
 ``get_state(self) -> dict``
     The fitted model as plain data: a tree of dicts (str keys), lists, str, int, float, bool,
@@ -43,12 +44,16 @@ class StateRef:
 
 
 def _has_protocol(obj: Any) -> bool:
-    return (
-        hasattr(obj, "get_params")
-        and not isinstance(obj, type)
-        and callable(getattr(obj, "get_state", None))
+    """Whether ``obj`` is stored through its own state: it has ``get_state`` and its class
+    ``from_state``; an estimator only once fitted."""
+    if isinstance(obj, type) or not hasattr(obj, "__dict__"):
+        return False
+    if not (
+        callable(getattr(obj, "get_state", None))
         and callable(getattr(type(obj), "from_state", None))
-    )
+    ):
+        return False
+    return not hasattr(obj, "get_params") or _is_fitted(obj)
 
 
 def split_states(model: Any) -> tuple[Any, list[tuple[str, dict]]]:
@@ -64,11 +69,12 @@ def _split(obj: Any, states: list, memo: dict[int, Any]) -> Any:
         return memo[key]
     memo[key] = obj  # provisional, in case of cycles
     result = obj
-    if _has_protocol(obj) and hasattr(obj, "__dict__") and _is_fitted(obj):
+    if _has_protocol(obj):
         cls = f"{type(obj).__module__}.{type(obj).__qualname__}"
+        given = obj.get_params(deep=False) if hasattr(obj, "get_params") else {}
         params = {
             k: _split(v, states, memo)
-            for k, v in obj.get_params(deep=False).items()
+            for k, v in given.items()
             if hasattr(v, "get_params") and not isinstance(v, type)
         }
         result = StateRef(len(states), cls, params)

@@ -22,7 +22,7 @@ __all__ = ["TRUSTED_TYPES", "loads_estimator", "trusted_names", "untrusted_types
 #: Types a model file may contain beyond skops' defaults (primitives, containers, NumPy arrays,
 #: dtypes and ufuncs, random generators, scikit-learn's public estimators).
 TRUSTED_TYPES: tuple[str, ...] = (
-    # labelwise's estimators and decision rules
+    # labelwise's estimators, decision rules and the label structures they hold
     "labelwise.models.binary_relevance.BinaryRelevance",
     "labelwise.models.chains.ClassifierChain",
     "labelwise.models.chains.EnsembleClassifierChains",
@@ -34,6 +34,9 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "labelwise.models.native.NativeMultilabel",
     "labelwise.models.averaging.ScoreAverage",
     "labelwise.models.neural.NeuralClassifier",  # rebuilt by its from_state (persist._state)
+    "labelwise.models.hierarchical.HierarchicalClassifier",
+    "labelwise.models.hierarchical._Group",
+    "labelwise.models.hierarchical._Constant",
     "labelwise.models._checks.ConstantLabelModel",
     "labelwise.decision._base.FixedThreshold",
     "labelwise.decision.thresholds.GlobalThreshold",
@@ -44,6 +47,16 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "labelwise.decision.bayes.BayesOptimal",
     "labelwise.decision.calibration.Calibrated",
     "labelwise.decision.meta.ThresholdedClassifier",
+    "labelwise.decision.hierarchical.CloseUpward",
+    "labelwise.decision.hierarchical.PruneDownward",
+    "labelwise.decision.hierarchical.ConsistentSet",
+    "labelwise.decision.hierarchical.TopDownArgmax",
+    "labelwise.text.classifiers.TfidfClassifier",
+    "labelwise.text.classifiers.EmbeddingClassifier",
+    "labelwise.text.vectorize.TfidfFeatures",
+    "labelwise.text.encoder.SentenceEncoder",
+    "labelwise.data.hierarchy.Hierarchy",
+    "labelwise.data.label_space.LabelSpace",
     "labelwise.persist._state.StateRef",
     # scikit-learn helpers of public estimators; plain Python objects holding arrays
     "sklearn.calibration._CalibratedClassifier",
@@ -108,15 +121,21 @@ def loads_estimator(
     """Construct the estimator from its skops bytes, refusing untrusted types (including the
     ``also`` classes, rebuilt later from array states) before anything is imported."""
     import skops.io as sio
+    from skops.io.exceptions import UntrustedTypesFoundException
 
-    try:
-        unknown = untrusted_types(data, trusted, also)
-    except Exception as exc:  # not a skops archive, or one skops cannot parse
+    allowed = trusted_names(trusted)
+    if not _is_skops_archive(data):
         raise ModelFileError(
-            f"{path}: its estimator is not a readable skops archive ({type(exc).__name__}: "
-            f"{exc}){version_note}; labelwise loads nothing else."
-        ) from None
-    if unknown:
+            f"{path}: its estimator is not a readable skops archive{version_note}; labelwise "
+            "loads nothing else."
+        )
+    untrusted_states = sorted(set(also) - set(allowed))
+    try:
+        if untrusted_states:  # refuse before skops builds anything
+            raise UntrustedTypesFoundException(set(untrusted_states))
+        return sio.loads(data, trusted=allowed)  # audits every type before it imports any
+    except UntrustedTypesFoundException:
+        unknown = untrusted_types(data, trusted, also)
         listing = "\n".join(f"  - {t}" for t in unknown)
         raise UntrustedTypesError(
             f"{path}: refers to {len(unknown)} type(s) that labelwise does not trust by "
@@ -125,11 +144,20 @@ def loads_estimator(
             "them); if you trust the file's author and these types, load it with "
             f"labelwise.load(path, trusted={unknown!r}).",
             unknown,
-        )
-    try:
-        return sio.loads(data, trusted=trusted_names(trusted))
+        ) from None
     except Exception as exc:
         raise ModelFileError(
             f"{path}: its estimator could not be rebuilt ({type(exc).__name__}: {exc})"
             f"{version_note}."
         ) from exc
+
+
+def _is_skops_archive(data: bytes) -> bool:
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            return "schema.json" in zf.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
