@@ -53,6 +53,12 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
+def cpu_seconds() -> float:
+    """Processor time of this process (all threads): less sensitive to other processes' load."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def run_mlp(n: int, epochs: int) -> dict:
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
@@ -67,12 +73,17 @@ def run_mlp(n: int, epochs: int) -> dict:
         tol=0.0,
         random_state=0,
     )
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, Y)
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "peak_rss_mb": peak_rss_mb(), "data_rss_mb": base}
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds() - cpu,
+        "peak_rss_mb": peak_rss_mb(),
+        "data_rss_mb": base,
+    }
 
 
 def run_labelwise(n: int, epochs: int) -> dict:
@@ -90,11 +101,12 @@ def run_labelwise(n: int, epochs: int) -> dict:
         random_state=0,
         verbose=False,
     )
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     model.fit(X, Y)
     seconds = time.perf_counter() - start
     return {
         "seconds": seconds,
+        "cpu_seconds": cpu_seconds() - cpu,
         "peak_rss_mb": peak_rss_mb(),
         "data_rss_mb": base,
         "final_loss": model.history_[-1]["loss"],
@@ -127,14 +139,16 @@ def run_floor(n: int, epochs: int) -> dict:
     n_batches = -(-n // B)
     for _ in range(20):
         step()
-    best = float("inf")
+    best, best_cpu = float("inf"), float("inf")
     for _ in range(5):
-        start = time.perf_counter()
-        for _ in range(200):
+        start, cpu = time.perf_counter(), cpu_seconds()
+        for _ in range(100):
             step()
-        best = min(best, (time.perf_counter() - start) / 200)
+        best = min(best, (time.perf_counter() - start) / 100)
+        best_cpu = min(best_cpu, (cpu_seconds() - cpu) / 100)
     return {
         "seconds": best * n_batches * epochs,
+        "cpu_seconds": best_cpu * n_batches * epochs,
         "gflops": flops / best / 1e9,
         "flops_per_epoch": flops * n_batches,
         "peak_rss_mb": peak_rss_mb(),
@@ -175,6 +189,7 @@ def main() -> None:
             print(f"{which}: failed: {runs[0]['error']}")
             continue
         best[which] = min(ok, key=lambda r: r["seconds"])
+        best[which]["cpu_seconds"] = min(r["cpu_seconds"] for r in ok)
         best[which]["peak_rss_mb"] = max(r["peak_rss_mb"] for r in ok)
     e, n = args.epochs, args.n
     print(
@@ -184,10 +199,11 @@ def main() -> None:
         f"{min(loads):.1f}-{max(loads):.1f} during the run"
     )
     print()
-    print("| run | s / epoch | examples / s | vs MLPClassifier | vs floor | peak RSS (MB) |")
-    print("|---|---:|---:|---:|---:|---:|")
-    mlp = best.get("mlp", {}).get("seconds")
-    floor = best.get("floor", {}).get("seconds")
+    print(
+        "| run | s / epoch | examples / s | speed vs MLPClassifier | time / floor "
+        "| CPU s / epoch | CPU: speed vs MLP | CPU: time / floor | peak RSS (MB) |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     names = {
         "mlp": "scikit-learn MLPClassifier",
         "labelwise": "labelwise NeuralClassifier",
@@ -197,22 +213,29 @@ def main() -> None:
         if which not in best:
             continue
         r = best[which]
-        s = r["seconds"]
-        speedup = f"{mlp / s:.2f}x faster" if mlp else "-"
-        over = f"{s / floor:.2f}x" if floor else "-"
-        rss = f"{r['peak_rss_mb']:.0f}" if which != "floor" else "-"
-        print(f"| {names[which]} | {s / e:.2f} | {n * e / s:,.0f} | {speedup} | {over} | {rss} |")
+        cells = [names[which]]
+        for key in ("seconds", "cpu_seconds"):
+            s = r[key]
+            sk = best.get("mlp", {}).get(key)
+            fl = best.get("floor", {}).get(key)
+            if key == "seconds":
+                cells += [f"{s / e:.2f}", f"{n * e / s:,.0f}"]
+            else:
+                cells.append(f"{s / e:.2f}")
+            cells += [f"{sk / s:.2f}x" if sk else "-", f"{s / fl:.2f}x" if fl else "-"]
+        cells.append(f"{r['peak_rss_mb']:.0f}" if which != "floor" else "-")
+        print("| " + " | ".join(cells) + " |")
     if "floor" in best:
         print()
         print(
             f"GEMM rate measured: {best['floor']['gflops']:.1f} GFLOP/s single precision; "
             f"{best['floor']['flops_per_epoch'] / 1e9:.0f} GFLOP per epoch."
         )
-    if "labelwise" in best and "mlp" in best:
-        lw, sk = best["labelwise"], best["mlp"]
+    if {"labelwise", "mlp", "floor"} <= set(best):
+        lw, sk, fl = best["labelwise"], best["mlp"], best["floor"]
         print(
-            f"Targets: speed-up {sk['seconds'] / lw['seconds']:.2f}x (>= 1.6), "
-            f"{lw['seconds'] / floor:.2f}x the floor (<= 1.4), "
+            f"Targets (wall clock): speed-up {sk['seconds'] / lw['seconds']:.2f}x (>= 1.6), "
+            f"{lw['seconds'] / fl['seconds']:.2f}x the floor (<= 1.4), "
             f"peak memory {lw['peak_rss_mb']:.0f} MB vs {sk['peak_rss_mb']:.0f} MB (<=)."
         )
 

@@ -260,3 +260,15 @@ def test_inside_thresholded_classifier_pipeline_and_grid_search():
     ).fit(X, Y)
     assert grid.best_params_["neuralclassifier__hidden_layer_sizes"] in [(8,), (16,)]
     assert grid.predict(X).shape == Y.shape
+
+
+def test_feature_names_are_kept_and_survive_the_state():
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(60, 3)), columns=["a", "b", "c"])
+    y = np.array(["x", "y", "z"])[np.arange(60) % 3]
+    model = small(max_epochs=2).fit(X, y)
+    assert list(model.feature_names_in_) == ["a", "b", "c"]
+    twin = NeuralClassifier.from_state(model.get_state())
+    assert list(twin.feature_names_in_) == ["a", "b", "c"]
+    np.testing.assert_array_equal(twin.predict(X), model.predict(X))

@@ -277,6 +277,11 @@ def train(module: Any, problem: Problem, settings: Settings, device: Any) -> Out
     n_train = int(train_rows.numel())
     bs = min(s.batch_size, n_train)
     n_batches = math.ceil(n_train / bs)
+    if s.batch_norm and n_train < 2:
+        raise ProblemSetupError(
+            f"{s.who}: batch normalisation needs at least 2 training examples per batch, but "
+            f"there are {n_train}; use batch_norm=False or more data."
+        )
     if s.batch_norm and n_train % bs == 1 and n_batches > 1:
         n_batches -= 1  # batch norm cannot train on a batch of one row: drop it
     validating = problem.val_rows is not None and problem.val_rows.size > 0

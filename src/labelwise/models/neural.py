@@ -273,13 +273,15 @@ class NeuralClassifier(ClassifierMixin, BaseEstimator):
                 "(1-D) or an (n_samples, n_labels) 0/1 label matrix."
             )
         ya = as_array(y)
+        one_column = False
         if not sp.issparse(ya) and not _is_label_lists(ya):
             arr = np.asarray(ya)
-            if arr.ndim == 1 or (arr.ndim == 2 and arr.shape[1] == 1):
-                X, arr = validate_data(self, X, arr, accept_sparse=list(ACCEPT_SPARSE), reset=True)
-                check_classification_targets(arr)
-                ya = arr
-        X = validate_data(self, X, accept_sparse=list(ACCEPT_SPARSE), reset=True)
+            one_column = arr.ndim == 1 or (arr.ndim == 2 and arr.shape[1] == 1)
+        if one_column:  # class labels: scikit-learn's checks (a column vector is raveled)
+            X, ya = validate_data(self, X, arr, accept_sparse=list(ACCEPT_SPARSE), reset=True)
+            check_classification_targets(ya)
+        else:
+            X = validate_data(self, X, accept_sparse=list(ACCEPT_SPARSE), reset=True)
         targets = check_targets(ya, name="y")
         if X.shape[0] != targets.n_samples:
             raise ShapeError(
@@ -648,7 +650,7 @@ class NeuralClassifier(ClassifierMixin, BaseEstimator):
             "history_": [dict(row) for row in self.history_],
         }
         if hasattr(self, "feature_names_in_"):
-            fitted["feature_names_in_"] = np.asarray(self.feature_names_in_)
+            fitted["feature_names_in_"] = np.asarray(self.feature_names_in_, dtype=str)
         weights = {
             name: t.detach().to("cpu").numpy().copy()
             for name, t in self.module_.state_dict().items()
@@ -685,6 +687,8 @@ class NeuralClassifier(ClassifierMixin, BaseEstimator):
         model = cls(**params, decision_rule=decision_rule)
         for name, value in state["fitted"].items():
             setattr(model, name, value)
+        if hasattr(model, "feature_names_in_"):  # scikit-learn keeps them as objects
+            model.feature_names_in_ = np.asarray(model.feature_names_in_, dtype=object)
         weights = state["weights"]
         n_out = int(np.asarray(weights[_last_linear_name(weights)]).shape[0])
         module = build_network(
