@@ -541,7 +541,15 @@ def digest(result) -> str:
         if a is None:
             h.update(b"<none>")
             return
-        a = a.toarray() if sp.issparse(a) else np.asarray(a)
+        if sp.issparse(a):  # canonical CSR: never densify (a read may give millions of columns)
+            a = sp.csr_matrix(a, dtype=np.float64, copy=True)
+            a.sum_duplicates()
+            a.eliminate_zeros()
+            h.update(repr(("csr", a.shape)).encode())
+            for part in (a.indptr.astype(np.int64), a.indices.astype(np.int64), a.data):
+                h.update(np.ascontiguousarray(part).tobytes())
+            return
+        a = np.asarray(a)
         h.update(repr((a.shape, str(a.dtype.kind))).encode())
         h.update(np.ascontiguousarray(a, dtype=np.float64).tobytes())
 
@@ -579,13 +587,17 @@ def read_one(reader: str, path: str, kwargs: dict) -> tuple:
     return ("ok", digest(result))
 
 
-def _worker(conn, mem_limit: int) -> None:
+def _worker(conn, parent_end, mem_limit: int) -> None:
+    parent_end.close()  # so that the worker sees end-of-file when the parent goes away
     if mem_limit:
         import resource
 
         resource.setrlimit(resource.RLIMIT_AS, (mem_limit, mem_limit))
     while True:
-        job = conn.recv()
+        try:
+            job = conn.recv()
+        except EOFError:
+            return
         if job is None:
             return
         conn.send(read_one(*job))
@@ -602,7 +614,9 @@ class Worker:
 
     def _start(self) -> None:
         self.conn, child = self.ctx.Pipe()
-        self.proc = self.ctx.Process(target=_worker, args=(child, self.mem_limit), daemon=True)
+        self.proc = self.ctx.Process(
+            target=_worker, args=(child, self.conn, self.mem_limit), daemon=True
+        )
         self.proc.start()
         child.close()
 

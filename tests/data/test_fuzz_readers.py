@@ -391,3 +391,29 @@ def test_reuters_json_with_bom_and_crlf_reads_the_same(datasets_dir, tmp_path):
         _write(tmp_path / "w.json", codecs.BOM_UTF8 + text.replace("\n", "\r\n").encode())
     )
     _same(clean, windows)
+
+
+def test_libsvm_dense_x_too_large_for_memory_is_a_labelwise_error(tmp_path, monkeypatch):
+    """A damaged index (13,831,909 where the file has 1,449 features) asked for a 4.8 GiB dense
+    X and raised a bare MemoryError; the error now says so and names the line of that index."""
+    import scipy.sparse as sp
+
+    p = _write(tmp_path / "t.svm", "0 1:1 3:2\n1 13831909:1\n0 2:1\n")
+    assert read_libsvm(p).X.shape == (3, 13831909)  # sparse is fine
+
+    def no_memory(self, *args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(sp.csr_matrix, "toarray", no_memory)
+    with pytest.raises(
+        DataValueError, match=r"dense array would need 0\.3 GiB.*sparse=True"
+    ) as err:
+        read_libsvm(p, sparse=False)
+    assert err.value.line == 2
+
+
+def test_xml_encoding_error_quotes_a_long_encoding_name_briefly(tmp_path):
+    p = _write(tmp_path / "t.xml", b'<?xml version="1.0" encoding="utf' + b"9" * 5000 + b'"?><a/>')
+    with pytest.raises(DataFormatError, match="declaration names the encoding") as err:
+        read_label_xml(p)
+    assert len(str(err.value)) < 600

@@ -36,7 +36,7 @@ from labelwise.data._parsing import (
 )
 from labelwise.data.arff import _fmt, check_writable
 from labelwise.data.dataset import Dataset
-from labelwise.errors import DataFormatError
+from labelwise.errors import DataFormatError, DataValueError
 
 __all__ = ["read_libsvm", "write_libsvm"]
 
@@ -329,7 +329,18 @@ def read_libsvm(
     Y.sum_duplicates()
     Y.data[:] = 1
     if not sparse:
-        X, Y = X.toarray(), Y.toarray()
+        try:
+            X, Y = X.toarray(), Y.toarray()
+        except MemoryError:
+            k = int(np.argmax(X.indices)) if X.nnz else None
+            raise DataValueError(
+                f"X as a dense array would need {n * n_feat * 8 / 2**30:.1f} GiB ({n} rows x "
+                f"{n_feat} features), more memory than is free"
+                + ("" if k is None else "; the largest feature index is on this line")
+                + ". Read it with sparse=True, or check the feature indices.",
+                path=path,
+                line=None if k is None else where(k),
+            ) from None
     return Dataset(X=X, Y=Y, label_names=names, name=path.name.split(".")[0])
 
 

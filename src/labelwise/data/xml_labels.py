@@ -65,7 +65,8 @@ def read_label_xml(path: str | Path) -> tuple[list[str], Hierarchy | None]:
         name = brief(declared.group(1)) if declared else "(unknown)"
         raise DataFormatError(
             f"cannot decode the XML label file: its declaration names the encoding {name} "
-            f'({err}); save it as UTF-8 with <?xml version="1.0" encoding="utf-8"?>.',
+            f"({brief(str(err), 120)[1:-1]}); save it as UTF-8 with "
+            '<?xml version="1.0" encoding="utf-8"?>.',
             path=path,
             line=1,
         ) from None
