@@ -370,3 +370,17 @@ def test_text_model_round_trips(tmp_path):
     _assert_same(model, loaded, new)
     meta = load_metadata(tmp_path / "model.lw")
     assert meta["label_names"] == ["Germany", "Health", "IT", "UK"]
+
+
+def test_auto_classifier_round_trips_with_its_leaderboard(tmp_path):
+    from labelwise.auto import AutoClassifier
+
+    auto = AutoClassifier("micro_f1", candidates=["BinaryRelevance"], blend=False, cv=2)
+    auto.fit(X, Y)
+    loaded = _roundtrip(auto, tmp_path)
+    _assert_same(auto, loaded, X_NEW)
+    meta = load_metadata(tmp_path / "model.lw")
+    assert meta["metric"] == auto.objective_ == "micro_f1"
+    assert meta["leaderboard"] == json.loads(json.dumps(auto.leaderboard_))
+    assert meta["problem_type"] == "multilabel"
+    assert meta["decision_rule"]["class"].endswith(type(auto.rule_).__name__)

@@ -122,9 +122,7 @@ def build_metadata(
         "estimator": describe_estimator(model),
         "states": states,
         **infer_model_facts(model),
-        "metric": None,
         "training_fingerprint": None,
-        "leaderboard": None,
     }
     for key, value in dict(extra or {}).items():
         if not isinstance(key, str):
@@ -153,11 +151,12 @@ def _final(model: Any) -> Any:
 
 
 def infer_model_facts(model: Any) -> dict[str, Any]:
-    """Problem type, labels, features, input kind, pipeline steps and decision rule of ``model``."""
+    """Problem type, labels, features, input kind, pipeline steps and decision rule of ``model``
+    (and an ``AutoClassifier``'s metric and leaderboard)."""
     from labelwise.models._base import ScoresThenRuleMixin, resolve_rule
 
     final = _final(model)
-    problem = getattr(final, "target_kind_", None)
+    problem = getattr(final, "target_kind_", None) or getattr(final, "kind_", None)
     if problem is None and type(final).__name__ in ("OneVsRest", "OneVsOne"):
         problem = "multiclass"
     elif problem is None and isinstance(final, ScoresThenRuleMixin):
@@ -181,6 +180,8 @@ def infer_model_facts(model: Any) -> dict[str, Any]:
             else None
         ),
         "decision_rule": None if rule is None else describe_estimator(rule, fitted=True),
+        "metric": to_jsonable(getattr(final, "objective_", None)),  # AutoClassifier's
+        "leaderboard": to_jsonable(getattr(final, "leaderboard_", None), where="leaderboard_"),
     }
 
 

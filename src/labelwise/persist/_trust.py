@@ -47,6 +47,7 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "labelwise.decision.bayes.BayesOptimal",
     "labelwise.decision.calibration.Calibrated",
     "labelwise.decision.meta.ThresholdedClassifier",
+    "labelwise.auto.classifier.AutoClassifier",
     "labelwise.decision.hierarchical.CloseUpward",
     "labelwise.decision.hierarchical.PruneDownward",
     "labelwise.decision.hierarchical.ConsistentSet",
