@@ -47,7 +47,7 @@ def fit_command(
     The test set is checked against the training set first: test rows that also occur in
     training are counted and reported in a warning.
     """
-    from labelwise.pipeline import fit_and_evaluate
+    from labelwise.pipeline import fit_and_evaluate, is_text_dataset
 
     if (train_path is None) != (test_path is None):
         raise click.UsageError("give both --train and --test, or neither.")
@@ -62,10 +62,14 @@ def fit_command(
         train, test = load(dataset, split="train"), load(dataset, split="test")
         source = f"bundled dataset {dataset!r}"
     model = "binary relevance (one-vs-rest) logistic regression"
+    inputs = f"{train.n_features} features"
+    if is_text_dataset(train):
+        model = "TF-IDF word and character n-grams, one linear SVM per label (TfidfClassifier)"
+        inputs = "raw texts"
     if not as_json:
         click.echo(
             f"{source}: {train.n_samples} training and {test.n_samples} test examples, "
-            f"{train.n_features} features, {train.n_labels} labels"
+            f"{inputs}, {train.n_labels} labels"
         )
         click.echo(f"model: {model}; rule: {rule} ({RULES[rule]})")
     result = fit_and_evaluate(train, test, rule=rule, cv=cv, random_state=seed)

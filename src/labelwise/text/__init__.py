@@ -21,7 +21,12 @@ Examples
 """
 
 from labelwise.text.classifiers import EmbeddingClassifier, TfidfClassifier, default_head
-from labelwise.text.encoder import SentenceEncoder, clear_embedding_cache
+from labelwise.text.encoder import (
+    SentenceEncoder,
+    clear_embedding_cache,
+    load_embedding_cache,
+    save_embedding_cache,
+)
 from labelwise.text.vectorize import TfidfFeatures
 
 __all__ = [
@@ -31,4 +36,6 @@ __all__ = [
     "TfidfFeatures",
     "clear_embedding_cache",
     "default_head",
+    "load_embedding_cache",
+    "save_embedding_cache",
 ]

@@ -165,7 +165,7 @@ class TfidfClassifier(TextClassifierMixin):
             min_df=self.min_df,
             max_features=self.max_features,
         )
-        X = self.features_.fit_transform(texts)
+        X = self.features_._fit_texts(texts)
         self.model_ = BinaryRelevance(self._base_estimator(), n_jobs=self.n_jobs)
         with parallel_config(backend="threading"):
             self.model_.fit(X, Y)
@@ -181,14 +181,14 @@ class TfidfClassifier(TextClassifierMixin):
         return check_texts(X, who=type(self).__name__)
 
     def _margins(self, texts: list[str]) -> np.ndarray:
-        X = self.features_.transform(texts)
+        X = self.features_._transform_texts(texts)
         if hasattr(self.model_, "decision_function"):
             return self.model_.decision_function(X)
         p = np.clip(self.model_.predict_proba(X), 1e-12, 1 - 1e-12)
         return np.log(p) - np.log1p(-p)
 
     def _scores(self, texts: list[str]) -> np.ndarray:
-        X = self.features_.transform(texts)
+        X = self.features_._transform_texts(texts)
         if self.estimator is None and self.linear == "svm":
             return expit(self.model_.decision_function(X))
         return self.model_.predict_proba(X)

@@ -26,7 +26,13 @@ from labelwise._progress import Progress
 from labelwise._validation import Interval, check_params
 from labelwise.text._inputs import check_texts
 
-__all__ = ["SentenceEncoder", "clear_embedding_cache", "load_sentence_model"]
+__all__ = [
+    "SentenceEncoder",
+    "clear_embedding_cache",
+    "load_embedding_cache",
+    "load_sentence_model",
+    "save_embedding_cache",
+]
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 EMBEDDING_DIM = 384
@@ -109,6 +115,42 @@ def clear_embedding_cache() -> int:
         n = len(_cache)
         _cache.clear()
     return n
+
+
+def save_embedding_cache(path: str | os.PathLike) -> int:
+    """Write the process-wide embedding cache to an ``.npz`` file; return the number of entries.
+
+    Encoding is slow on a CPU; a saved cache lets another process (a benchmark, a notebook
+    restart) reuse the embeddings. Entries are keyed by a hash of the text and the settings.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> n = save_embedding_cache(os.path.join(tempfile.mkdtemp(), "emb.npz"))
+    >>> n >= 0
+    True
+    """
+    with _lock:
+        items = list(_cache.items())
+    keys = np.array(
+        [repr(settings).encode() + b"|" + h.hex().encode() for (settings, h), _ in items]
+    )
+    vectors = np.stack([v for _, v in items]) if items else np.zeros((0, EMBEDDING_DIM), np.float32)
+    np.savez(path, keys=keys, vectors=vectors)
+    return len(items)
+
+
+def load_embedding_cache(path: str | os.PathLike) -> int:
+    """Add the entries of a file written by :func:`save_embedding_cache`; return how many."""
+    import ast
+
+    with np.load(path, allow_pickle=False) as data:
+        keys, vectors = data["keys"], data["vectors"]
+    with _lock:
+        for key, vector in zip(keys, vectors, strict=True):
+            settings, digest = bytes(key).rsplit(b"|", 1)
+            _cache[(ast.literal_eval(settings.decode()), bytes.fromhex(digest.decode()))] = vector
+    return len(keys)
 
 
 def _key(text: str) -> bytes:

@@ -110,13 +110,16 @@ class TfidfFeatures(TransformerMixin, BaseEstimator):
 
     def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> sp.csr_matrix:
         """Fit on ``X`` and return its (n_samples, n_features_out_) TF-IDF matrix."""
+        return self._fit_texts(check_texts(X, who="TfidfFeatures", fit=True))
+
+    def _fit_texts(self, texts: list[str]) -> sp.csr_matrix:
+        """``fit_transform`` on texts that :func:`check_texts` has already passed."""
         check_params(self.get_params(), self._parameter_constraints, caller="TfidfFeatures")
         if self.word_ngram_range is None and self.char_ngram_range is None:
             raise ValueError(
                 "TfidfFeatures: word_ngram_range and char_ngram_range are both None; keep at "
                 "least one kind of n-gram."
             )
-        texts = check_texts(X, who="TfidfFeatures", fit=True)
         blocks = []
         self.word_ = self.char_ = None
         if self.word_ngram_range is not None:
@@ -142,7 +145,9 @@ class TfidfFeatures(TransformerMixin, BaseEstimator):
     def transform(self, X: Any) -> sp.csr_matrix:
         """TF-IDF matrix of new texts, in the training vocabulary (unseen n-grams are dropped)."""
         check_is_fitted(self, "n_features_out_")
-        texts = check_texts(X, who="TfidfFeatures")
+        return self._transform_texts(check_texts(X, who="TfidfFeatures"))
+
+    def _transform_texts(self, texts: list[str]) -> sp.csr_matrix:
         blocks = [v.transform(texts) for v in (self.word_, self.char_) if v is not None]
         return sp.hstack(blocks, format="csr")
 

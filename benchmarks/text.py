@@ -1,0 +1,295 @@
+"""Text classification on the bundled Reuters split: labelwise.text against LibMultiLabel and a
+scikit-learn pipeline a knowledgeable user builds by hand (issue 10).
+
+Everything is trained on ``labelwise.datasets.load("reuters", split="train")`` (2,104 documents,
+90 topics) and scored once on the ``test`` split (915 documents). Rows:
+
+- labelwise ``TfidfClassifier`` (TF-IDF word 1-2-grams + char_wb 2-5-grams, one linear SVM per
+  label) under ``ThresholdedClassifier(rule=PerLabelThreshold(), cv=5)``;
+- labelwise ``EmbeddingClassifier`` (MiniLM sentence embeddings + ``NeuralClassifier`` head),
+  same rule and folds;
+- their score average, with the weight of each member and the rule chosen by cross-validation on
+  the TRAINING split only (nested: thresholds tuned on 4/5 of the out-of-fold training scores,
+  judged on the other 1/5); the test split is never looked at to choose anything;
+- the knowledgeable user: scikit-learn ``TfidfVectorizer`` word 1-2 + char_wb 2-5 grams,
+  ``OneVsRestClassifier(LinearSVC())``, per-label thresholds tuned on 3-fold out-of-fold
+  decision values;
+- LibMultiLabel's linear ``train_1vsrest`` (decision value > 0) and ``train_thresholding``, on
+  the same TF-IDF matrices, run in the peers' environment (``.venv-peers``); a crash is reported
+  as a crash.
+
+Metrics: micro-F1, macro-F1 (over all 90 labels, an undefined F1 counts 0), P@1, P@3, nDCG@3
+(from each model's scores), fit seconds. Speed: the linear one-vs-rest fit on the same features,
+labelwise against LibMultiLabel's 1vsrest (both using all cores), and labelwise's whole
+``TfidfClassifier.fit`` (vectorising included) without rule tuning.
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/text.py [--cv 5] [--embedding-cache emb.npz] \\
+        [--out benchmarks/results/text.md]
+
+``--embedding-cache`` keeps the MiniLM embeddings in a file between runs (encoding 3,019
+documents takes minutes on a CPU); the fit seconds of the embedding rows then exclude encoding.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import platform
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from joblib import parallel_config
+from sklearn.model_selection import KFold, cross_val_predict
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.svm import LinearSVC
+
+from labelwise.datasets import load
+from labelwise.decision import PerLabelThreshold, ThresholdedClassifier
+from labelwise.errors import ProblemSetupWarning
+from labelwise.metrics import f1_score, ndcg_at_k, precision_at_k
+from labelwise.models import BinaryRelevance
+from labelwise.text import (
+    EmbeddingClassifier,
+    TfidfClassifier,
+    TfidfFeatures,
+    load_embedding_cache,
+    save_embedding_cache,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+PEERS_PYTHON = ROOT / ".venv-peers" / "bin" / "python"
+WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)  # weight of the TF-IDF member in the score average
+
+
+def metrics(Y: np.ndarray, pred: np.ndarray, scores: np.ndarray) -> dict[str, float]:
+    return {
+        "micro_f1": f1_score(Y, pred, average="micro", zero_division=0.0),
+        "macro_f1": f1_score(Y, pred, average="macro", zero_division=0.0),
+        "p@1": precision_at_k(Y, scores, k=1),
+        "p@3": precision_at_k(Y, scores, k=3),
+        "ndcg@3": ndcg_at_k(Y, scores, k=3),
+    }
+
+
+def timed(fn):
+    start = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - start
+
+
+def nested_rule_cv(Y: np.ndarray, oof: np.ndarray, seed: int = 1) -> float:
+    """Mean of micro- and macro-F1 of per-label thresholds tuned on 4/5 of the out-of-fold
+    training scores and applied to the other 1/5 (training data only)."""
+    pred = np.zeros_like(Y)
+    for a, b in KFold(5, shuffle=True, random_state=seed).split(oof):
+        pred[b] = PerLabelThreshold().fit(Y[a], oof[a]).predict(oof[b])
+    keep = Y.any(axis=0)  # labels with a training positive
+    micro = f1_score(Y, pred, average="micro", zero_division=0.0)
+    macro = f1_score(Y[:, keep], pred[:, keep], average="macro", zero_division=0.0)
+    return (micro + macro) / 2
+
+
+PEER_CODE = textwrap.dedent(
+    """
+    import json, sys, time, traceback
+    import numpy as np, scipy.sparse as sp
+    import libmultilabel.linear as lml
+    d = np.load(sys.argv[1], allow_pickle=False)
+    Xtr = sp.csr_matrix((d["tr_data"], d["tr_indices"], d["tr_indptr"]), shape=d["tr_shape"])
+    Xte = sp.csr_matrix((d["te_data"], d["te_indices"], d["te_indptr"]), shape=d["te_shape"])
+    Ytr = sp.csr_matrix(d["Ytr"])
+    out = {}
+    for name, train in [("1vsrest", lml.train_1vsrest), ("thresholding", lml.train_thresholding)]:
+        try:
+            np.random.seed(0)
+            t = time.perf_counter()
+            model = train(Ytr, Xtr, options="", verbose=False)
+            fit_s = time.perf_counter() - t
+            values = np.asarray(lml.predict_values(model, Xte))
+            np.save(sys.argv[2] + f"_{name}.npy", values)
+            out[name] = {"fit_s": fit_s}
+        except Exception as exc:
+            out[name] = {"error": traceback.format_exception_only(type(exc), exc)[-1].strip()}
+    print(json.dumps(out))
+    """
+)
+
+
+def run_libmultilabel(Xtr, Ytr, Xte, workdir: Path) -> dict:
+    if not PEERS_PYTHON.exists():
+        return {k: {"error": "no .venv-peers"} for k in ("1vsrest", "thresholding")}
+    path = workdir / "features.npz"
+    np.savez(
+        path,
+        tr_data=Xtr.data, tr_indices=Xtr.indices, tr_indptr=Xtr.indptr, tr_shape=Xtr.shape,
+        te_data=Xte.data, te_indices=Xte.indices, te_indptr=Xte.indptr, te_shape=Xte.shape,
+        Ytr=Ytr,
+    )  # fmt: skip
+    run = subprocess.run(
+        [str(PEERS_PYTHON), "-c", PEER_CODE, str(path), str(workdir / "values")],
+        capture_output=True,
+        text=True,
+    )
+    if run.returncode != 0:
+        msg = (run.stderr.strip().splitlines() or ["crashed"])[-1]
+        return {k: {"error": msg} for k in ("1vsrest", "thresholding")}
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    for name, res in out.items():
+        if "error" not in res:
+            res["values"] = np.load(workdir / f"values_{name}.npy")
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cv", type=int, default=5, help="folds for tuning labelwise's rules")
+    parser.add_argument("--embedding-cache", type=Path, help="an .npz embedding cache file")
+    parser.add_argument("--skip-embeddings", action="store_true")
+    parser.add_argument("--out", type=Path, help="write the markdown table here too")
+    args = parser.parse_args()
+    warnings.simplefilter("ignore", ProblemSetupWarning)  # rare topics constant in a fold
+    train, test = load("reuters", split="train"), load("reuters", split="test")
+    Ytr, Yte = train.Y_dense(), test.Y_dense()
+    rows: list[dict] = []
+    timing: dict[str, float] = {}
+
+    # shared features: the same TF-IDF matrices for LibMultiLabel and the hand-built pipeline
+    feats = TfidfFeatures()
+    Xtr, timing["vectorise (fit+transform train)"] = timed(lambda: feats.fit_transform(train.texts))
+    Xte = feats.transform(test.texts)
+    print(f"TF-IDF: {Xtr.shape[1]} features", flush=True)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        peers = run_libmultilabel(Xtr, Ytr, Xte, Path(tmp))
+    for name, res in peers.items():
+        row = {"model": f"LibMultiLabel {name} (same TF-IDF)"}
+        if "error" in res:
+            row["error"] = res["error"][:120]
+        else:
+            values = res["values"]
+            row.update(metrics(Yte, (values > 0).astype(np.int8), values), fit_s=res["fit_s"])
+            if name == "1vsrest":
+                timing["LibMultiLabel 1vsrest fit (same features)"] = res["fit_s"]
+        rows.append(row)
+        print(row, flush=True)
+
+    # the knowledgeable user's pipeline, on the same features
+    def knowledgeable():
+        svm = OneVsRestClassifier(LinearSVC())
+        folds = KFold(3, shuffle=True, random_state=0)
+        oof = cross_val_predict(svm, Xtr, Ytr, cv=folds, method="decision_function")
+        rule = PerLabelThreshold().fit(Ytr, oof)
+        return svm.fit(Xtr, Ytr), rule
+
+    (svm, rule), fit_s = timed(knowledgeable)
+    values = svm.decision_function(Xte)
+    rows.append(
+        {"model": "hand-built: sklearn OvR LinearSVC + 3-fold per-label thresholds"}
+        | metrics(Yte, rule.predict(values), values)
+        | {"fit_s": fit_s}
+    )
+    print(rows[-1], flush=True)
+
+    # speed: the linear one-vs-rest part on the same features, all cores like LibMultiLabel
+    def linear_part():
+        with parallel_config(backend="threading"):
+            return BinaryRelevance(LinearSVC(random_state=0), n_jobs=-1).fit(Xtr, Ytr)
+
+    _, timing["labelwise one-vs-rest LinearSVC fit (same features, 2 threads)"] = timed(linear_part)
+    _, timing["labelwise TfidfClassifier().fit (vectorising included)"] = timed(
+        lambda: TfidfClassifier().fit(train.texts, Ytr)
+    )
+    _, timing["labelwise TfidfClassifier(n_jobs=-1).fit (vectorising included)"] = timed(
+        lambda: TfidfClassifier(n_jobs=-1).fit(train.texts, Ytr)
+    )
+
+    # labelwise: TF-IDF with tuned per-label thresholds
+    tfidf = ThresholdedClassifier(
+        TfidfClassifier(n_jobs=-1), rule=PerLabelThreshold(), cv=args.cv, random_state=0
+    )
+    _, fit_s = timed(lambda: tfidf.fit(train.texts, Ytr))
+    s_tfidf = tfidf.predict_proba(test.texts)
+    rows.append(
+        {"model": f"labelwise TfidfClassifier + PerLabelThreshold ({args.cv}-fold)"}
+        | metrics(Yte, tfidf.predict(test.texts), s_tfidf)
+        | {"fit_s": fit_s}
+    )
+    print(rows[-1], flush=True)
+    choice = {}
+    if not args.skip_embeddings:
+        if args.embedding_cache and args.embedding_cache.exists():
+            load_embedding_cache(args.embedding_cache)
+        emb = ThresholdedClassifier(
+            EmbeddingClassifier(), rule=PerLabelThreshold(), cv=args.cv, random_state=0
+        )
+        _, fit_s = timed(lambda: emb.fit(train.texts, Ytr))
+        s_emb = emb.predict_proba(test.texts)
+        if args.embedding_cache:
+            save_embedding_cache(args.embedding_cache)
+        rows.append(
+            {"model": f"labelwise EmbeddingClassifier + PerLabelThreshold ({args.cv}-fold)"}
+            | metrics(Yte, emb.predict(test.texts), s_emb)
+            | {"fit_s": fit_s}
+        )
+        print(rows[-1], flush=True)
+        # the score average: both members were cross-validated on the same folds, so their
+        # out-of-fold scores average to those of ScoreAverage([...]) under the same splitter;
+        # the weight is chosen on training data only (nested rule cross-validation)
+        cv_scores = {
+            w: nested_rule_cv(Ytr, w * tfidf.oof_scores_ + (1 - w) * emb.oof_scores_)
+            for w in WEIGHTS
+        }
+        w = max(cv_scores, key=lambda k: (cv_scores[k], k))
+        choice = {"cv (micro+macro)/2 by TF-IDF weight": cv_scores, "chosen weight": w}
+        print(choice, flush=True)
+        rule = PerLabelThreshold().fit(Ytr, w * tfidf.oof_scores_ + (1 - w) * emb.oof_scores_)
+        s_avg = w * s_tfidf + (1 - w) * s_emb
+        rows.append(
+            {"model": f"labelwise score average (TF-IDF weight {w} by training CV) + thresholds"}
+            | metrics(Yte, rule.predict(s_avg), s_avg)
+            | {"fit_s": rows[-1]["fit_s"] + rows[-2]["fit_s"]}
+        )
+        print(rows[-1], flush=True)
+
+    table = render(rows, timing, choice, args)
+    print(table)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(table, encoding="utf-8")
+
+
+def render(rows: list[dict], timing: dict, choice: dict, args: argparse.Namespace) -> str:
+    cols = ["micro_f1", "macro_f1", "p@1", "p@3", "ndcg@3", "fit_s"]
+    lines = [
+        f"Reuters (bundled split, 2104 train / 915 test, 90 topics); {datetime.date.today()}, "
+        f"Python {platform.python_version()}, machine shared with other jobs.",
+        "",
+        "| model | " + " | ".join(cols) + " |",
+        "|---|" + "---:|" * len(cols),
+    ]
+    for r in rows:
+        if "error" in r:
+            lines.append(f"| {r['model']} | crashed: {r['error']} |" + " |" * (len(cols) - 1))
+        else:
+            cells = [f"{r[c]:.1f}" if c == "fit_s" else f"{r[c]:.3f}" for c in cols]
+            lines.append(f"| {r['model']} | " + " | ".join(cells) + " |")
+    lines += ["", "| speed | seconds |", "|---|---:|"]
+    lines += [f"| {k} | {v:.2f} |" for k, v in timing.items()]
+    if choice:
+        lines += ["", f"Score-average weight chosen by training-split CV: {choice}"]
+    cmd = "python benchmarks/text.py " + " ".join(sys.argv[1:])
+    lines += ["", f"Command: `.venv/bin/{cmd}`", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
