@@ -201,7 +201,7 @@ def _resolve(rule: DecisionRule, hierarchy: Hierarchy | None, labels: Any, who: 
             f"{who}: no hierarchy; pass hierarchy= (a labelwise.data.Hierarchy over the score "
             "columns), or use the rule through HierarchicalClassifier, which sets it."
         )
-    if not isinstance(hierarchy, Hierarchy):
+    if not Hierarchy.is_hierarchy(hierarchy):
         raise TypeError(f"{who}: hierarchy must be a labelwise.data.Hierarchy; got {hierarchy!r}.")
     return column_structure(hierarchy, labels, who)
 

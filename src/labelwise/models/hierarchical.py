@@ -67,7 +67,7 @@ def _has_fit(value: Any) -> bool:
 
 def _is_hierarchy_spec(value: Any) -> bool:
     """a Hierarchy, a parent mapping or the path of a JSON parent mapping"""
-    return isinstance(value, (Hierarchy, Mapping, str, Path))
+    return Hierarchy.is_hierarchy(value) or isinstance(value, (Mapping, str, Path))
 
 
 class _Group:
@@ -253,7 +253,7 @@ class HierarchicalClassifier(ClassifierMixin, BaseEstimator):
         if h is None:
             found = hierarchy_from_dotted_names(names)
             return found if found is not None else Hierarchy(dict.fromkeys(names))
-        if isinstance(h, Hierarchy):
+        if Hierarchy.is_hierarchy(h):
             return h
         return Hierarchy.from_parents(h)
 
@@ -293,7 +293,7 @@ class HierarchicalClassifier(ClassifierMixin, BaseEstimator):
             names = [str(n) for n in self.labels]
         elif (
             kind == "multilabel"
-            and isinstance(self.hierarchy, Hierarchy)
+            and Hierarchy.is_hierarchy(self.hierarchy)
             and not any(isinstance(c, str) for c in targets.classes)
             and targets.n_labels == len(self.hierarchy.labels)
         ):
