@@ -10,13 +10,14 @@ import pytest
 from sklearn.metrics import f1_score as sk_f1
 
 from labelwise.data import Hierarchy
-from labelwise.errors import TargetError
+from labelwise.errors import TargetError, UnknownLabelError
 from labelwise.metrics import Evaluator
 from labelwise.metrics.hierarchical import (
     HierarchicalState,
     bind_hierarchy,
     hierarchical_consistency_score,
     hierarchical_precision_recall_f1,
+    per_level_accuracy_score,
     per_level_f1_score,
 )
 
@@ -123,3 +124,17 @@ def test_unbound_state_says_what_to_do():
         HierarchicalState("hierarchical_f1", H).compute()
     with pytest.raises(ValueError, match="unknown hierarchical metric"):
         HierarchicalState("hierarchical_f2")
+
+
+def test_per_level_accuracy_with_uneven_depths():
+    h = Hierarchy.from_groups({"animal": ["mammal", "bird"], "mammal": ["cat", "dog"]})
+    yt = ["cat", "bird", "dog", "bird"]
+    yp = ["dog", "bird", "bird", "cat"]
+    # level 0 (animal): all right; level 1: cat->dog right (mammal), bird right, dog->bird
+    # wrong, bird->cat wrong: 2/4; level 2: only cat and dog reach it, both wrong
+    np.testing.assert_allclose(per_level_accuracy_score(yt, yp, h), [1.0, 0.5, 0.0])
+    np.testing.assert_allclose(
+        per_level_accuracy_score(yt, yp, h, sample_weight=[1, 3, 1, 1]), [1.0, 4 / 6, 0.0]
+    )
+    with pytest.raises(UnknownLabelError, match="y_pred row 1 is class 'fish'"):
+        per_level_accuracy_score(["cat", "dog"], ["cat", "fish"], h)

@@ -50,6 +50,7 @@ __all__ = [
     "hierarchical_precision_recall_f1",
     "hierarchical_precision_score",
     "hierarchical_recall_score",
+    "per_level_accuracy_score",
     "per_level_f1_score",
 ]
 
@@ -390,6 +391,67 @@ def hierarchical_consistency_score(
         y_pred, y_pred, hierarchy, labels=labels, sample_weight=sample_weight
     )
     return consistency_from_stats(stats)
+
+
+def per_level_accuracy_score(
+    y_true: Any, y_pred: Any, hierarchy: Hierarchy, *, sample_weight: Any = None
+) -> np.ndarray:
+    """Accuracy at each level of a taxonomy, for multi-class targets (one class per example).
+
+    At level ``d`` an example counts as right when the predicted class's ancestors at depth
+    ``d`` are the true class's (the class itself when it lies at depth ``d``). Examples whose
+    true class lies above level ``d`` are left out of that level.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n_samples,)
+        Class names, all in ``hierarchy``.
+    hierarchy : Hierarchy
+    sample_weight : array-like of shape (n_samples,), optional
+
+    Returns
+    -------
+    ndarray of shape (n_levels,)
+        ``nan`` for a level no true class reaches.
+
+    Examples
+    --------
+    >>> h = Hierarchy.from_groups({"animal": ["cat", "dog"], "vehicle": ["car"]})
+    >>> per_level_accuracy_score(["cat", "car", "dog"], ["dog", "car", "dog"], h)
+    array([1.        , 0.66666667])
+    """
+    yt = [str(v) for v in np.asarray(y_true).ravel()]
+    yp = [str(v) for v in np.asarray(y_pred).ravel()]
+    if len(yt) != len(yp):
+        raise TargetError(
+            f"per_level_accuracy_score: y_true has {len(yt)} rows but y_pred has {len(yp)}."
+        )
+    for name, values in (("y_true", yt), ("y_pred", yp)):
+        for i, v in enumerate(values):
+            if v not in hierarchy.parents:
+                raise UnknownLabelError(
+                    f"per_level_accuracy_score: {name} row {i} is class {v!r}, which the "
+                    "hierarchy does not name."
+                )
+    w = np.ones(len(yt)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+
+    def by_level(c: str) -> dict[int, frozenset]:
+        out: dict[int, set] = {}
+        for node in [c, *hierarchy.ancestors(c)]:
+            out.setdefault(hierarchy.depth(node), set()).add(node)
+        return {d: frozenset(v) for d, v in out.items()}
+
+    cache: dict[str, dict[int, frozenset]] = {}
+    n_levels = 1 + max((hierarchy.depth(c) for c in set(yt) | set(yp)), default=-1)
+    right, total = np.zeros(n_levels), np.zeros(n_levels)
+    for t, p, wi in zip(yt, yp, w, strict=True):
+        lt = cache.setdefault(t, by_level(t))
+        lp = cache.setdefault(p, by_level(p))
+        for d, nodes in lt.items():
+            total[d] += wi
+            right[d] += wi * (lp.get(d) == nodes)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, right / np.where(total > 0, total, 1.0), np.nan)
 
 
 # streaming ---------------------------------------------------------------------------------
