@@ -13,6 +13,11 @@ For 0/1 matrices ``Y_true`` and ``Y_pred`` of shape (n, L) the statistic is
 Dense inputs are read in row chunks; 0/1 bytes are summed in ``uint8`` over blocks of 255 rows
 (which cannot overflow) and only the block sums are widened, which is several times faster than a
 plain ``sum(axis=0)``. Sparse (CSR) inputs use the positions of their non-zeros.
+
+Weighted sums add the weights in row order, one after the other (as scikit-learn's ``bincount``
+does), so that weighted counts, and every value derived from them, equal scikit-learn's to the
+last bit. The one-shot functions also keep the per-sample counts (``rows``), so that sample
+averages sum per-sample values in sample order, as scikit-learn does.
 """
 
 from __future__ import annotations
@@ -50,6 +55,10 @@ class CountStats:
         Number of samples with each triple.
     triple_weight : ndarray of float64 of shape (k,) or None
         Sum of the sample weights of the samples with each triple (None when unweighted).
+    rows : tuple of three ndarrays of int64 of shape (n,), or None
+        Per-sample ``(tp_i, pred_i, true_i)`` in sample order, when kept (one-shot functions).
+    sample_weight : ndarray of float64 of shape (n,) or None
+        The weights the sums were computed with, kept with ``rows``.
     """
 
     tp: np.ndarray
@@ -60,6 +69,8 @@ class CountStats:
     triples: np.ndarray | None = None
     triple_count: np.ndarray | None = None
     triple_weight: np.ndarray | None = field(default=None)
+    rows: tuple | None = field(default=None, repr=False)
+    sample_weight: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def weighted(self) -> bool:
@@ -76,6 +87,7 @@ class CountStats:
         self.pred = self.pred + other.pred
         self.true = self.true + other.true
         self.total = self.total + other.total
+        self.rows = self.sample_weight = None  # merged statistics keep only the histogram
         self.n_samples += other.n_samples
         if self.triples is not None and other.triples is not None:
             self.triples, self.triple_count, self.triple_weight = _merge_histograms(
@@ -145,6 +157,21 @@ def _col_sums_u8(x: np.ndarray) -> np.ndarray:
     return out
 
 
+def _add_weighted_col_sums(acc: np.ndarray, x: np.ndarray, w: np.ndarray) -> None:
+    """``acc += w @ x`` for a 0/1 chunk, adding each weight in row order after ``acc``.
+
+    A matrix product sums in blocks (BLAS), which differs from scikit-learn's row-order
+    ``bincount`` in the last bits; this adds one weight at a time, in order, so it does not.
+    """
+    L = x.shape[1]
+    rows, cols = np.nonzero(x)
+    acc[:] = np.bincount(
+        np.concatenate([np.arange(L), cols]),
+        weights=np.concatenate([acc, w[rows]]),
+        minlength=L,
+    )
+
+
 def _as_u8(Y: np.ndarray) -> np.ndarray:
     if Y.dtype in (np.bool_, np.int8, np.uint8):
         return np.ascontiguousarray(Y).view(np.uint8)
@@ -171,9 +198,8 @@ def _dense_stats(
                 acc[2] += _col_sums_u8(a)
             else:
                 wc = w[start : start + m]
-                acc[0] += wc @ both.astype(np.float64)
-                acc[1] += wc @ b.astype(np.float64)
-                acc[2] += wc @ a.astype(np.float64)
+                for k, x in enumerate((both, b, a)):
+                    _add_weighted_col_sums(acc[k], x, wc)
         if per_sample:
             for r, x in zip(rows, (both, b, a), strict=True):
                 r[start : start + m] = _row_sums(x)
@@ -190,7 +216,10 @@ def _dense_sums(Y: np.ndarray, w: np.ndarray | None, per_label: bool, per_sample
         x = _as_u8(Y[start : start + step])
         m = x.shape[0]
         if per_label:
-            col += _col_sums_u8(x) if w is None else w[start : start + m] @ x.astype(np.float64)
+            if w is None:
+                col += _col_sums_u8(x)
+            else:
+                _add_weighted_col_sums(col, x, w[start : start + m])
         if per_sample:
             row[start : start + m] = _row_sums(x)
     return col, row
@@ -245,6 +274,7 @@ def count_stats(
     *,
     per_label: bool = True,
     per_sample: bool = False,
+    keep_rows: bool = False,
 ) -> CountStats:
     """Compute the confusion statistic of two 0/1 matrices in one pass.
 
@@ -257,6 +287,9 @@ def count_stats(
         Compute per-label sums (for micro/macro/weighted averages and Hamming loss).
     per_sample : bool, default=False
         Compute the per-sample triple histogram (for sample averages and subset accuracy).
+    keep_rows : bool, default=False
+        With ``per_sample``: also keep the per-sample counts in sample order (``rows``), so that
+        sample averages can be summed in scikit-learn's order.
 
     Returns
     -------
@@ -283,6 +316,8 @@ def count_stats(
     stats = CountStats(acc[0], acc[1], acc[2], total, n)
     if per_sample:
         stats.triples, stats.triple_count, stats.triple_weight = _histogram(*rows, w)
+        if keep_rows:
+            stats.rows, stats.sample_weight = tuple(rows), w
     return stats
 
 

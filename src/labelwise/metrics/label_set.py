@@ -46,18 +46,47 @@ _BETA = {"beta": [Interval(numbers.Real, 0, None, closed="both")]}
 
 
 def _nanaverage(values: np.ndarray, weights: np.ndarray | None) -> float:
-    """Weighted mean ignoring NaN; all-zero weights fall back to the plain mean (as sklearn)."""
+    """Weighted mean ignoring NaN; all-zero weights fall back to the plain mean.
+
+    The same arithmetic, in the same order, as scikit-learn's ``_nanaverage`` (``np.nanmean``
+    over the whole array; ``np.average`` over the non-NaN values), so values agree to the bit.
+    """
     if values.shape[0] == 0:
         return float("nan")
-    keep = ~np.isnan(values)
-    if not keep.any():
+    nan = np.isnan(values)
+    if nan.all():
         return float("nan")
-    v = values[keep]
     if weights is None:
-        return float(np.mean(v))
-    w = np.asarray(weights, dtype=np.float64)[keep]
-    s = w.sum()
-    return float(np.mean(v)) if s == 0 else float(np.dot(v, w) / s)
+        return float(np.nanmean(values))
+    keep = ~nan
+    return _average(values[keep], weights[keep])
+
+
+def _average(values: np.ndarray, weights: np.ndarray | None) -> float:
+    """``np.average``, falling back to the plain mean when the weights sum to zero."""
+    if weights is None or np.sum(weights) == 0:
+        return float(np.mean(values))
+    return float(np.average(values, weights=weights))
+
+
+def _rebuilt(tp: np.ndarray, pred: np.ndarray, true: np.ndarray) -> tuple:
+    """``(tp, tp + fp, tp + fn)``: predicted and true totals rebuilt from the confusion cells.
+
+    scikit-learn derives them from the confusion matrix; with real-valued weights
+    ``tp + (pred - tp)`` can differ from ``pred`` in the last bit, so do the same.
+    """
+    if tp.dtype.kind != "f":
+        return tp, pred, true
+    return tp, tp + (pred - tp), tp + (true - tp)
+
+
+def _sample_rows(stats: CountStats) -> tuple:
+    """Per-sample ``(tp_i, pred_i, true_i)`` in sample order, weighted as scikit-learn does."""
+    tp, pred, true = stats.rows
+    w = stats.sample_weight
+    if w is None:
+        return tp, pred, true
+    return _rebuilt(tp * w, pred * w, true * w)
 
 
 def _hist_average(values: np.ndarray, stats: CountStats, *, skip_nan: bool) -> float:
@@ -91,10 +120,13 @@ def prfs_from_stats(
     """
     zd_warn = zero_division == "warn" if isinstance(zero_division, str) else False
     axis = "labels" if average == "samples" else "samples"
-    if average == "samples":
+    in_order = average == "samples" and stats.rows is not None
+    if in_order:
+        tp, pred, true = _sample_rows(stats)
+    elif average == "samples":
         tp, pred, true = (stats.triples[:, k].astype(np.float64) for k in range(3))
     else:
-        tp, pred, true = stats.tp, stats.pred, stats.true
+        tp, pred, true = _rebuilt(stats.tp, stats.pred, stats.true)
         if average == "micro":
             tp, pred, true = (np.array([x.sum()]) for x in (tp, pred, true))
     one = tp.shape[0] == 1 and average != "samples"
@@ -124,11 +156,15 @@ def prfs_from_stats(
         b2 = float(beta) ** 2
         f_score = divide((1 + b2) * tp, b2 * true + pred, "f-score", "true nor predicted")
     if average is None:
-        return precision, recall, f_score, stats.true
+        return precision, recall, f_score, true
+    if in_order:
+        w = stats.sample_weight
+        p, r, f = (_nanaverage(x, w) for x in (precision, recall, f_score))
+        return p, r, f, None
     if average == "samples":
         p, r, f = (_hist_average(x, stats, skip_nan=True) for x in (precision, recall, f_score))
         return p, r, f, None
-    weights = stats.true if average == "weighted" else None
+    weights = true if average == "weighted" else None
     p, r, f = (_nanaverage(x, weights) for x in (precision, recall, f_score))
     return p, r, f, None
 
@@ -136,40 +172,61 @@ def prfs_from_stats(
 def jaccard_from_stats(stats: CountStats, *, average: str | None, zero_division: Any) -> Any:
     """Jaccard index ``tp / (tp + fp + fn)`` from the count statistic."""
     warn = zero_division == "warn" if isinstance(zero_division, str) else False
+    in_order = average == "samples" and stats.rows is not None
     if average == "samples":
-        tp, pred, true = (stats.triples[:, k].astype(np.float64) for k in range(3))
+        if in_order:
+            tp, pred, true = _sample_rows(stats)
+        else:
+            tp, pred, true = (stats.triples[:, k].astype(np.float64) for k in range(3))
         what = "samples with no true or predicted labels"
     else:
         tp, pred, true = stats.tp, stats.pred, stats.true
-        if average == "micro":
-            tp, pred, true = (np.array([x.sum()]) for x in (tp, pred, true))
         what = (
             "no true or predicted samples"
-            if tp.shape[0] == 1
+            if tp.shape[0] == 1 or average == "micro"
             else ("labels with no true or predicted samples")
         )
+    # scikit-learn's order: tp + fp + fn (fp, fn from the confusion cells), then sums
+    fn = true - tp
+    union = tp + (pred - tp) + fn
+    if average == "micro":
+        tp, union = np.array([tp.sum()]), np.array([union.sum()])
     score = safe_divide(
-        tp, pred + true - tp, zero_division=zero_division, metric="Jaccard", what=what, warn=warn
+        tp, union, zero_division=zero_division, metric="Jaccard", what=what, warn=warn
     )
     if average is None:
         return score
+    if in_order:
+        return _average(score, stats.sample_weight)
     if average == "samples":
         return _hist_average(score, stats, skip_nan=False)
-    if average == "weighted" and np.any(stats.true):
-        w = np.asarray(stats.true, dtype=np.float64)
-        return float(np.dot(score, w) / w.sum())
+    if average == "weighted":
+        support = fn + tp
+        return _average(score, support if np.any(support) else None)
     return float(np.mean(score))
 
 
 def hamming_from_stats(stats: CountStats) -> float:
     """Fraction of wrong label decisions, weighted by sample weight."""
-    wrong = stats.pred.sum() + stats.true.sum() - 2 * stats.tp.sum()
     n_labels = stats.tp.shape[0]
+    if stats.rows is not None and stats.sample_weight is not None:
+        # scikit-learn: weighted wrong decisions / (n * L * mean weight), summed per sample
+        tp, pred, true = stats.rows
+        w = stats.sample_weight
+        wrong = np.dot(pred + true - 2 * tp, w)
+        return float(wrong) / (stats.n_samples * n_labels * float(np.mean(w)))
+    wrong = stats.pred.sum() + stats.true.sum() - 2 * stats.tp.sum()
     return float(wrong) / (n_labels * float(stats.total))
 
 
 def subset_accuracy_from_stats(stats: CountStats, *, normalize: bool = True) -> float:
     """Fraction (or weighted count) of samples whose predicted label set is exactly right."""
+    if stats.rows is not None and stats.sample_weight is not None:
+        # scikit-learn's order: the weighted mean (or sum) of per-sample hits, in sample order
+        tp, pred, true = stats.rows
+        hit = (tp == pred) & (tp == true)
+        w = stats.sample_weight
+        return float(np.average(hit, weights=w)) if normalize else float(np.dot(hit, w))
     t = stats.triples
     exact = (t[:, 0] == t[:, 1]) & (t[:, 0] == t[:, 2])
     if stats.triple_weight is None:
@@ -234,6 +291,7 @@ def _stats_for(li: LabelInputs, average: Any) -> CountStats:
         li.sample_weight,
         per_label=average != "samples",
         per_sample=average == "samples",
+        keep_rows=True,
     )
     return match_sklearn_dtypes(stats, li)
 
@@ -631,9 +689,14 @@ def hamming_loss(y_true: Any, y_pred: Any, *, sample_weight: Any = None) -> floa
     0.3333333333333333
     """
     li = format_label_inputs(y_true, y_pred, sample_weight=sample_weight)
+    w = li.sample_weight
     if li.kind != "multilabel":
-        return 1.0 - accuracy_score(li.y_true, li.y_pred, sample_weight=li.sample_weight)
-    return hamming_from_stats(count_stats(li.y_true, li.y_pred, li.sample_weight))
+        # scikit-learn: the (weighted) mean of the misses, not 1 - accuracy (rounds differently)
+        tp = per_sample_counts(li.y_true, li.y_pred)[0]
+        return _average(tp == 0, w)
+    keep_rows = w is not None
+    stats = count_stats(li.y_true, li.y_pred, w, per_sample=keep_rows, keep_rows=keep_rows)
+    return hamming_from_stats(stats)
 
 
 def accuracy_score(
@@ -660,7 +723,9 @@ def accuracy_score(
     0.5
     """
     li = format_label_inputs(y_true, y_pred, sample_weight=sample_weight)
-    stats = count_stats(li.y_true, li.y_pred, li.sample_weight, per_label=False, per_sample=True)
+    stats = count_stats(
+        li.y_true, li.y_pred, li.sample_weight, per_label=False, per_sample=True, keep_rows=True
+    )
     return subset_accuracy_from_stats(stats, normalize=normalize)
 
 

@@ -51,10 +51,16 @@ def balanced_accuracy_score(
             "got multi-label targets. Use recall_score(..., average='macro') for those."
         )
     stats = count_stats(li.y_true, li.y_pred, li.sample_weight)
-    present = stats.true != 0
+    tp, true = stats.tp, stats.true
+    if li.sample_weight is not None:
+        # scikit-learn sums each class's weight over the confusion matrix row; same order here
+        K = li.y_true.shape[1]
+        cells = np.argmax(li.y_true, axis=1) * K + np.argmax(li.y_pred, axis=1)
+        true = np.bincount(cells, weights=li.sample_weight, minlength=K * K).reshape(K, K).sum(1)
+    present = true != 0
     if not present.all():
         warnings.warn("y_pred contains classes not in y_true", UserWarning, stacklevel=2)
-    per_class = stats.tp[present] / stats.true[present]
+    per_class = tp[present] / true[present]
     score = np.mean(per_class)
     if adjusted:
         chance = 1 / per_class.shape[0]

@@ -107,7 +107,9 @@ def classification_report(
     if target_names is None:
         target_names = [f"{n}" for n in names]
     multilabel = li.kind == "multilabel"
-    stats = count_stats(li.y_true, li.y_pred, li.sample_weight, per_sample=multilabel)
+    stats = count_stats(
+        li.y_true, li.y_pred, li.sample_weight, per_sample=multilabel, keep_rows=multilabel
+    )
     stats = match_sklearn_dtypes(stats, li)
     p, r, f, s = prfs_from_stats(stats, average=None, zero_division=zero_division)
     rows = [

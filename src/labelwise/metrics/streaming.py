@@ -7,9 +7,13 @@ the results are identical. Score and ranking metrics are registered by their own
 ``needs="scores"``) and receive the scores.
 
 Exactness: unweighted statistics are integer counts and a histogram of per-sample count triples,
-so merging batches in any split and any order gives bit-for-bit the one-shot result. With
-real-valued sample weights the per-label sums are floating-point sums whose order depends on the
-split; results then agree to about 1e-15 relative (integer-valued weights stay exact).
+so merging batches in any split and any order gives bit-for-bit the same result, and the
+one-shot result for every metric averaged over labels. Sample averages are the exception: the
+one-shot functions add per-sample values in sample order, as scikit-learn does (so that they
+print exactly what it prints), while the histogram has no order; the two agree to about 1e-16
+relative. With real-valued sample weights the per-label sums are floating-point sums whose order
+depends on the split; results then agree to about 1e-15 relative (integer-valued weights stay
+exact).
 """
 
 from __future__ import annotations
