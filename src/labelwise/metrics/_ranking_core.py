@@ -60,8 +60,8 @@ class ScoreInputs:
     ----------
     Y : ndarray of int8 or scipy.sparse.csr_matrix, shape (n_samples, n_labels)
         0/1 targets.
-    S : ndarray of float64, shape (n_samples, n_labels)
-        Finite scores.
+    S : ndarray of float64 (or float32), shape (n_samples, n_labels)
+        Finite scores; float32 input stays float32 when the metric only compares scores.
     sample_weight : ndarray of float64 or None
     binary : bool
         Whether the input was a 1-D binary problem (one column).
@@ -105,12 +105,14 @@ def check_score_inputs(
     caller: str,
     pos_label: Any = 1,
     allow_binary: bool = True,
+    keep_float32: bool = False,
 ) -> ScoreInputs:
     """Check ``y_true`` against ``y_score`` for a ranking metric.
 
     Raises clear errors for empty input, shapes that differ (both shapes named), targets other
     than 0/1 and NaN or infinite scores, and warns when the scores hold only 0 and 1: hard
-    predictions where scores are needed make every ranking a tie.
+    predictions where scores are needed make every ranking a tie. With ``keep_float32`` float32
+    scores stay float32 (for metrics that only compare scores; see ``check_scores``).
 
     Examples
     --------
@@ -164,7 +166,7 @@ def check_score_inputs(
     if s.ndim == 1:
         s = s.reshape(-1, 1)
     check_same_shape(Y.shape, s.shape, pred_name="y_score")
-    S = check_scores(s, name="y_score")
+    S = check_scores(s, name="y_score", keep_float32=keep_float32)
     if S.shape[1] == 0:
         raise ShapeError(f"{caller}: y_score has no columns (labels).")
     w = check_sample_weight(sample_weight, S.shape[0])

@@ -125,7 +125,9 @@ def _ideal_credit(
 
 def _check(name: str, y_true: Any, y_score: Any, sample_weight: Any, k: int) -> ScoreInputs:
     check_params({"k": k}, _K, caller=name)
-    inp = check_score_inputs(y_true, y_score, sample_weight, caller=name, allow_binary=False)
+    inp = check_score_inputs(
+        y_true, y_score, sample_weight, caller=name, allow_binary=False, keep_float32=True
+    )
     if k > inp.S.shape[1]:
         raise ValueError(
             f"{name}: k={k} is larger than the number of labels ({inp.S.shape[1]}); "

@@ -120,7 +120,9 @@ def average_precision_score(
     0.95
     """
     check_average(average, caller=_NAME)
-    inp = check_score_inputs(y_true, y_score, sample_weight, caller=_NAME, pos_label=pos_label)
+    inp = check_score_inputs(
+        y_true, y_score, sample_weight, caller=_NAME, pos_label=pos_label, keep_float32=True
+    )
     return _average(inp, average)
 
 

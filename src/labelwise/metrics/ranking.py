@@ -99,7 +99,9 @@ _ROWS = {
 
 
 def _one_shot(name: str, y_true: Any, y_score: Any, sample_weight: Any) -> float:
-    inp = check_score_inputs(y_true, y_score, sample_weight, caller=name, allow_binary=False)
+    inp = check_score_inputs(
+        y_true, y_score, sample_weight, caller=name, allow_binary=False, keep_float32=True
+    )
     return mean_of_sums(_mean_sums(name, inp))
 
 

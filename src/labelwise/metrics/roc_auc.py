@@ -175,7 +175,9 @@ def roc_auc_score(
         isinstance(max_fpr, (int, float)) and not isinstance(max_fpr, bool) and 0 < max_fpr <= 1
     ):
         raise ValueError(f"{_NAME}: max_fpr must be a number in (0, 1]; got {max_fpr!r}.")
-    inp = check_score_inputs(y_true, y_score, sample_weight, caller=_NAME, pos_label=None)
+    inp = check_score_inputs(
+        y_true, y_score, sample_weight, caller=_NAME, pos_label=None, keep_float32=True
+    )
     return _average(inp, average, max_fpr)
 
 
