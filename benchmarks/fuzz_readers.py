@@ -551,7 +551,7 @@ def digest(result) -> str:
             return
         a = np.asarray(a)
         h.update(repr((a.shape, str(a.dtype.kind))).encode())
-        h.update(np.ascontiguousarray(a, dtype=np.float64).tobytes())
+        h.update(np.ascontiguousarray(a, dtype=np.float64).data)  # no copy when already float64
 
     if isinstance(result, tuple):  # read_label_xml: (names, hierarchy)
         names, hierarchy = result
@@ -584,7 +584,10 @@ def read_one(reader: str, path: str, kwargs: dict) -> tuple:
     except Exception as err:  # the point: catch everything else
         tb = traceback.format_exc(limit=-4)
         return ("other", type(err).__name__, str(err)[:500], tb[-3000:])
-    return ("ok", digest(result))
+    try:
+        return ("ok", digest(result))
+    except MemoryError:  # the read succeeded; only the fingerprint did not fit the memory limit
+        return ("ok", "too large to fingerprint")
 
 
 def _worker(conn, parent_end, mem_limit: int) -> None:
