@@ -191,9 +191,11 @@ def test_saving_does_not_change_the_model(tmp_path):
 
 
 def test_top_level_names_point_here(tmp_path):
+    assert labelwise.save is labelwise.persist.save
+    assert labelwise.load is labelwise.persist.load
     model = BinaryRelevance().fit(X, Y)
-    labelwise.persist.save(model, tmp_path / "a.lw")
-    assert isinstance(labelwise.persist.load(tmp_path / "a.lw"), BinaryRelevance)
+    labelwise.save(model, tmp_path / "a.lw")
+    assert isinstance(labelwise.load(tmp_path / "a.lw"), BinaryRelevance)
 
 
 # --- metadata -------------------------------------------------------------------------------
