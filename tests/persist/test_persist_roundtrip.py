@@ -349,6 +349,8 @@ def test_hierarchical_model_and_rules_round_trip(tmp_path):
         folder.mkdir()
         model.fit(Xh, Yh)
         _assert_same(model, _roundtrip(model, folder), Xh)
+        meta = load_metadata(folder / "model.lw")
+        assert meta["hierarchy"] == {"animal": None, "cat": "animal", "dog": "animal"}
 
 
 def test_text_model_round_trips(tmp_path):
@@ -376,6 +378,7 @@ def test_text_model_round_trips(tmp_path):
     _assert_same(model, loaded, new)
     meta = load_metadata(tmp_path / "model.lw")
     assert meta["label_names"] == ["Germany", "Health", "IT", "UK"]
+    assert meta["input"] == "text" and meta["problem_type"] is None
 
 
 def test_auto_classifier_round_trips_with_its_leaderboard(tmp_path):

@@ -163,14 +163,16 @@ def infer_model_facts(model: Any) -> dict[str, Any]:
         problem = "multilabel"
     rule = getattr(final, "rule_", None)
     if rule is None and isinstance(final, ScoresThenRuleMixin):
-        rule = resolve_rule(final.decision_rule)
+        rule = resolve_rule(final.decision_rule)  # what its predict applies
+    elif rule is None and getattr(final, "decision_rule", None) is not None:
+        rule = final.decision_rule
     steps = getattr(model, "steps", None)
     names = getattr(model, "feature_names_in_", None)
     n_features = getattr(model, "n_features_in_", None)
     return {
         "problem_type": problem,
         "label_names": to_jsonable(getattr(final, "classes_", None), where="classes_"),
-        "hierarchy": None,
+        "hierarchy": _hierarchy(final, rule),
         "feature_names": to_jsonable(names, where="feature_names_in_"),
         "n_features": None if n_features is None else int(n_features),
         "input": "text" if _is_text(model) else "features",
@@ -186,10 +188,24 @@ def infer_model_facts(model: Any) -> dict[str, Any]:
 
 
 def _is_text(model: Any) -> bool:
-    steps = getattr(model, "steps", None)
-    first = steps[0][1] if isinstance(steps, list) and steps else model
-    module = type(first).__module__
-    return module.startswith(("sklearn.feature_extraction.text", "labelwise.text"))
+    """Whether the model reads raw text: a text vectoriser or labelwise text estimator in it."""
+    from labelwise.persist._checks import _reachable
+
+    return any(
+        type(obj).__module__.startswith(("sklearn.feature_extraction.text", "labelwise.text"))
+        for obj in _reachable(model)
+        if hasattr(obj, "get_params")
+    )
+
+
+def _hierarchy(*objects: Any) -> dict[str, str | None] | None:
+    """The parent mapping of the first ``Hierarchy`` an estimator or rule holds."""
+    for obj in objects:
+        for attr in ("hierarchy_", "hierarchy"):
+            h = getattr(obj, attr, None)
+            if isinstance(getattr(h, "parent", None), Mapping):
+                return dict(h.parent)
+    return None
 
 
 def describe_estimator(est: Any, *, fitted: bool = False) -> dict[str, Any]:
