@@ -108,8 +108,9 @@ class FineTunedEncoder:
 
     @staticmethod
     def _embed(encoder: Any, texts: list[str], device: Any) -> Any:
-        features = encoder.tokenize(texts)
-        features = {k: v.to(device) for k, v in features.items()}
+        prepare = getattr(encoder, "preprocess", None) or encoder.tokenize  # renamed in ST 5
+        features = prepare(texts)
+        features = {k: v.to(device) if hasattr(v, "to") else v for k, v in features.items()}
         return encoder(features)["sentence_embedding"]
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
