@@ -206,3 +206,21 @@ def test_cli_inspect_test_on_bundled_data_written_to_files(tmp_path):
     mismatch = _cli("inspect", p_train, "--test", write(load("emotions"), tmp_path / "e.arff"))
     assert mismatch.exit_code == 1
     assert mismatch.stderr.startswith("Error: ") and "features" in mismatch.stderr
+
+
+def test_cli_fit_on_text_files_whose_test_repeats_training_texts(tmp_path):
+    reuters = load("reuters", split="train").subset(list(range(80)))
+    rows = [
+        {"text": t, "labels": ls}
+        for t, ls in zip(reuters.texts, reuters.label_lists(), strict=True)
+    ]
+    train, test = tmp_path / "train.jsonl", tmp_path / "test.jsonl"
+    train.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    test.write_text("".join(json.dumps(r) + "\n" for r in rows[60:] + rows[:20]))
+    result = _cli(
+        "fit", "--rule", "fixed", "--json", "--train", train, "--test", test, "--labels", "labels"
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert (out["overlap"]["n_overlap"], out["overlap"]["n_test"]) == (40, 40)
+    assert any("40 of 40 test rows (100.0%)" in w for w in out["warnings"])
