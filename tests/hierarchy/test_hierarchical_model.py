@@ -195,3 +195,23 @@ def test_multiclass_class_above_another_class_is_an_error():
     y = np.array(["animal", "cat"] * 10)
     with pytest.raises(TargetError, match="class 'animal' has class 'cat' below it"):
         HierarchicalClassifier(hierarchy=Hierarchy.from_groups({"animal": ["cat"]})).fit(X, y)
+
+
+@pytest.mark.parametrize("strategy", ["flat", "top_down"])
+def test_dag_predictions_hold_every_parent(strategy):
+    # "puppy" sits under both "dog" and "young"
+    parents = {"dog": None, "young": None, "puppy": ["dog", "young"], "cat": None}
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(150, 3))
+    dog, young = X[:, 0] > 0, X[:, 1] > 0.3
+    puppy = dog & young & (X[:, 2] > -0.5)
+    Y = np.column_stack([dog | puppy, young | puppy, puppy, X[:, 2] > 1]).astype(int)
+    # an unnamed matrix with one column per hierarchy label takes the hierarchy's names
+    model = HierarchicalClassifier(lr(), hierarchy=parents, strategy=strategy, cv=3, random_state=0)
+    D = model.fit(X, Y).predict(X)
+    assert model.nodes_ == ["dog", "young", "puppy", "cat"]
+    assert D[:, 2].sum() > 0
+    assert ((D[:, 2] <= D[:, 0]) & (D[:, 2] <= D[:, 1])).all()
+    P = model.predict_proba(X)
+    if strategy == "top_down":  # P(puppy) <= min(P(dog), P(young))
+        assert (P[:, 2] <= np.minimum(P[:, 0], P[:, 1]) + 1e-12).all()

@@ -239,26 +239,23 @@ class HierarchicalClassifier(ClassifierMixin, BaseEstimator):
         """
         who = "HierarchicalClassifier"
         check_params(self.get_params(deep=False), self._parameter_constraints, caller=who)
-        Yn = self._fit_targets(X, y)
-        self._fit_models(self._X_fit, Yn)
-        del self._X_fit
+        X_valid, Yn = self._fit_targets(X, y)
+        self._fit_models(X_valid, Yn)
         self.rule_ = self._make_rule()
         if self.cv is not None and self.target_kind_ == "multilabel":
             oof = self._out_of_fold_scores(X, Yn[:, : self.n_columns_])
             self.rule_.fit(Yn, oof)
         return self
 
-    def _resolve_hierarchy(self, names: list[str]) -> Hierarchy:
+    def _given_hierarchy(self) -> Hierarchy | None:
         h = self.hierarchy
-        if h is None:
-            found = hierarchy_from_dotted_names(names)
-            return found if found is not None else Hierarchy(dict.fromkeys(names))
-        if Hierarchy.is_hierarchy(h):
+        if h is None or Hierarchy.is_hierarchy(h):
             return h
         return Hierarchy.from_parents(h)
 
-    def _fit_targets(self, X: Any, y: Any) -> np.ndarray:
-        """Validate X and y; set the hierarchy, nodes and classes; return the node matrix."""
+    def _fit_targets(self, X: Any, y: Any) -> tuple[Any, np.ndarray]:
+        """Validate X and y; set the hierarchy, nodes and classes; return X and the node
+        matrix (the targets closed upward over the columns and their implicit ancestors)."""
         who = "HierarchicalClassifier"
         if y is None:
             raise TargetError(
@@ -285,6 +282,7 @@ class HierarchicalClassifier(ClassifierMixin, BaseEstimator):
                 f"{who}: y holds only one class {list(targets.classes)!r}; classification needs "
                 "at least two."
             )
+        given = self._given_hierarchy()
         if self.labels is not None and kind == "multilabel":
             if len(self.labels) != targets.n_labels:
                 raise ShapeError(
@@ -293,14 +291,18 @@ class HierarchicalClassifier(ClassifierMixin, BaseEstimator):
             names = [str(n) for n in self.labels]
         elif (
             kind == "multilabel"
-            and Hierarchy.is_hierarchy(self.hierarchy)
+            and given is not None
             and not any(isinstance(c, str) for c in targets.classes)
-            and targets.n_labels == len(self.hierarchy.labels)
+            and targets.n_labels == len(given.labels)
         ):
-            names = list(self.hierarchy.labels)
+            names = list(given.labels)  # an unnamed matrix with one column per hierarchy label
         else:
             names = [str(c) for c in targets.classes]
-        hierarchy = self._resolve_hierarchy(names)
+        if given is not None:
+            hierarchy = given
+        else:  # from the names (A.A1 under A), else flat
+            found = hierarchy_from_dotted_names(names)
+            hierarchy = found if found is not None else Hierarchy(dict.fromkeys(names))
         hierarchy.check_labels(names, where=who)
         nodes = hierarchy.nodes_for(names)
         Y = targets.Y.toarray() if sp.issparse(targets.Y) else np.asarray(targets.Y)
@@ -336,8 +338,7 @@ class HierarchicalClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = np.asarray(names if kind == "multilabel" else targets.classes)
         self.n_columns_ = len(names)
         self.target_kind_ = kind
-        self._X_fit = X
-        return Yn
+        return X, Yn
 
     def _groups(self, Yn: np.ndarray) -> list[_Group]:
         h, nodes = self.hierarchy_, self.nodes_
