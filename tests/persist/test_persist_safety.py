@@ -268,6 +268,43 @@ def test_damaged_decision_tree_is_refused(damage, tmp_path):
         load(tmp_path / "t.lw")
 
 
+def _edit_schema(blob, edit):
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(blob)) as src, zipfile.ZipFile(out, "w") as dst:
+        schema = json.loads(src.read("schema.json"))
+        edit(schema)
+        for name in src.namelist():
+            dst.writestr(name, json.dumps(schema) if name == "schema.json" else src.read(name))
+    return out.getvalue()
+
+
+def _tree_nodes(node):
+    if isinstance(node, dict):
+        if node.get("__loader__") == "TreeNode":
+            yield node
+        for v in node.values():
+            yield from _tree_nodes(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _tree_nodes(v)
+
+
+@pytest.mark.parametrize("n_outputs", ["5", "0", "-1", "1.5"])
+def test_tree_constructor_arguments_are_checked_before_anything_is_built(n_outputs, tmp_path):
+    model = BinaryRelevance(DecisionTreeClassifier(max_depth=2, random_state=0)).fit(X, Y)
+    save(model, tmp_path / "t.lw")
+
+    def edit(schema):
+        tree = next(_tree_nodes(schema))
+        tree["__reduce__"]["args"]["content"][2]["content"] = n_outputs
+
+    members = _members(tmp_path / "t.lw")
+    members["estimator.skops"] = _edit_schema(members["estimator.skops"], edit)
+    forged = _forge(tmp_path / "forged.lw", members)
+    with pytest.raises(ModelFileError, match="decision tree"):
+        load(forged)
+
+
 def test_forest_whose_trees_expect_other_inputs_is_refused(tmp_path):
     model = BinaryRelevance(RandomForestClassifier(n_estimators=3, random_state=0)).fit(X, Y)
     model.estimators_[0].n_features_in_ = 2  # X of 2 columns would reach trees reading 5

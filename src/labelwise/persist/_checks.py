@@ -12,6 +12,12 @@ every one reachable from the loaded model passes the checks here first:
 - ``TreePredictor`` of a histogram gradient boosting model: the same for its ``nodes`` array,
   features below the model's ``n_features_in_`` and bitset indices inside the bitset arrays.
 - sparse matrices: SciPy's full format check (indices inside the shape, ``indptr`` sorted).
+
+One check must come *before* skops builds anything: a ``Tree`` is constructed from
+``(n_features, n_classes, n_outputs)`` and its constructor reads ``n_outputs`` entries of
+``n_classes`` unchecked, so :func:`check_tree_arguments` reads those arguments from the skops
+schema first and refuses the archive unless ``n_classes`` is a 1-D integer array of exactly
+``n_outputs`` positive entries.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ import scipy.sparse as sp
 
 from labelwise.errors import ModelFileError
 
-__all__ = ["check_loaded"]
+__all__ = ["check_loaded", "check_tree_arguments"]
 
 
 def _reachable(root: Any) -> list[Any]:
@@ -199,3 +205,62 @@ def _flatten(items: Any) -> list[Any]:
 def _same_width(obj: Any, width: int, what: str) -> None:
     if int(getattr(obj, "n_features_in_", width)) != int(width):
         raise ValueError(f"n_features_in_ {obj.n_features_in_} differs from {what}'s {width}")
+
+
+def check_tree_arguments(data: bytes) -> None:
+    """Refuse a skops archive whose ``Tree`` constructor arguments would be read out of bounds.
+
+    Raises ``ValueError`` naming the problem; reads JSON and ``.npy`` files only.
+    """
+    import io
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        schema = json.loads(zf.read("schema.json"))
+        stack = [schema]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, list):
+                stack.extend(node)
+                continue
+            if not isinstance(node, dict):
+                continue
+            if node.get("__loader__") == "TreeNode" or node.get("__class__") == "Tree":
+                _check_tree_node(node, zf)
+            stack.extend(node.values())
+
+
+def _check_tree_node(node: dict, zf: Any) -> None:
+    import io
+
+    try:
+        args = node["__reduce__"]["args"]["content"]
+        n_features, n_classes, n_outputs = args
+        n_features = int(json_int(n_features))
+        n_outputs = int(json_int(n_outputs))
+        with zf.open(n_classes["file"]) as fh:
+            classes = np.load(io.BytesIO(fh.read()), allow_pickle=False)
+    except (KeyError, TypeError, ValueError, OSError) as exc:
+        raise ValueError(f"a decision tree with unreadable constructor arguments ({exc})") from None
+    if n_features < 1 or n_outputs < 1:
+        raise ValueError(f"a decision tree with {n_features} features and {n_outputs} outputs")
+    if classes.ndim != 1 or classes.dtype.kind not in "iu" or classes.shape[0] != n_outputs:
+        raise ValueError(
+            f"a decision tree whose n_classes (shape {classes.shape}) does not hold one count "
+            f"for each of its {n_outputs} outputs"
+        )
+    if classes.size and classes.min() < 1:
+        raise ValueError("a decision tree with an output of no classes")
+
+
+def json_int(node: Any) -> int:
+    """The integer in a skops ``JsonNode``."""
+    import json
+
+    if not isinstance(node, dict) or node.get("__loader__") != "JsonNode":
+        raise ValueError("not a plain number")
+    value = json.loads(node["content"])
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"{value!r} is not an integer")
+    return value

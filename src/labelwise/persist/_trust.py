@@ -124,12 +124,21 @@ def loads_estimator(
     import skops.io as sio
     from skops.io.exceptions import UntrustedTypesFoundException
 
+    from labelwise.persist._checks import check_tree_arguments
+
     allowed = trusted_names(trusted)
     if not _is_skops_archive(data):
         raise ModelFileError(
             f"{path}: its estimator is not a readable skops archive{version_note}; labelwise "
             "loads nothing else."
         )
+    try:
+        check_tree_arguments(data)
+    except ValueError as exc:
+        raise ModelFileError(
+            f"{path}: holds {exc}; it was not written by labelwise from a fitted model, or was "
+            "modified. Nothing was loaded."
+        ) from None
     untrusted_states = sorted(set(also) - set(allowed))
     try:
         if untrusted_states:  # refuse before skops builds anything
