@@ -181,6 +181,21 @@ def test_tree_models_load_by_default(base, tmp_path):
     _assert_same(model, loaded, X_NEW)
 
 
+def test_boosting_with_categorical_features_loads_by_default(tmp_path):
+    rng = np.random.default_rng(0)
+    Xc = np.column_stack([rng.integers(0, 5, 120), rng.normal(size=120)])
+    Yc = np.column_stack([Xc[:, 0] % 2 == 0, Xc[:, 1] > 0]).astype(int)
+    base = HistGradientBoostingClassifier(max_iter=4, categorical_features=[0], random_state=0)
+    model = BinaryRelevance(base).fit(Xc, Yc)
+    assert any(
+        (p.nodes["is_categorical"] != 0).any()
+        for est in model.estimators_
+        for row in est._predictors
+        for p in row
+    )
+    _assert_same(model, _roundtrip(model, tmp_path), Xc)
+
+
 def test_saving_does_not_change_the_model(tmp_path):
     model = ThresholdedClassifier(BinaryRelevance(), cv=2, random_state=0).fit(X, Y)
     before = model.predict_proba(X_NEW)

@@ -184,9 +184,16 @@ def _check_owner(obj: Any) -> None:
             if subset is not None and np.any(np.asarray(subset[k]) >= obj.n_features_in_):
                 raise ValueError(f"member {k} uses a feature outside the input")
     elif isinstance(obj, BaseHistGradientBoosting) and hasattr(obj, "_predictors"):
+        n = int(obj.n_features_in_)
         for row in obj._predictors:
             for pred in row:
-                _check_predictor(pred, int(obj.n_features_in_))
+                _check_predictor(pred, n)
+                nodes = pred.nodes
+                cat = (nodes["is_leaf"] == 0) & (nodes["is_categorical"] != 0)
+                if cat.any():  # categorical splits index bitsets through the bin mapper's map
+                    is_cat = np.asarray(obj._bin_mapper.is_categorical_)
+                    if is_cat.shape != (n,) or not is_cat[nodes["feature_idx"][cat]].all():
+                        raise ValueError("categorical splits on features not known as categorical")
 
 
 def _flatten(items: Any) -> list[Any]:

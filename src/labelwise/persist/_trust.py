@@ -64,6 +64,10 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "sklearn.calibration._SigmoidCalibration",
     "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
     "sklearn.neural_network._stochastic_optimizers.SGDOptimizer",
+    # HistGradientBoosting with categorical features preprocesses with partial(check_array);
+    # a partial only calls a function that is itself trusted (listed or skops' default)
+    "functools.partial",
+    "sklearn.utils.validation.check_array",
     # raw-index structures, each validated after loading (labelwise.persist._checks)
     "sklearn.tree._tree.Tree",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
