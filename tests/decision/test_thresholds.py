@@ -10,7 +10,7 @@ from sklearn.base import clone
 from sklearn.metrics import f1_score
 
 from labelwise.decision import GlobalThreshold, PerLabelThreshold
-from labelwise.errors import ProblemSetupWarning
+from labelwise.errors import ProblemSetupWarning, TargetError
 
 
 def _data(seed=0, n=60, L=4):
@@ -96,3 +96,26 @@ def test_labels_with_a_hopeless_best_f1_use_the_fallback():
     guarded = PerLabelThreshold(min_fbeta=0.4, fallback=0.5).fit(Y, S)
     assert not guarded.tuned_[1] and guarded.thresholds_[1] == 0.5
     assert guarded.thresholds_[0] == plain.thresholds_[0]
+
+
+@pytest.mark.parametrize("metric", ["f1_micro", "f1_macro", "f1_samples", "hamming"])
+def test_float32_scores_tune_like_their_float64_copy(metric):
+    Y, S = _data(4, n=80, L=5)
+    S32 = S.astype(np.float32)
+    a = GlobalThreshold(metric).fit(Y, S32)
+    b = GlobalThreshold(metric).fit(Y, S32.astype(np.float64))
+    assert a.threshold_ == b.threshold_ and a.best_score_ == pytest.approx(b.best_score_)
+    np.testing.assert_array_equal(a.predict(S32), b.predict(S32))
+    p = PerLabelThreshold().fit(Y, S32)
+    np.testing.assert_array_equal(
+        p.thresholds_, PerLabelThreshold().fit(Y, S32.astype(np.float64)).thresholds_
+    )
+
+
+@pytest.mark.parametrize("rule", [GlobalThreshold(), PerLabelThreshold()])
+def test_invalid_float32_scores_are_reported_with_their_place(rule):
+    Y, S = _data(5, n=10, L=3)
+    S = S.astype(np.float32)
+    S[4, 2] = np.nan
+    with pytest.raises(TargetError, match="row 4, column 2"):
+        clone(rule).fit(Y, S)

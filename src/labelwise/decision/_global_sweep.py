@@ -6,7 +6,7 @@ and the threshold is placed as in :func:`labelwise.decision._sweep.place_thresho
 at a cut is a function of counts per group: one group for the pooled metrics (micro-F-beta,
 Hamming loss), one per label (macro-F-beta), one per row (example-based F-beta, subset
 accuracy). Sorting all pooled scores together with their groups is about 30 times slower than a
-plain sort at 1e8 scores, so the search runs in two stages:
+plain sort at 1e8 scores, so the search works on bins instead:
 
 1. **Bin.** The leading bits of each score's order-preserving 32-bit pattern split the scores
    into value ranges (bins) with one shift, no sort. From counts per bin (per group) the metric
@@ -15,10 +15,12 @@ plain sort at 1e8 scores, so the search runs in two stages:
    at best keep all the bin's positives and none of its negatives. For example-based F-beta
    each row's change of F-beta at each of its scores (rows are short, sorting them is cheap)
    is summed per bin instead; the bound adds the bin's positive changes.
-2. **Refine.** Only bins whose bound reaches the best value found can hold the best cut or a
-   tie with it. Their scores are collected, merged per distinct score, and swept exactly. On
-   ordinary scores a few percent of the scores are refined; flat or tied metrics take more
-   passes over the data but never more memory than a fixed budget of scores per pass.
+2. **Zoom** (pooled and per-label metrics). Only bins whose bound reaches the best value seen
+   can hold the best cut or a tie with it; the range they span is counted again in finer bins,
+   down to one float32 value per bin, one pass over the scores per level.
+3. **Refine.** The scores of the remaining bins are collected, merged per distinct score and
+   swept exactly. On ordinary scores that is a few percent of them or less; flat or tied
+   metrics take more passes but never more memory than a fixed budget of scores per pass.
 
 Subset accuracy needs no bins: a row is right exactly for cuts in (its highest negative score,
 its lowest positive score].
@@ -44,7 +46,8 @@ Refined = tuple[np.ndarray, np.ndarray, np.ndarray]  # distinct scores, metric t
 
 
 def _row_blocks(n: int, L: int) -> Iterator[slice]:
-    rows = max(1, _BLOCK // max(L, 1))
+    """Blocks of rows with at most ``_BLOCK`` scores, and at most a 16th of them all."""
+    rows = max(1, min(_BLOCK, max(1 << 16, n * L // 16)) // max(L, 1))
     for start in range(0, n, rows):
         yield slice(start, start + rows)
 
@@ -176,25 +179,19 @@ def _search(
     return (x[order], v[order], b[order]), best
 
 
-def _choose(
-    S: np.ndarray,
-    refined: Refined,
-    best: float,
-    v_empty: float,
-    bin_has_all_below: Callable[[int, int], bool],
-    metric: str,
-) -> Cut:
+def _choose(S: np.ndarray, refined: Refined, best: float, v_empty: float, metric: str) -> Cut:
     """The lowest refined cut within the tie tolerance of ``best`` (or "predict nothing")."""
     x, v, b = refined
     hits = np.flatnonzero(v >= best - _TIE_TOL)
     sign = -1.0 if metric == "hamming" else 1.0
     if hits.size == 0:
-        top = float(x[-1]) if x.size and bin_has_all_below(int(b[-1]), -1) else float(S.max())
-        thr = np.nextafter(top, np.inf)
+        thr = np.nextafter(float(S.max()), np.inf)
         return Cut(np.array([thr]), np.array([thr]), np.array([sign * v_empty]), np.array([True]))
     i = int(hits[0])
     c = float(x[i])
-    if i > 0 and bin_has_all_below(int(b[i]), int(b[i - 1])):
+    # bins are refined whole: the next lower refined score is the next lower score overall when
+    # it lies in the same bin or in the next lower non-empty one
+    if i > 0 and b[i - 1] >= b[i] - 1:
         lower = float(x[i - 1])
     else:
         below = _max_below(S, c)
@@ -260,9 +257,7 @@ def _histogram(Y: np.ndarray, S: np.ndarray, n_groups: int, zoom: _Zoom) -> np.n
     size = zoom.n_bins * width
     offset = 2 * np.arange(L) if n_groups > 1 else np.zeros(L, dtype=np.intp)
     counts = np.zeros(size, dtype=np.int64)
-    rows = max(1, max(_BLOCK, size // 2) // L)
-    for start in range(0, n, rows):
-        sl = slice(start, start + rows)
+    for sl in _row_blocks(n, L):
         inside, idx = zoom.select(_keys(S[sl]))
         idx *= width
         if inside is None:
@@ -294,7 +289,8 @@ def _counted_cut(Y: np.ndarray, S: np.ndarray, metric: str, beta: float) -> Cut:
     m = n * L
     by_label = metric == "f1_macro"
     G = L if by_label else 1
-    max_bins = min(1 << 20, (1 << 23) // G)  # at most 2**24 counts per pass
+    # counts per pass: at most 2**24, and a small share of the scores' memory
+    max_bins = int(np.clip(m // (32 * G), 256, min(1 << 20, (1 << 23) // G)))
     zoom = _Zoom(0, _KEY_END, max_bins)
     above = np.zeros((G, 2), dtype=np.int64)  # counts of the scores above the zoomed range
     P = np.zeros(G)
@@ -371,8 +367,7 @@ def _counted_cut(Y: np.ndarray, S: np.ndarray, metric: str, beta: float) -> Cut:
 
     sizes = counts.sum(axis=(1, 2))
     refined, best = _search(ub, v_bot, sizes, v_empty, best_low, refine, _budget(m))
-    complete = lambda kb, kb_lower: kb_lower >= kb - 1  # noqa: E731 (bins refined whole)
-    return _choose(S, refined, best, v_empty, complete, metric)
+    return _choose(S, refined, best, v_empty, metric)
 
 
 def _spread(inside: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -424,7 +419,7 @@ def _row_changes(Y: np.ndarray, S: np.ndarray, beta: float):
 
 def _samples_cut(Y: np.ndarray, S: np.ndarray, beta: float) -> Cut:
     n, L = S.shape
-    bits = 18
+    bits = int(np.clip(np.log2(max(n * L, 1) / 16), 10, 18))
     nb = 1 << bits
     total = np.zeros(nb)
     rises = np.zeros(nb)
@@ -458,8 +453,7 @@ def _samples_cut(Y: np.ndarray, S: np.ndarray, beta: float) -> Cut:
         return x, value[d], kb
 
     refined, best = _search(ub, v_bot, sizes[nonempty], 0.0, -np.inf, refine, _budget(n * L))
-    complete = lambda kb, kb_lower: kb_lower >= kb - 1  # noqa: E731
-    return _choose(S, refined, best, 0.0, complete, "f1_samples")
+    return _choose(S, refined, best, 0.0, "f1_samples")
 
 
 # --------------------------------------------------------------------------------------------
@@ -540,6 +534,9 @@ def global_cut(Y: np.ndarray, S: np.ndarray, metric: str = "f1_micro", beta: flo
         S = S.astype(np.float64)
     S = np.ascontiguousarray(S)
     Y = np.ascontiguousarray(np.asarray(Y) != 0).view(np.int8)
+    if S.size == 0:
+        thr = np.nextafter(0.0, np.inf)
+        return Cut(np.array([thr]), np.array([thr]), np.array([0.0]), np.array([True]))
     if metric == "subset_accuracy":
         return _subset_cut(Y, S)
     if metric == "f1_samples":
