@@ -28,8 +28,10 @@ def make_data(n=150, d=5, L=4, seed=0):
     return X, Y
 
 
-def _lr():
-    return LogisticRegression(tol=1e-8, max_iter=10_000)
+def _lr(tol=1e-4):
+    # the same solver on the same data gives the same answer at any tolerance; the zero-weight
+    # test compares fits on different data, which agree only up to the tolerance
+    return LogisticRegression(tol=tol, max_iter=10_000)
 
 
 def _sk_weighted_chain(**kw):
@@ -134,7 +136,7 @@ def test_ensemble_members_get_the_weights():
         np.testing.assert_allclose(member.predict_proba(X), ref.predict_proba(X), atol=1e-7)
 
 
-@pytest.mark.parametrize("bootstrap, max_samples", [(False, 1.0), (True, 1.0), (False, 0.7)])
+@pytest.mark.parametrize("bootstrap, max_samples", [(True, 1.0), (False, 0.7)])
 def test_ensemble_weights_follow_the_rows_each_chain_samples(bootstrap, max_samples):
     """Rows of weight 0 cannot matter: flipping their labels changes nothing, however the chains
     sample rows; if a chain's weights were not those of its rows, it would."""
@@ -142,9 +144,9 @@ def test_ensemble_weights_follow_the_rows_each_chain_samples(bootstrap, max_samp
     w = (np.random.RandomState(2).uniform(size=X.shape[0]) > 0.3).astype(float)
     flipped = Y.copy()
     flipped[w == 0] = 1 - flipped[w == 0]
-    kw = dict(n_chains=3, random_state=0, bootstrap=bootstrap, max_samples=max_samples)
-    a = EnsembleClassifierChains(_lr(), **kw).fit(X, Y, sample_weight=w)
-    b = EnsembleClassifierChains(_lr(), **kw).fit(X, flipped, sample_weight=pd.Series(w))
+    kw = dict(n_chains=2, random_state=0, bootstrap=bootstrap, max_samples=max_samples)
+    a = EnsembleClassifierChains(_lr(1e-10), **kw).fit(X, Y, sample_weight=w)
+    b = EnsembleClassifierChains(_lr(1e-10), **kw).fit(X, flipped, sample_weight=pd.Series(w))
     np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(X), atol=1e-6)
     unweighted = EnsembleClassifierChains(_lr(), **kw).fit(X, flipped)
     assert not np.allclose(a.predict_proba(X), unweighted.predict_proba(X), atol=1e-3)
