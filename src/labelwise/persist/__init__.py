@@ -38,8 +38,10 @@ the format's major version is not newer than this labelwise reads (a newer minor
 adds keys); the members are exactly those in the manifest and each matches its checksum; the
 estimator refers only to trusted types (skops' defaults plus :data:`TRUSTED_TYPES`; anything
 else is refused before it is imported, with the list of types and how to trust them); the
-decision trees, boosting predictors and sparse matrices in it are structurally sound. Files
-written with other library versions load with a ``ModelVersionWarning``.
+decision trees, boosting predictors and sparse matrices in it are structurally sound (tree
+constructor arguments before anything is built, every index after; see
+:mod:`labelwise.persist._checks`). Files written with other library versions load with a
+``ModelVersionWarning``; if such a file fails to load, the error names the versions.
 
 Saving writes a temporary file next to ``path`` and renames it over ``path`` in one step, so an
 interrupted save (a crash, a kill, Ctrl-C) leaves the previous file intact.
