@@ -4,6 +4,7 @@
 - :class:`SentenceEncoder`: offline MiniLM sentence embeddings, batched and cached per text.
 - :class:`TfidfClassifier`: TF-IDF + one linear model per label, the strong classic baseline.
 - :class:`EmbeddingClassifier`: sentence embeddings + a neural head, or the encoder fine-tuned.
+- :class:`TextEnsemble`: both, calibrated on out-of-fold scores and averaged in log-odds.
 
 Every classifier takes texts and label lists (or a 0/1 matrix), gives (n_samples, n_labels) scores
 from ``predict_proba`` and decides with an explicit ``decision_rule``. Importing this package
@@ -27,11 +28,13 @@ from labelwise.text.encoder import (
     load_embedding_cache,
     save_embedding_cache,
 )
+from labelwise.text.ensemble import TextEnsemble
 from labelwise.text.vectorize import TfidfFeatures
 
 __all__ = [
     "EmbeddingClassifier",
     "SentenceEncoder",
+    "TextEnsemble",
     "TfidfClassifier",
     "TfidfFeatures",
     "clear_embedding_cache",
