@@ -132,9 +132,11 @@ class TestBadInput:
             f([[1, 0], [0, 1]], [[0.1, 0.2, 0.3], [0.1, 0.2, 0.3]])
 
     @pytest.mark.parametrize("f", [label_ranking_average_precision_score, one_error])
-    def test_1d_rejected(self, f):
-        with pytest.raises(TargetError, match="2-D"):
-            f([1, 0, 1], [0.2, 0.3, 0.4])
+    def test_1d_is_the_one_column_matrix(self, f):
+        # one column is one rule in every container: the vector is the (n, 1) matrix
+        assert f([1, 0, 1], [0.2, 0.3, 0.4]) == f([[1], [0], [1]], [[0.2], [0.3], [0.4]])
+        with pytest.raises(TargetError, match="only 0 and 1"):
+            f([1, 2, 1], [0.2, 0.3, 0.4])
 
     def test_y_true_not_binary(self):
         with pytest.raises(TargetError, match="found 2"):

@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from labelwise.data.label_space import LabelSpace
 from labelwise.errors import ShapeError, TargetError
 
-__all__ = ["Targets", "as_array", "check_scores", "check_targets"]
+__all__ = ["Targets", "as_array", "check_scores", "check_targets", "one_column"]
 
 KINDS = ("binary", "multiclass", "multilabel")
 
@@ -41,6 +41,31 @@ def as_array(x: Any) -> Any:
     if mod.startswith("pandas"):
         return x.to_numpy()
     return x
+
+
+def one_column(y: Any) -> np.ndarray | None:
+    """A one-column 2-D target (dense, sparse, rows of one value) as 1-D; None for the rest.
+
+    The one rule for a single column, whatever its container: it is a binary target, as
+    scikit-learn's ``type_of_target`` says of an (n, 1) array. A sparse (n, 1) matrix is not a
+    one-label multi-label problem (that would change what micro and macro averages mean).
+
+    Examples
+    --------
+    >>> import scipy.sparse as sp
+    >>> one_column(sp.csr_matrix([[1], [0], [1]]))
+    array([1, 0, 1])
+    >>> one_column(np.array([[1, 0]])) is None
+    True
+    """
+    if sp.issparse(y):
+        return y.toarray().ravel() if y.ndim == 2 and y.shape[1] == 1 else None
+    if isinstance(y, (list, tuple)) and y and not _is_label_lists(y):
+        if all(isinstance(r, (list, tuple)) and len(r) == 1 for r in y):
+            y = np.asarray(y)  # rows of one value each: [[1], [0], ...]
+    if isinstance(y, np.ndarray) and y.ndim == 2 and y.shape[1] == 1:
+        return y.ravel()
+    return None
 
 
 @dataclass(frozen=True)
@@ -170,6 +195,9 @@ def check_targets(
            [0, 0]], dtype=int8)
     """
     y = as_array(y)
+    column = one_column(y)
+    if column is not None:
+        y = column  # one column is binary, dense or sparse (see one_column)
     if sp.issparse(y):
         Y = sp.csr_matrix(y)
         if Y.ndim != 2:

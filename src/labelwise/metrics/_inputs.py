@@ -5,7 +5,9 @@ form :func:`labelwise.data.check_targets` accepts (numpy, scipy sparse, pandas, 
 label lists with a :class:`~labelwise.data.LabelSpace`, 1-D class vectors) and returns both as 0/1
 matrices with the same columns, following scikit-learn's ``_check_targets`` rules: a 1-D pair is
 binary or multi-class and is one-hot encoded over the union of classes (sorted); a 2-D pair is
-multi-label; a mix is an error.
+multi-label; a mix is an error. A single column is 1-D, whatever its container (numpy, sparse,
+pandas, lists, torch), as :func:`labelwise.data.targets.one_column` says, so the same data gives
+the same numbers in every storage.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from labelwise.data.label_space import LabelSpace
-from labelwise.data.targets import _is_label_lists, as_array, check_targets
+from labelwise.data.targets import _is_label_lists, as_array, check_targets, one_column
 from labelwise.errors import ShapeError, TargetError
 
 __all__ = [
@@ -302,6 +304,7 @@ def format_label_inputs(
            [0, 0]], dtype=int8)
     """
     y_true, y_pred = as_array(y_true), as_array(y_pred)
+    y_true, y_pred = (y if (c := one_column(y)) is None else c for y in (y_true, y_pred))
     for name, y in (("y_true", y_true), ("y_pred", y_pred)):
         if y is None:
             raise TargetError(f"{name} is None; pass an array of labels.")

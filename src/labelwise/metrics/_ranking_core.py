@@ -125,6 +125,8 @@ def check_score_inputs(
     labelwise.errors.ShapeError: y_true has shape (1, 2) but y_score has shape (1, 3); ...
     """
     y_true, y_score = as_array(y_true), as_array(y_score)
+    if sp.issparse(y_true) and y_true.shape[1] == 1:
+        y_true = y_true.toarray()  # one column is one binary problem, dense or sparse
     if y_true is None or y_score is None:
         raise TargetError(f"{caller}: y_true and y_score must both be given.")
     n_true = y_true.shape[0] if hasattr(y_true, "shape") else len(y_true)
@@ -137,15 +139,13 @@ def check_score_inputs(
         arr = np.asarray(y_true, dtype=object) if len(y_true) else None
         binary = arr is not None and arr.ndim == 1 and not isinstance(y_true[0], (list, tuple))
     if binary:
-        if not allow_binary:
-            raise TargetError(
-                f"{caller} is a multi-label ranking metric; y_true must be a 2-D "
-                "(n_samples, n_labels) 0/1 matrix, got a 1-D vector."
-            )
         y = np.asarray(y_true)
         if y.dtype.kind == "f" and not np.isfinite(y).all():
             raise TargetError(f"{caller}: y_true contains NaN or infinite values.")
-        Y = _binary_column(y, pos_label, caller)
+        if allow_binary:
+            Y = _binary_column(y, pos_label, caller)
+        else:  # a sample-wise metric: the vector is the one 0/1 column, as an (n, 1) matrix
+            Y = _check_binary_values(y.reshape(-1, 1), "y_true")
     else:
         if pos_label != 1 and pos_label is not None:
             raise TargetError(

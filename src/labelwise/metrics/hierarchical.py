@@ -34,6 +34,7 @@ import scipy.sparse as sp
 
 from labelwise.data.hierarchy import Hierarchy
 from labelwise.data.label_space import LabelSpace
+from labelwise.data.targets import _is_label_lists, as_array, one_column
 from labelwise.errors import TargetError, UnknownLabelError
 from labelwise.metrics._divide import check_zero_division, safe_divide
 from labelwise.metrics._inputs import format_label_inputs
@@ -112,9 +113,13 @@ def _columns(
     y_true: Any, y_pred: Any, hierarchy: Hierarchy, labels: Sequence[str] | None, sample_weight
 ):
     space = LabelSpace(labels) if labels is not None else None
-    if space is None and not isinstance(y_true, (list, tuple)):
-        n_cols = y_true.shape[1] if hasattr(y_true, "shape") and len(y_true.shape) == 2 else None
-        if n_cols == len(hierarchy.labels):
+    y_true, y_pred = as_array(y_true), as_array(y_pred)
+    # one column is 1-D classes, whatever its container (as in every metric)
+    y_true, y_pred = (y if (c := one_column(y)) is None else c for y in (y_true, y_pred))
+    lists = _is_label_lists(y_true)
+    if space is None and not lists:
+        shape = y_true.shape if sp.issparse(y_true) else np.shape(y_true)  # any container
+        if len(shape) == 2 and shape[1] == len(hierarchy.labels):
             space = LabelSpace(hierarchy.labels)
     inputs = format_label_inputs(y_true, y_pred, sample_weight=sample_weight, label_space=space)
     names = [str(c) for c in (space.names if space is not None else inputs.classes)]

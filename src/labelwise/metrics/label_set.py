@@ -219,6 +219,18 @@ def hamming_from_stats(stats: CountStats) -> float:
     return float(wrong) / (n_labels * float(stats.total))
 
 
+def error_rate_from_stats(stats: CountStats) -> float:
+    """Fraction (weighted) of samples whose label set is wrong: the Hamming loss of 1-D classes.
+
+    Counted directly rather than as ``1 - accuracy``, which rounds differently.
+    """
+    t = stats.triples
+    wrong = ~((t[:, 0] == t[:, 1]) & (t[:, 0] == t[:, 2]))
+    if stats.triple_weight is None:
+        return float(stats.triple_count[wrong].sum()) / stats.n_samples
+    return float(stats.triple_weight[wrong].sum()) / float(stats.total)
+
+
 def subset_accuracy_from_stats(stats: CountStats, *, normalize: bool = True) -> float:
     """Fraction (or weighted count) of samples whose predicted label set is exactly right."""
     if stats.rows is not None and stats.sample_weight is not None:

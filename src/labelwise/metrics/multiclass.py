@@ -7,10 +7,11 @@ import warnings
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.exceptions import UndefinedMetricWarning
 
 from labelwise._validation import Interval, check_params
-from labelwise.data.targets import as_array, check_scores
+from labelwise.data.targets import as_array, check_scores, one_column
 from labelwise.errors import ShapeError, TargetError
 from labelwise.metrics._inputs import check_sample_weight, format_label_inputs
 from labelwise.metrics._stats import count_stats
@@ -122,13 +123,15 @@ def top_k_accuracy_score(
     check_params(
         {"k": k}, {"k": [Interval(numbers.Integral, 1, None)]}, caller="top_k_accuracy_score"
     )
-    t = np.asarray(as_array(y_true))
-    if t.ndim == 2 and t.shape[1] == 1:
-        t = t.ravel()
-    if t.ndim != 1:
+    t = as_array(y_true)
+    column = one_column(t)  # one column is 1-D classes, in any container
+    if column is not None:
+        t = column
+    if sp.issparse(t) or np.ndim(t) != 1:
         raise TargetError(
-            f"top_k_accuracy_score needs 1-D true classes; got y_true of shape {t.shape}."
+            f"top_k_accuracy_score needs 1-D true classes; got y_true of shape {np.shape(t)}."
         )
+    t = np.asarray(t)
     if t.shape[0] == 0:
         raise ShapeError("y_true is empty (0 samples); metrics need at least one sample.")
     s = np.asarray(as_array(y_score))

@@ -31,6 +31,7 @@ from labelwise.metrics._inputs import format_label_inputs
 from labelwise.metrics._state import MetricState, get_metric, register_metric
 from labelwise.metrics._stats import CountStats, count_stats
 from labelwise.metrics.label_set import (
+    error_rate_from_stats,
     hamming_from_stats,
     jaccard_from_stats,
     prfs_from_stats,
@@ -208,7 +209,7 @@ def compute_count_metric(
     if metric in ("subset_accuracy", "accuracy"):
         return subset_accuracy_from_stats(s)
     if metric == "hamming_loss":
-        return hamming_from_stats(s) if multilabel else 1.0 - subset_accuracy_from_stats(s)
+        return hamming_from_stats(s) if multilabel else error_rate_from_stats(s)
     if metric == "balanced_accuracy":
         if multilabel:
             raise TargetError("balanced_accuracy is for binary and multi-class targets.")
