@@ -54,6 +54,7 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "labelwise.decision.hierarchical.TopDownArgmax",
     "labelwise.text.classifiers.TfidfClassifier",
     "labelwise.text.classifiers.EmbeddingClassifier",
+    "labelwise.text.ensemble.TextEnsemble",
     "labelwise.text.vectorize.TfidfFeatures",
     "labelwise.text.encoder.SentenceEncoder",
     "labelwise.data.hierarchy.Hierarchy",
