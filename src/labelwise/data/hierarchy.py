@@ -557,7 +557,8 @@ class Hierarchy:
             type(other).__name__ == "Hierarchy" and getattr(other, "parents", None) == self.parents
         )
 
-    __hash__ = None  # type: ignore[assignment]
+    def __hash__(self) -> int:
+        return hash(tuple(self.parents.items()))
 
     def __repr__(self) -> str:
         kind = "" if self.is_tree else ", DAG"
