@@ -13,9 +13,15 @@ Workloads (scores in [0, 1], continuous, correlated with the labels; label frequ
   W2: 1,000,000 x 100, dense 0/1 int8 y_true (about 3% positives)
   W3: 100,000 x 2,000, sparse CSR y_true (3% positives overall, in the 2-5% band asked for)
 
+Floor check (``--floor-check``): ``average_precision_score`` and ``roc_auc_score`` (macro) on
+50,000 x 100 scores given as float32 and as float64, each against one ``np.sort`` of the
+transposed float32 score matrix (the floor named in issue 9; target <= 2x) and of the float64
+one, all measured interleaved in the same run, best of ``--repeat``.
+
 Usage::
 
     python benchmarks/metrics_ranking.py --workloads W1 W3 --repeat 3 --out results.md
+    python benchmarks/metrics_ranking.py --floor-check --repeat 7
 """
 
 from __future__ import annotations
@@ -231,6 +237,43 @@ def run(workloads: list[str], repeat: int, budget: float, peers: bool) -> str:
     return "\n".join(lines)
 
 
+def floor_check(repeat: int, n: int = 50_000, L: int = 100) -> str:
+    """AP and ROC AUC (macro) on float32 and float64 scores against the transposed-sort floors."""
+    rng = np.random.default_rng(0)
+    Y = (rng.random((n, L)) < 0.03).astype(np.int8)
+    S64 = (rng.random((n, L)) + 0.6 * Y) / 1.6
+    S32 = S64.astype(np.float32)
+    floors = {"float32": lambda: np.sort(S32.T, axis=1), "float64": lambda: np.sort(S64.T, axis=1)}
+    calls = {
+        (metric, dtype): (lambda f=f, S=S: f(Y, S))
+        for metric, f in (
+            ("average_precision macro", average_precision_score),
+            ("roc_auc macro", roc_auc_score),
+        )
+        for dtype, S in (("float32", S32), ("float64", S64))
+    }
+    for metric, f in (("ap", average_precision_score), ("auc", roc_auc_score)):
+        # float32 scores are kept, not upcast: the same ranks give the same value
+        assert f(Y, S32) == f(Y, S32.astype(np.float64)), metric
+    best = {key: np.inf for key in [*floors, *calls]}
+    for _ in range(repeat):  # interleaved: every timing sees the same machine load
+        for key, f in [*floors.items(), *calls.items()]:
+            best[key] = min(best[key], best_of(f, 1))
+    lines = [
+        f"\n### Floor check: {n:,} x {L}, 3% positives; floors: np.sort(S.T, axis=1) "
+        f"float32 {best['float32']:.3f} s, float64 {best['float64']:.3f} s (best of {repeat})\n",
+        "| metric | scores | labelwise s | / float32 floor (target <= 2) | / same-dtype floor |",
+        "|---|---|---|---|---|",
+    ]
+    for metric, dtype in calls:
+        t = best[(metric, dtype)]
+        lines.append(
+            f"| {metric} | {dtype} | {t:.3f} | {t / best['float32']:.2f} | {t / best[dtype]:.2f} |"
+        )
+        print(lines[-1], flush=True)
+    return "\n".join(lines)
+
+
 def _version(module: str) -> str:
     try:
         return __import__(module).__version__
@@ -245,6 +288,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--budget", type=float, default=120.0, help="peer time limit in seconds")
     p.add_argument("--no-peers", action="store_true")
     p.add_argument("--out", default=None, help="also write the markdown table here")
+    p.add_argument(
+        "--floor-check",
+        action="store_true",
+        help="only AP and ROC AUC on 50,000 x 100 float32 and float64 scores against the floor",
+    )
     a = p.parse_args(argv)
     header = (
         f"# Score and ranking metrics benchmark\n\n"
@@ -257,7 +305,10 @@ def main(argv: list[str] | None = None) -> None:
         f"{a.repeat}; peers over {a.budget:.0f} s are estimated from a row subsample (est.).\n"
     )
     print(header, flush=True)
-    body = run(a.workloads, a.repeat, a.budget, not a.no_peers)
+    if a.floor_check:
+        body = floor_check(a.repeat)
+    else:
+        body = run(a.workloads, a.repeat, a.budget, not a.no_peers)
     if a.out:
         with open(a.out, "w") as fh:
             fh.write(header + body + "\n")
