@@ -150,3 +150,15 @@ def test_float32_scores_are_not_copied_to_float64(monkeypatch):
 def test_unknown_metric_is_rejected():
     with pytest.raises(ValueError, match="metric must be one of"):
         global_cut(np.ones((2, 2)), np.ones((2, 2)), "f1_weighted")
+
+
+def test_threshold_sits_below_the_next_lower_score_even_in_a_bin_not_refined():
+    # refined: 0.1 (bin 0) and 0.4 (bin 2); bin 1 holds 0.2 and 0.3 but was dropped by its bound
+    S = np.array([[0.1, 0.2, 0.3, 0.4]])
+    refined = (np.array([0.1, 0.4]), np.array([0.5, 1.0]), np.array([0, 2]))
+    cut = _global_sweep._choose(S, refined, 1.0, 0.0, "f1_micro")
+    assert cut.cut[0] == 0.4 and cut.threshold[0] == pytest.approx(0.35)
+    # a refined neighbouring bin holds the next lower score itself
+    refined = (np.array([0.3, 0.4]), np.array([0.5, 1.0]), np.array([1, 2]))
+    cut = _global_sweep._choose(S, refined, 1.0, 0.0, "f1_micro")
+    assert cut.threshold[0] == pytest.approx(0.35)
