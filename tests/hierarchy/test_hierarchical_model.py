@@ -215,3 +215,17 @@ def test_dag_predictions_hold_every_parent(strategy):
     P = model.predict_proba(X)
     if strategy == "top_down":  # P(puppy) <= min(P(dog), P(young))
         assert (P[:, 2] <= np.minimum(P[:, 0], P[:, 1]) + 1e-12).all()
+
+
+@pytest.mark.parametrize("strategy", ["flat", "top_down", "per_level"])
+def test_base_estimator_without_predict_proba(strategy):
+    from sklearn.svm import LinearSVC
+
+    rng = np.random.default_rng(6)
+    y = np.array(["cat", "dog", "car", "bus"])[rng.integers(0, 4, 120)]
+    X = rng.normal(size=(120, 3)) + (y[:, None] == np.array(["cat", "dog", "car"])) * 2.0
+    h = Hierarchy.from_groups({"animal": ["cat", "dog"], "vehicle": ["car", "bus"]})
+    model = HierarchicalClassifier(LinearSVC(), hierarchy=h, strategy=strategy).fit(X, y)
+    P = model.predict_proba(X)
+    np.testing.assert_allclose(P.sum(axis=1), 1.0)
+    assert (model.predict(X) == y).mean() > 0.5

@@ -121,7 +121,13 @@ def _group_proba(models: list[Any], group: _Group, X: Any, n: int) -> np.ndarray
         if model.code != _NONE:
             out[:, model.code] = 1.0
         return out
-    P = np.asarray(model.predict_proba(X))
+    if hasattr(model, "predict_proba"):
+        P = np.asarray(model.predict_proba(X))
+    else:  # uncalibrated: the softmax (two classes: sigmoid) of the decision scores
+        from scipy.special import expit, softmax
+
+        z = np.asarray(model.decision_function(X), dtype=float)
+        P = np.column_stack([1 - expit(z), expit(z)]) if z.ndim == 1 else softmax(z, axis=1)
     for k, code in enumerate(model.classes_):
         if code != _NONE:
             out[:, int(code)] = P[:, k]
