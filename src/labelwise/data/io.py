@@ -13,6 +13,12 @@ json       ``.json`` (a list of objects)                   column(s)
 jsonl      ``.jsonl .ndjson``                              column(s)
 parquet    ``.parquet .pq``                                column(s)
 =========  ==============================================  =====================
+
+Text files may be UTF-8 (with or without a byte-order mark), UTF-16 or UTF-32 with a byte-order
+mark, or Latin-1. A file that cannot be read (corrupted, binary, a broken ``.gz``) gives a
+:class:`~labelwise.errors.DataFormatError` (or :class:`~labelwise.errors.DataValueError`) naming
+the file and, where there is one, the line; ``benchmarks/fuzz_readers.py`` checks this on
+corrupted copies of real files.
 """
 
 from __future__ import annotations
