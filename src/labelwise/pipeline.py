@@ -22,11 +22,13 @@ from labelwise.problem import OverlapReport, check_overlap
 
 __all__ = [
     "RULES",
+    "AutoFitResult",
     "FitResult",
     "align_labels",
     "default_model",
     "default_text_model",
     "fit_and_evaluate",
+    "fit_auto",
     "is_text_dataset",
 ]
 
@@ -252,3 +254,128 @@ def fit_and_evaluate(
         n_labels=train.n_labels,
         overlap=overlap,
     )
+
+
+@dataclass
+class AutoFitResult:
+    """What one run of the main job (:func:`fit_auto`) produced.
+
+    Attributes
+    ----------
+    model : AutoClassifier
+        The fitted search; ``model.best_estimator_`` is the refitted winner.
+    metadata : dict
+        What ``labelwise.save`` should store beside the model (metric, label and feature names,
+        hierarchy, training fingerprint, leaderboard, input kind).
+    evaluation : Evaluation or None
+        Test-set metrics when a test set was given.
+    overlap : OverlapReport or None
+        Test rows found in the training set.
+    fit_seconds : float
+    """
+
+    model: Any
+    metadata: dict
+    evaluation: Any = None
+    overlap: OverlapReport | None = None
+    fit_seconds: float = 0.0
+
+
+def fit_auto(
+    train: Dataset,
+    *,
+    metric: str = "micro_f1",
+    test: Dataset | None = None,
+    time_limit: float | None = None,
+    n_jobs: int | None = None,
+    cv: int | str = "auto",
+    candidates: list[str] | None = None,
+    random_state: int = 0,
+    verbose: bool | int | None = None,
+) -> AutoFitResult:
+    """The main job: pick, tune and refit the best pipeline for ``metric`` on ``train``.
+
+    The problem is described first (setup errors stop here; warnings such as constant labels
+    are issued), then :class:`labelwise.auto.AutoClassifier` cross-validates the candidates on
+    the training data only. With ``test``, the test set is checked for rows that occur in
+    training (:func:`labelwise.problem.check_overlap`) and the refitted model is evaluated on it.
+
+    Parameters
+    ----------
+    train : Dataset
+    metric : str, default="micro_f1"
+        See :func:`labelwise.auto.objective_names`.
+    test : Dataset, optional
+    time_limit : float, optional
+        Seconds for the search.
+    n_jobs : int, optional
+    cv : int or "auto", default="auto"
+    candidates : list of str, optional
+        Name prefixes of the candidates to try.
+    random_state : int, default=0
+    verbose : bool, int or None
+        Progress display (None: on a terminal only).
+
+    Returns
+    -------
+    AutoFitResult
+
+    Examples
+    --------
+    >>> from labelwise.datasets import load
+    >>> train = load("emotions", split="train")
+    >>> result = fit_auto(train, metric="macro_f1", candidates=["MLkNN"], cv=3)
+    >>> result.metadata["metric"], result.metadata["label_names"][:2]
+    ('macro_f1', ['amazed-suprised', 'happy-pleased'])
+    """
+    from labelwise.auto import AutoClassifier, get_objective
+    from labelwise.evaluation import align_to_model, evaluate_model
+    from labelwise.persist import fingerprint
+    from labelwise.problem import describe, warn_constant_labels
+
+    text = is_text_dataset(train)
+    X = list(train.texts) if text else train.X
+    Y = train.Y
+    kind = describe(Y, label_names=list(train.label_names), kind="multilabel").kind
+    get_objective(metric, kind=kind)  # an unknown or unfitting metric stops before training
+    warn_constant_labels(train.Y_dense(), list(train.label_names), where="labelwise fit")
+    overlap = None
+    if test is not None:
+        test = align_to_model(test, list(train.label_names), where="labelwise fit")
+        overlap = check_overlap(train, test, where="labelwise fit")
+    model = AutoClassifier(
+        metric,
+        time_limit=time_limit,
+        n_jobs=n_jobs,
+        cv=cv,
+        candidates=candidates,
+        hierarchy=train.hierarchy,
+        random_state=random_state,
+        verbose=verbose,
+    )
+    start = time.perf_counter()
+    import warnings
+
+    with warnings.catch_warnings():
+        # Constant labels were reported above, once; the folds would repeat it per model.
+        warnings.filterwarnings("ignore", message=".*never occur in the training data.*")
+        model.fit(X, Y)
+    seconds = time.perf_counter() - start
+    metadata = {
+        "metric": model.objective_,
+        "label_names": [str(n) for n in train.label_names],
+        "feature_names": None
+        if text or train.feature_names is None
+        else list(map(str, train.feature_names)),
+        "input": "text" if text else "features",
+        "n_features": None if text else int(train.n_features),
+        "dataset": train.name,
+        "training_fingerprint": fingerprint(X, Y),
+        "leaderboard": model.leaderboard_,
+        "cv_score": model.best_score_,
+        "best_candidate": model.best_name_,
+    }
+    evaluation = None
+    if test is not None:
+        evaluation = evaluate_model(model, test, {**metadata, "problem_type": "multilabel"})
+    return AutoFitResult(model, metadata, evaluation, overlap, seconds)

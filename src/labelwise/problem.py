@@ -302,7 +302,7 @@ def describe(
                 "every row has exactly one label, so the matrix is read as one-hot multi-class; "
                 "if an example could have zero or several labels, pass kind='multilabel'."
             )
-        elif hierarchy is not None and any(p is not None for p in hierarchy.parent.values()):
+        elif hierarchy is not None and not hierarchy.is_trivial():
             detected = "hierarchical"
     final = kind if kind is not None else detected
     if final == "hierarchical" and hierarchy is None:

@@ -20,7 +20,16 @@ import click
 
 from labelwise.data.dataset import Dataset
 
-__all__ = ["LABELS_HELP", "labels_option", "load_data", "parse_labels", "read_file"]
+__all__ = [
+    "LABELS_HELP",
+    "bundled_names",
+    "evaluation_data",
+    "labels_option",
+    "load_data",
+    "load_model_file",
+    "parse_labels",
+    "read_file",
+]
 
 LABELS_HELP = (
     "Which columns are labels: a Mulan XML label file, a MEKA label count (an integer; negative "
@@ -128,9 +137,39 @@ def load_data(source: str, labels: Any, *, split: str = "all") -> Dataset:
     try:
         ds = load(source, split=split)
     except (UnknownDatasetError, ValueError) as err:
+        if Path(source).suffix or "/" in source or "\\" in source:  # meant as a file
+            raise click.ClickException(
+                f"{source}: no such file (nor a bundled dataset: {', '.join(bundled_names())})."
+            ) from None
         raise click.ClickException(
             f"{source!r} is neither an existing file nor a bundled dataset: {err}"
         ) from None
     if labels is not None:
         raise click.UsageError(f"--labels applies to files; {source!r} is a bundled dataset.")
     return ds
+
+
+def bundled_names() -> list[str]:
+    """Names of the bundled datasets (``labelwise datasets`` lists them)."""
+    from labelwise.datasets import list_datasets
+
+    return [info.name for info in list_datasets()]
+
+
+def load_model_file(path: str) -> tuple[Any, dict]:
+    """A model and its metadata from a model file, with the safe loader."""
+    from labelwise.persist import load, load_metadata
+
+    if not Path(path).exists():
+        raise click.ClickException(f"{path}: no such model file.")
+    metadata = load_metadata(path)
+    return load(path), metadata
+
+
+def evaluation_data(source: str, labels: Any) -> Dataset:
+    """Data to evaluate or predict on: a file, or a bundled dataset (its test split by default;
+    ``NAME:train`` for the training split)."""
+    name, _, split = source.partition(":")
+    if not Path(source).exists() and name in bundled_names():
+        return load_data(name, labels, split=split or "test")
+    return load_data(source, labels)

@@ -1,66 +1,240 @@
-"""``labelwise fit``: train, decide and evaluate on a bundled dataset or your own files."""
+"""``labelwise fit``: pick, tune and save the best pipeline for a metric; report test metrics."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import click
 
 from labelwise.cli._main import collected_warnings, main
-from labelwise.cli._options import labels_option, read_file
+from labelwise.cli._options import labels_option, load_data, read_file
 from labelwise.pipeline import RULES
 
 
+def _metric_help() -> str:
+    from labelwise.auto import OBJECTIVES
+
+    return "What to optimise: " + "; ".join(f"{n} ({o.summary})" for n, o in OBJECTIVES.items())
+
+
+class _MetricChoice(click.ParamType):
+    """A metric name, checked against the main job's list (which ``--help`` shows)."""
+
+    name = "METRIC"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> str:
+        from labelwise.auto import get_objective
+        from labelwise.errors import ProblemSetupError
+
+        try:
+            return get_objective(value).name
+        except ProblemSetupError as err:
+            self.fail(str(err), param, ctx)
+
+
+def _datasets(data: str, test_path: str | None, labels: Any) -> tuple[Any, Any, str]:
+    """The training set and the optional test set, from files or a bundled dataset's splits."""
+    from labelwise.cli._options import bundled_names
+
+    name, _, split = data.partition(":")
+    if not Path(data).exists() and name in bundled_names():
+        if labels is not None:
+            raise click.UsageError(f"--labels applies to files; {name!r} is a bundled dataset.")
+        train = load_data(name, None, split=split or "train")
+        if test_path is None:
+            test = load_data(name, None, split="test") if not split else None
+        else:
+            test = _test_set(test_path, labels)
+        return train, test, f"bundled dataset {name!r}"
+    train = load_data(data, labels)
+    test = None if test_path is None else _test_set(test_path, labels)
+    return train, test, data
+
+
+def _test_set(source: str, labels: Any) -> Any:
+    from labelwise.cli._options import bundled_names
+
+    name, _, split = source.partition(":")
+    if not Path(source).exists() and name in bundled_names():
+        return load_data(name, None, split=split or "test")
+    return read_file(source, labels)
+
+
 @main.command("fit")
-@click.option(
-    "--dataset",
-    default="emotions",
-    show_default=True,
-    help="Bundled dataset to use when --train is not given (see `labelwise datasets`).",
-)
-@click.option("--train", "train_path", type=click.Path(dir_okay=False), help="Training file.")
-@click.option("--test", "test_path", type=click.Path(dir_okay=False), help="Test file.")
+@click.argument("data", required=False, default=None)
+@click.option("--train", "train_path", hidden=True, help="Training file (same as DATA).")
+@click.option("--dataset", hidden=True, help="Bundled dataset (same as DATA).")
+@click.option("--test", "test_path", help="Test file or bundled NAME[:test]; evaluated after.")
 @labels_option
+@click.option(
+    "--metric", type=_MetricChoice(), default="micro_f1", show_default=True, help=_metric_help()
+)
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), help="Save the model here.")
+@click.option("--force", is_flag=True, help="Replace an existing --out file.")
+@click.option("--time-limit", type=click.FloatRange(min=0), help="Seconds for the search.")
+@click.option("--n-jobs", type=int, default=None, help="Parallel jobs (default: all cores).")
+@click.option("--cv", default="auto", show_default=True, help="Cross-validation folds.")
+@click.option("--candidates", help="Comma-separated name prefixes of the candidates to try.")
+@click.option("--scheduler", help="Run the search on this Dask scheduler (tcp://host:port).")
 @click.option(
     "--rule",
     type=click.Choice(list(RULES)),
-    default="per-label",
-    show_default=True,
-    help="How probabilities become label sets (tuned rules use training data only).",
+    default=None,
+    help="Skip the search: binary relevance over logistic regression with this rule.",
 )
-@click.option("--cv", default=5, show_default=True, help="Folds for tuning the decision rule.")
 @click.option("--seed", default=0, show_default=True, help="Random seed.")
-@click.option("--json", "as_json", is_flag=True, help="Print the results (and warnings) as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
 def fit_command(
-    dataset: str,
+    data: str | None,
     train_path: str | None,
+    dataset: str | None,
     test_path: str | None,
     labels: Any,
-    rule: str,
-    cv: int,
+    metric: str,
+    out_path: str | None,
+    force: bool,
+    time_limit: float | None,
+    n_jobs: int | None,
+    cv: str,
+    candidates: str | None,
+    scheduler: str | None,
+    rule: str | None,
     seed: int,
     as_json: bool,
 ) -> None:
-    """Train binary relevance over logistic regression and report test-set metrics.
+    """Pick, tune and refit the best pipeline for METRIC on DATA; save it with --out.
 
-    The test set is checked against the training set first: test rows that also occur in
-    training are counted and reported in a warning.
+    DATA is a file in any format labelwise reads, or a bundled dataset's name (its training
+    split; its test split is then evaluated unless DATA is NAME:train). The candidates (binary
+    relevance and classifier chains over linear models, forests, label powerset and RAkEL when
+    the label sets allow, ML-kNN, a neural head when PyTorch is installed, text pipelines for
+    text) are cross-validated on the training data only; the decision rule best for METRIC is
+    chosen the same way; the winner is refitted on all training data. With --test, test rows that
+    also occur in the training data are counted and reported first.
     """
+    sources = [s for s in (data, train_path, dataset) if s is not None]
+    if len(sources) > 1:
+        raise click.UsageError("give the training data once (DATA, --train or --dataset).")
+    if train_path is not None and test_path is None:
+        raise click.UsageError("give both --train and --test, or DATA alone.")
+    source = sources[0] if sources else "emotions"
+    if out_path is not None and Path(out_path).exists() and not force:
+        raise click.UsageError(f"{out_path} exists; pass --force to replace it.")
+    cv_value: int | str = "auto" if cv == "auto" else _int_option(cv, "--cv")
+    train, test, described = _datasets(source, test_path, labels)
+    if rule is not None:
+        _baseline(train, test, described, rule, cv_value, seed, out_path, force, as_json)
+        return
+    if not as_json:
+        click.echo(
+            f"{described}: {train.n_samples} training examples, {train.n_labels} labels; "
+            f"optimising {metric} by cross-validation on the training data"
+        )
+    result = _run(
+        train, test, metric, time_limit, n_jobs, cv_value, candidates, seed, scheduler, as_json
+    )
+    saved = None
+    if out_path is not None:
+        from labelwise.persist import save
+
+        save(result.model, out_path, metadata=result.metadata, overwrite=force)
+        saved = str(out_path)
+    if as_json:
+        out = {
+            "data": described,
+            "metric": metric,
+            "best": result.model.best_name_,
+            "rule": repr(result.model.rule_),
+            "cv_score": result.model.best_score_,
+            "fit_seconds": result.fit_seconds,
+            "leaderboard": result.model.leaderboard_,
+            "test": None if result.evaluation is None else result.evaluation.to_dict(),
+            "overlap": None if result.overlap is None else result.overlap.to_dict(),
+            "model": saved,
+            "warnings": collected_warnings(),
+        }
+        click.echo(json.dumps(out, indent=2, default=_jsonable))
+        return
+    _print_leaderboard(result.model.leaderboard_, metric)
+    click.echo(
+        f"best: {result.model.best_name_} with {result.model.rule_!r} "
+        f"(cross-validated {metric} {result.model.best_score_:.4f}; {result.fit_seconds:.0f} s)"
+    )
+    if result.evaluation is not None:
+        click.echo(f"test-set metrics ({result.evaluation.n_samples} examples):")
+        _print_scores(result.evaluation.scores)
+    click.echo(f"model saved to {saved}" if saved else "model not saved (give --out MODEL)")
+
+
+def _int_option(value: str, name: str) -> int:
+    try:
+        k = int(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a whole number or 'auto'.", param_hint=name
+        ) from None
+    if k < 2:
+        raise click.BadParameter("needs at least 2 folds.", param_hint=name)
+    return k
+
+
+def _run(train, test, metric, time_limit, n_jobs, cv, candidates, seed, scheduler, as_json):
+    from labelwise.pipeline import fit_auto
+
+    kwargs = dict(
+        metric=metric,
+        test=test,
+        time_limit=time_limit,
+        n_jobs=n_jobs,
+        cv=cv,
+        candidates=None if not candidates else [c.strip() for c in candidates.split(",")],
+        random_state=seed,
+        verbose=False if as_json else None,
+    )
+    if scheduler is None:
+        return fit_auto(train, **kwargs)
+    try:
+        import joblib
+        from dask.distributed import Client
+    except ImportError:
+        raise click.UsageError('--scheduler needs Dask: pip install "labelwise[dask]"') from None
+    with Client(scheduler) as _client, joblib.parallel_backend("dask"):
+        return fit_auto(train, **kwargs)
+
+
+def _jsonable(value: Any) -> Any:
+    import numpy as np
+
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    return str(value)
+
+
+def _print_leaderboard(rows: list[dict], metric: str) -> None:
+    click.echo(f"{'rank':>4}  {'candidate':<58} {metric:>10}  rule / note")
+    for r in rows:
+        score = "-" if r.get("score") is None else f"{r['score']:.4f}"
+        rank = "-" if r.get("rank") is None else str(r["rank"])
+        note = r.get("rule") or r.get("error") or r.get("status")
+        click.echo(f"{rank:>4}  {r['candidate'][:58]:<58} {score:>10}  {note}")
+
+
+def _print_scores(scores: dict[str, float]) -> None:
+    width = max(len(k) for k in scores)
+    lower = ("loss", "error", "coverage")
+    for name, value in scores.items():
+        arrow = "lower is better" if any(w in name for w in lower) else "higher is better"
+        click.echo(f"  {name:<{width}}  {value:.4f}   ({arrow})")
+
+
+def _baseline(train, test, described, rule, cv, seed, out_path, force, as_json) -> None:
+    """The quick path: binary relevance over logistic regression with a fixed or tuned rule."""
     from labelwise.pipeline import fit_and_evaluate, is_text_dataset
 
-    if (train_path is None) != (test_path is None):
-        raise click.UsageError("give both --train and --test, or neither.")
-    if train_path is not None:
-        train, test = read_file(train_path, labels), read_file(test_path, labels)
-        source = f"{train_path} / {test_path}"
-    else:
-        from labelwise.datasets import load
-
-        if labels is not None:
-            raise click.UsageError("--labels applies to --train/--test files.")
-        train, test = load(dataset, split="train"), load(dataset, split="test")
-        source = f"bundled dataset {dataset!r}"
+    if test is None:
+        raise click.UsageError("--rule evaluates on a test set: give --test (or a bundled DATA).")
     model = "binary relevance (one-vs-rest) logistic regression"
     inputs = f"{train.n_features} features"
     if is_text_dataset(train):
@@ -68,14 +242,25 @@ def fit_command(
         inputs = "raw texts"
     if not as_json:
         click.echo(
-            f"{source}: {train.n_samples} training and {test.n_samples} test examples, "
+            f"{described}: {train.n_samples} training and {test.n_samples} test examples, "
             f"{inputs}, {train.n_labels} labels"
         )
         click.echo(f"model: {model}; rule: {rule} ({RULES[rule]})")
-    result = fit_and_evaluate(train, test, rule=rule, cv=cv, random_state=seed)
+    result = fit_and_evaluate(
+        train, test, rule=rule, cv=5 if cv == "auto" else cv, random_state=seed
+    )
+    if out_path is not None:
+        from labelwise.persist import save
+
+        save(
+            result.model,
+            out_path,
+            overwrite=force,
+            metadata={"label_names": [str(n) for n in train.label_names], "dataset": train.name},
+        )
     if as_json:
         out = {
-            "source": source,
+            "source": described,
             "n_train": result.n_train,
             "n_test": result.n_test,
             "n_features": train.n_features,
@@ -90,7 +275,4 @@ def fit_command(
         click.echo(json.dumps(out, indent=2, allow_nan=False))
         return
     click.echo(f"trained in {result.fit_seconds:.1f} s; test-set metrics:")
-    width = max(len(k) for k in result.scores)
-    for name, value in result.scores.items():
-        arrow = "lower is better" if name.endswith("loss") else "higher is better"
-        click.echo(f"  {name:<{width}}  {value:.4f}   ({arrow})")
+    _print_scores(result.scores)

@@ -8,6 +8,12 @@ from labelwise.decision.calibration import (
     expected_calibration_error,
     reliability_curve,
 )
+from labelwise.decision.hierarchical import (
+    CloseUpward,
+    ConsistentSet,
+    PruneDownward,
+    TopDownArgmax,
+)
 from labelwise.decision.meta import ThresholdedClassifier, decide_from_estimator, estimator_scores
 from labelwise.decision.ranking_rules import AtLeastOne, RankCut, TopK
 from labelwise.decision.thresholds import GlobalThreshold, PerLabelThreshold
@@ -16,13 +22,17 @@ __all__ = [
     "AtLeastOne",
     "BayesOptimal",
     "Calibrated",
+    "CloseUpward",
+    "ConsistentSet",
     "DecisionRule",
     "FixedThreshold",
     "GlobalThreshold",
     "PerLabelThreshold",
+    "PruneDownward",
     "RankCut",
     "ReliabilityCurve",
     "ThresholdedClassifier",
+    "TopDownArgmax",
     "TopK",
     "decide_from_estimator",
     "estimator_scores",

@@ -1,0 +1,104 @@
+"""``labelwise predict``: label names (and scores) for each example, to the terminal or a file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+
+from labelwise.cli._main import main
+from labelwise.cli._options import evaluation_data, labels_option, load_model_file
+
+
+@main.command("predict")
+@click.argument("model_path", metavar="MODEL")
+@click.argument("data", required=False)
+@labels_option
+@click.option("--text", "texts", multiple=True, help="A text to classify (repeatable).")
+@click.option("--top-k", type=click.IntRange(min=1), help="The K top-scored labels instead.")
+@click.option("--scores", "with_scores", is_flag=True, help="Show each predicted label's score.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write .csv or .jsonl.")
+@click.option("--force", is_flag=True, help="Replace an existing --output file.")
+def predict_command(
+    model_path: str,
+    data: str | None,
+    labels: Any,
+    texts: tuple[str, ...],
+    top_k: int | None,
+    with_scores: bool,
+    output: str | None,
+    force: bool,
+) -> None:
+    """Predict label sets with the model in MODEL for DATA or for --text strings.
+
+    The model's own decision rule decides, unless --top-k asks for the K best-scored labels.
+    Output goes to the terminal, or with -o to a CSV (.csv) or JSON Lines (.jsonl) file.
+    """
+    from labelwise.decision import TopK
+    from labelwise.evaluation import model_inputs
+
+    if (data is None) == (not texts):
+        raise click.UsageError("give DATA or at least one --text, not both.")
+    if output is not None and Path(output).exists() and not force:
+        raise click.UsageError(f"{output} exists; pass --force to replace it.")
+    model, meta = load_model_file(model_path)
+    names = [str(n) for n in (meta.get("label_names") or getattr(model, "classes_", []))]
+    if texts:
+        if meta.get("input") != "text":
+            raise click.UsageError(f"{model_path} reads features, not texts; give DATA instead.")
+        X: Any = list(texts)
+    else:
+        X = model_inputs(model, evaluation_data(data, labels), meta)
+    S = np.asarray(model.predict_proba(X), dtype=np.float64)
+    if top_k is not None:
+        if top_k > S.shape[1]:
+            raise click.BadParameter(f"the model has {S.shape[1]} labels.", param_hint="--top-k")
+        P = TopK(top_k).predict(S)
+    else:
+        P = np.asarray(model.predict(X))
+        if P.dtype.kind not in "biuf":
+            from labelwise.data.label_space import LabelSpace
+
+            P = LabelSpace(names).binarize(list(P))
+    rows = []
+    for i in range(S.shape[0]):
+        cols = np.flatnonzero(P[i])
+        cols = cols[np.argsort(-S[i, cols], kind="stable")]
+        rows.append(
+            {"row": i, "labels": [names[j] for j in cols], "scores": [float(S[i, j]) for j in cols]}
+        )
+    if output is None:
+        for r in rows:
+            shown = ", ".join(
+                f"{n} ({s:.3f})" if with_scores else n
+                for n, s in zip(r["labels"], r["scores"], strict=True)
+            )
+            click.echo(f"{r['row']}: {shown or '(no label)'}")
+        return
+    path = Path(output)
+    if path.suffix.lower() == ".jsonl":
+        text = "".join(
+            json.dumps(r if with_scores else {"row": r["row"], "labels": r["labels"]}) + "\n"
+            for r in rows
+        )
+    elif path.suffix.lower() in (".csv", ".tsv"):
+        buf = io.StringIO()
+        writer = csv.writer(buf, delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
+        writer.writerow(["row", "labels", *(["scores"] if with_scores else [])])
+        for r in rows:
+            cells = [r["row"], "|".join(r["labels"])]
+            if with_scores:
+                cells.append("|".join(f"{s:.6g}" for s in r["scores"]))
+            writer.writerow(cells)
+        text = buf.getvalue()
+    else:
+        raise click.BadParameter("write .csv, .tsv or .jsonl.", param_hint="--output")
+    from labelwise.report import write_report
+
+    write_report(path, text, overwrite=force)
+    click.echo(f"{len(rows)} predictions written to {path}")
