@@ -185,7 +185,8 @@ class Problem:
     """What ``train`` needs: inputs, targets for the loss, validation rows and how to score."""
 
     X: Any
-    T: np.ndarray  # loss targets: float (n, L) for sigmoid / soft softmax, int64 (n,) for classes
+    T: np.ndarray  # loss targets: int8 0/1 or float (n, L) for sigmoids / soft softmax targets,
+    # int64 (n,) for classes; 0/1 targets stay int8 and become float32 a batch at a time
     Y: np.ndarray  # 0/1 indicator of the monitored outputs (n, K), for metrics
     train_rows: np.ndarray
     val_rows: np.ndarray | None
@@ -269,10 +270,11 @@ def train(module: Any, problem: Problem, settings: Settings, device: Any) -> Out
     torch = import_torch()
     s = settings
     data = Batches(problem.X, device)
-    if problem.T.dtype == np.int64:
-        T = torch.from_numpy(problem.T).to(device)
+    if problem.T.dtype in (np.int64, np.int8):
+        T = torch.from_numpy(np.ascontiguousarray(problem.T)).to(device)
     else:
         T = torch.from_numpy(np.ascontiguousarray(problem.T, dtype=np.float32)).to(device)
+    as_float = T.dtype == torch.int8  # 0/1 label matrix: a quarter of float32's memory
     train_rows = torch.from_numpy(problem.train_rows.astype(np.int64))
     n_train = int(train_rows.numel())
     bs = min(s.batch_size, n_train)
@@ -295,6 +297,7 @@ def train(module: Any, problem: Problem, settings: Settings, device: Any) -> Out
         Xv = problem.X[problem.val_rows]
         Xv = Batches(Xv, device)
         Tv = T[torch.from_numpy(problem.val_rows.astype(np.int64)).to(device)]
+        Tv = Tv.to(torch.float32) if as_float else Tv
         Yv = problem.Y[problem.val_rows]
     best = -math.inf if higher else math.inf
     best_epoch, best_state, wait, epoch = 0, None, 0, 0
@@ -307,7 +310,8 @@ def train(module: Any, problem: Problem, settings: Settings, device: Any) -> Out
             for b in range(n_batches):
                 idx = perm[b * bs : (b + 1) * bs]
                 out = module(data.rows(idx))
-                loss = problem.loss_fn(out, T.index_select(0, idx.to(T.device)))
+                tb = T.index_select(0, idx.to(T.device))
+                loss = problem.loss_fn(out, tb.to(torch.float32) if as_float else tb)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()

@@ -110,7 +110,8 @@ class NeuralClassifier(ClassifierMixin, BaseEstimator):
         the others.
     loss_params : dict, optional
         Keyword arguments of the named loss, e.g. ``{"gamma": 2.0}`` (focal) or
-        ``{"gamma_neg": 4.0, "gamma_pos": 0.0, "clip": 0.05}`` (asymmetric, the defaults).
+        ``{"gamma_neg": 4.0, "gamma_pos": 0.0, "clip": 0.05}`` (asymmetric, the defaults), or
+        ``{"label_smoothing": 0.1}`` (cross-entropy); for a callable loss, its keyword arguments.
     pos_weight : None, "balanced" or array-like of shape (n_labels,), default=None
         Weight of the positive term of each label in binary cross-entropy; ``"balanced"`` is
         ``n_negative / n_positive`` per label, from the training data. Sigmoid head with
@@ -332,7 +333,7 @@ class NeuralClassifier(ClassifierMixin, BaseEstimator):
             "head='sigmoid', or pass force=True to train the powerset head anyway."
         )
 
-    def _loss_function(self, head: str, Y: np.ndarray) -> Any:
+    def _loss_function(self, head: str, Y: np.ndarray, device: Any = "cpu") -> Any:
         """The loss as a function of (logits, targets), checked against the head."""
         from labelwise.models import losses
 
@@ -368,7 +369,7 @@ class NeuralClassifier(ClassifierMixin, BaseEstimator):
                         f"{who}: pos_weight has {w.size} values but y has {Y.shape[1]} labels."
                     )
                 self.pos_weight_ = w.astype(np.float64)
-                params["pos_weight"] = torch.from_numpy(w)
+                params["pos_weight"] = torch.from_numpy(w).to(device)
             return lambda z, t: fn(z, t, **params)
         if name in ("bce", "asymmetric"):
             raise ProblemSetupError(
@@ -431,7 +432,7 @@ class NeuralClassifier(ClassifierMixin, BaseEstimator):
         if head == "sigmoid":
             if kind in ("multilabel", "hierarchical"):
                 warn_constant_labels(Y, [str(c) for c in self.classes_], where=who)
-            T, Ymon, monitor_head = Y.astype(np.float32), Y, "sigmoid"
+            T, Ymon, monitor_head = Y, Y, "sigmoid"
         elif head == "powerset":
             self._check_powerset(Y)
             sets, codes = np.unique(Y, axis=0, return_inverse=True)
@@ -451,7 +452,7 @@ class NeuralClassifier(ClassifierMixin, BaseEstimator):
             Ymon, monitor_head = Y, "sigmoid"
         else:
             T, Ymon, monitor_head = targets.class_indices().astype(np.int64), Y, "softmax_classes"
-        loss_fn = self._loss_function(head, Y)
+        loss_fn = self._loss_function(head, Y, device)
         n_out = self.label_sets_.shape[0] if head == "powerset" else Y.shape[1]
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
