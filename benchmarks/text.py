@@ -286,7 +286,7 @@ def render(rows: list[dict], timing: dict, choice: dict, args: argparse.Namespac
     lines += ["", "| speed | seconds |", "|---|---:|"]
     lines += [f"| {k} | {v:.2f} |" for k, v in timing.items()]
     if choice:
-        lines += ["", f"Score-average weight chosen by training-split CV: {choice}"]
+        lines += ["", f"TextEnsemble TF-IDF weight chosen by training-split CV: {choice}"]
     cmd = "python benchmarks/text.py " + " ".join(sys.argv[1:])
     lines += ["", f"Command: `.venv/bin/{cmd}`", ""]
     return "\n".join(lines)
