@@ -350,6 +350,7 @@ def fit_auto(
         cv=cv,
         candidates=candidates,
         hierarchy=train.hierarchy,
+        label_names=[str(n) for n in train.label_names],
         random_state=random_state,
         verbose=verbose,
     )

@@ -75,6 +75,9 @@ class AutoClassifier(ClassifierMixin, BaseEstimator):
         Try greedy ensemble selection over the best candidates' out-of-fold scores.
     hierarchy : Hierarchy or None, default=None
         Needed by ``metric="hierarchical_f1"``.
+    label_names : sequence of str or None, default=None
+        Names of the label columns of a 0/1 ``y``, for the hierarchy (default: the hierarchy's
+        labels, when their number matches).
     random_state : int, default=0
     verbose : bool, int or None, default=None
         Progress display; None shows it on a terminal only.
@@ -127,6 +130,7 @@ class AutoClassifier(ClassifierMixin, BaseEstimator):
         candidates: list[str] | None = None,
         blend: bool = True,
         hierarchy: Any = None,
+        label_names: Any = None,
         random_state: int = 0,
         verbose: bool | int | None = None,
     ) -> None:
@@ -137,6 +141,7 @@ class AutoClassifier(ClassifierMixin, BaseEstimator):
         self.candidates = candidates
         self.blend = blend
         self.hierarchy = hierarchy
+        self.label_names = label_names
         self.random_state = random_state
         self.verbose = verbose
 
@@ -187,6 +192,8 @@ class AutoClassifier(ClassifierMixin, BaseEstimator):
             if self.hierarchy is None:
                 objective.score(None, None)  # raises the explanation
             score_kwargs["hierarchy"] = self.hierarchy
+            if self.label_names is not None:
+                score_kwargs["labels"] = [str(n) for n in self.label_names]
         profile = profile_data(X, Y, kind)
         cands = build_candidates(
             profile,

@@ -144,7 +144,7 @@ def _top_k_accuracy(k: int) -> Callable[[Any, Any], float]:
     return score
 
 
-def _hierarchical_f1(y_true: Any, y_pred: Any, hierarchy: Any = None) -> float:
+def _hierarchical_f1(y_true: Any, y_pred: Any, hierarchy: Any = None, labels: Any = None) -> float:
     from labelwise.metrics import hierarchical_f1_score
 
     if hierarchy is None:
@@ -152,7 +152,9 @@ def _hierarchical_f1(y_true: Any, y_pred: Any, hierarchy: Any = None) -> float:
             "hierarchical_f1 needs a label hierarchy: give the data one (dotted label names such "
             "as 'A.A1', a nested Mulan XML file) or pass hierarchy= to AutoClassifier."
         )
-    return float(hierarchical_f1_score(y_true, y_pred, hierarchy=hierarchy))
+    return float(
+        hierarchical_f1_score(y_true, y_pred, hierarchy=hierarchy, labels=labels, zero_division=0)
+    )
 
 
 @dataclass(frozen=True)
