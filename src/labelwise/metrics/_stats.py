@@ -59,6 +59,8 @@ class CountStats:
         Per-sample ``(tp_i, pred_i, true_i)`` in sample order, when kept (one-shot functions).
     sample_weight : ndarray of float64 of shape (n,) or None
         The weights the sums were computed with, kept with ``rows``.
+    sample_triple : ndarray of intp of shape (n,) or None
+        Each sample's row in ``triples``, kept with ``rows``.
     """
 
     tp: np.ndarray
@@ -71,6 +73,7 @@ class CountStats:
     triple_weight: np.ndarray | None = field(default=None)
     rows: tuple | None = field(default=None, repr=False)
     sample_weight: np.ndarray | None = field(default=None, repr=False)
+    sample_triple: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def weighted(self) -> bool:
@@ -87,7 +90,8 @@ class CountStats:
         self.pred = self.pred + other.pred
         self.true = self.true + other.true
         self.total = self.total + other.total
-        self.rows = self.sample_weight = None  # merged statistics keep only the histogram
+        # merged statistics keep only the histogram
+        self.rows = self.sample_weight = self.sample_triple = None
         self.n_samples += other.n_samples
         if self.triples is not None and other.triples is not None:
             self.triples, self.triple_count, self.triple_weight = _merge_histograms(
@@ -112,10 +116,15 @@ def _merge_histograms(a: tuple, b: tuple) -> tuple:
 
 
 def _histogram(
-    tp_i: np.ndarray, pred_i: np.ndarray, true_i: np.ndarray, w: np.ndarray | None
+    tp_i: np.ndarray,
+    pred_i: np.ndarray,
+    true_i: np.ndarray,
+    w: np.ndarray | None,
+    want_index: bool = False,
 ) -> tuple:
     """Histogram of per-sample triples; samples of zero weight count as (0, 0, 0), as their
-    weighted counts are all zero (scikit-learn scales per-sample counts by the weight)."""
+    weighted counts are all zero (scikit-learn scales per-sample counts by the weight).
+    With ``want_index`` also each sample's row in ``triples`` (else None)."""
     if w is not None:
         zero = w == 0
         if zero.any():
@@ -127,11 +136,17 @@ def _histogram(
         codes = np.flatnonzero(count)
         count = count[codes]
         weight = None if w is None else np.bincount(code, weights=w, minlength=base**3)[codes]
+        index = None
+        if want_index:
+            lookup = np.empty(base**3, dtype=np.intp)
+            lookup[codes] = np.arange(codes.shape[0])
+            index = lookup[code]
     else:
-        codes, inverse, count = np.unique(code, return_inverse=True, return_counts=True)
-        weight = None if w is None else np.bincount(inverse, weights=w, minlength=len(codes))
+        codes, index, count = np.unique(code, return_inverse=True, return_counts=True)
+        index = index.ravel()
+        weight = None if w is None else np.bincount(index, weights=w, minlength=len(codes))
     triples = np.stack([codes // (base * base), (codes // base) % base, codes % base], axis=1)
-    return triples.astype(np.int64), count.astype(np.int64), weight
+    return triples.astype(np.int64), count.astype(np.int64), weight, index
 
 
 def _row_sums(x: np.ndarray) -> np.ndarray:
@@ -315,9 +330,10 @@ def count_stats(
     total = float(w.sum()) if w is not None else n
     stats = CountStats(acc[0], acc[1], acc[2], total, n)
     if per_sample:
-        stats.triples, stats.triple_count, stats.triple_weight = _histogram(*rows, w)
+        hist = _histogram(*rows, w, want_index=keep_rows)
+        stats.triples, stats.triple_count, stats.triple_weight = hist[:3]
         if keep_rows:
-            stats.rows, stats.sample_weight = tuple(rows), w
+            stats.rows, stats.sample_weight, stats.sample_triple = tuple(rows), w, hist[3]
     return stats
 
 
