@@ -168,7 +168,8 @@ def check_targets(
     ----------
     y : array-like, sparse matrix, or list of label lists
         Targets: a 0/1 matrix (dense or sparse), a one-hot matrix, a 1-D vector of classes, or
-        lists of label names (use ``label_space`` to fix the columns).
+        lists of label names (use ``label_space`` to fix the columns). A single column, in any
+        container, is a 1-D vector of classes (see :func:`one_column`).
     classes : sequence, optional
         For 1-D input: the classes in column order (default: sorted unique values).
     label_space : LabelSpace, optional
