@@ -78,7 +78,23 @@ def test_rules_are_judged_by_cross_fitting_on_out_of_fold_scores():
         rule = GlobalThreshold("f1_micro").fit(Y[~inside], S[~inside])
         pred[inside] = rule.predict(S[inside])
     assert values["GlobalThreshold()"] == pytest.approx(sk_f1(Y, pred, average="micro"))
-    assert best == max(values.values())
+    # One-standard-error rule: the simplest rule within one fold standard error of the best.
+    tuned = [sk_f1(Y[folds == k], pred[folds == k], average="micro") for k in range(4)]
+    se = np.std(tuned, ddof=1) / 2
+    assert max(values.values()) == values["GlobalThreshold()"]
+    fixed = values["FixedThreshold()"]
+    expected = fixed if values["GlobalThreshold()"] - fixed <= se else values["GlobalThreshold()"]
+    assert best == expected
+
+
+def test_a_tuned_rule_must_beat_the_plain_cut_by_more_than_fold_noise():
+    rng = np.random.default_rng(1)
+    Y = (rng.random((400, 3)) < 0.3).astype(np.int8)
+    S = np.clip(0.6 * Y + 0.5 * rng.random(Y.shape) - 0.05, 0, 1)  # 0.5 is already a good cut
+    folds = np.arange(400) % 5
+    _, rule, values = evaluate_rules(get_objective("hamming_loss"), Y, S, folds, False)
+    assert isinstance(rule, FixedThreshold)
+    assert min(values.values()) <= values["FixedThreshold()"]
 
 
 # --------------------------------------------------------------------------- the search

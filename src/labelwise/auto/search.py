@@ -138,9 +138,16 @@ def evaluate_rules(
     joint_predictions: dict[str, np.ndarray] | None = None,
     score_kwargs: dict | None = None,
 ) -> tuple[float, Any, dict[str, float]]:
-    """The best rule for ``objective`` on out-of-fold scores, judged by cross-fitting.
+    """The rule for ``objective`` on out-of-fold scores, judged by cross-fitting.
 
-    Returns the best value, the best rule (unfitted prototype) and every rule's value.
+    Each rule is tuned on the other folds' scores and applied to this fold's. Among rules whose
+    value is within one standard error (over folds) of the best, the simplest wins: rules are
+    listed simplest first (a fixed 0.5 cut, one tuned threshold, then per-label or Bayes-optimal
+    decisions), so a tuned rule must beat the plain cut by more than the folds' noise (the
+    one-standard-error rule, Hastie, Tibshirani & Friedman, *Elements of Statistical Learning*,
+    7.10).
+
+    Returns the chosen rule's value, the rule (unfitted prototype) and every rule's value.
     """
     kw = score_kwargs or {}
     if multiclass:
@@ -155,7 +162,8 @@ def evaluate_rules(
         value = objective.score(Y, oof, **kw)
         return value, rules[0] if rules else None, {"(ranking)": value}
     values: dict[str, float] = {}
-    best_value, best_rule = float("nan"), None
+    tried: list[tuple[Any, float, float]] = []  # rule, value, standard error over folds
+    ids = np.unique(folds)
     for rule in rules:
         key = repr(rule)
         try:
@@ -163,17 +171,29 @@ def evaluate_rules(
                 pred = joint_predictions[key]
             else:
                 pred = np.empty(Y.shape, dtype=np.int8)
-                for k in np.unique(folds):
+                for k in ids:
                     inside = folds == k
                     fitted = clone(rule).fit(Y[~inside], oof[~inside])
                     pred[inside] = fitted.predict(oof[inside])
             value = objective.score(Y, pred, **kw)
+            per_fold = [objective.score(Y[folds == k], pred[folds == k], **kw) for k in ids]
+            se = float(np.std(per_fold, ddof=1) / np.sqrt(len(ids))) if len(ids) > 1 else 0.0
         except Exception:  # a rule that cannot be tuned on these scores is not a candidate
-            value = float("nan")
+            value, se = float("nan"), float("nan")
         values[key] = value
-        if objective.better(value, best_value):
-            best_value, best_rule = value, rule
-    return best_value, best_rule, values
+        tried.append((rule, value, se))
+    finite = [t for t in tried if not np.isnan(t[1])]
+    if not finite:
+        return float("nan"), None, values
+    best = finite[0]
+    for t in finite[1:]:
+        if objective.better(t[1], best[1]):
+            best = t
+    margin = best[2] if np.isfinite(best[2]) else 0.0
+    for rule, value, _ in finite:  # simplest first
+        if abs(value - best[1]) <= margin:
+            return value, rule, values
+    return best[1], best[0], values
 
 
 def _blend(
