@@ -206,6 +206,10 @@ def main() -> None:
     start = time.perf_counter()
     for name in datasets:
         rows += run_dataset(name, metrics, args.time_limit, args.n_jobs)
+        write(args, rows, peers, start)  # after each dataset, so a partial run is kept
+
+
+def write(args: argparse.Namespace, rows: list[dict], peers: dict, start: float) -> None:
     cmd = (
         f".venv/bin/python benchmarks/auto.py --datasets {args.datasets} --metrics {args.metrics} "
         f"--time-limit {args.time_limit:g} --n-jobs {args.n_jobs} --out {args.out}"
@@ -229,7 +233,7 @@ def main() -> None:
     out.write_text(report, encoding="utf-8")
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1, default=str), encoding="utf-8")
-    print(report)
+    print(report, flush=True)
 
 
 if __name__ == "__main__":
