@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -18,10 +19,10 @@ httpx = pytest.importorskip("httpx")
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+
 from labelwise.datasets import load  # noqa: E402
 from labelwise.decision import FixedThreshold  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
-
 from labelwise.models import BinaryRelevance  # noqa: E402
 from labelwise.persist import save  # noqa: E402
 
@@ -48,7 +49,7 @@ def _start(model: Path, *extra: str):
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            out, err = proc.communicate()
+            _out, err = proc.communicate()
             raise RuntimeError(f"server exited with {proc.returncode}: {err.decode()}")
         try:
             if httpx.get(url + "/health", timeout=1.0).status_code == 200:
@@ -81,7 +82,9 @@ def emotions():
 @pytest.fixture(scope="module")
 def feature_server(tmp_path_factory, emotions):
     train, _ = emotions
-    model = BinaryRelevance(LogisticRegression(max_iter=2000), decision_rule=FixedThreshold(0.3)).fit(train.X, train.Y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # unscaled features; fine for a test
+        model = BinaryRelevance(decision_rule=FixedThreshold(0.3)).fit(train.X, train.Y)
     path = tmp_path_factory.mktemp("serve") / "emotions.lw"
     save(model, path, metadata={"label_names": list(train.label_names)})
     proc, url = _start(path, "--max-batch", "50")
@@ -116,7 +119,7 @@ def test_predict_matches_model(feature_server, emotions):
 
 
 def test_labels_health_metadata_docs(feature_server):
-    client, model, train = feature_server
+    client, _model, train = feature_server
     assert client.get("/labels").json() == {"labels": list(train.label_names)}
     health = client.get("/health").json()
     assert health["status"] == "ok" and health["n_features"] == 72 and health["max_batch"] == 50
@@ -192,7 +195,7 @@ def test_texts_to_a_feature_model_and_both_kinds(feature_server):
 
 
 def test_keeps_serving_after_bad_requests(feature_server):
-    client, model, train = feature_server
+    client, _model, train = feature_server
     for bad in ({"instances": [[1.0]]}, {"nope": 1}, "[1, 2"):
         assert 400 <= _post(client, bad).status_code < 500
     r = _post(client, {"instances": train.X[:2].tolist()})
