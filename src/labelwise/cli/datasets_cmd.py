@@ -21,10 +21,17 @@ def datasets() -> None:
     """List the bundled datasets (load one with labelwise.datasets.load(name, split))."""
     header = ("name", "train", "test", "features", "labels", "size", "source")
     rows = [
-        (d.name, str(d.n_train), str(d.n_test), str(d.n_features) if d.n_features else "text",
-         str(d.n_labels), _size(d.size_bytes), d.source)
+        (
+            d.name,
+            str(d.n_train),
+            str(d.n_test),
+            str(d.n_features) if d.n_features else "text",
+            str(d.n_labels),
+            _size(d.size_bytes),
+            d.source,
+        )
         for d in list_datasets()
-    ]  # fmt: skip
+    ]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     right = {1, 2, 3, 4, 5}
     for r in [header, *rows]:

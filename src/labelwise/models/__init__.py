@@ -5,12 +5,14 @@ from ``predict_proba`` and decides with an explicit ``decision_rule`` in ``predi
 """
 
 from labelwise.models._base import ScoresThenRuleMixin, resolve_rule
+from labelwise.models.averaging import ScoreAverage
 from labelwise.models.binary_relevance import BinaryRelevance
 from labelwise.models.chains import ClassifierChain, EnsembleClassifierChains
 from labelwise.models.hierarchical import HierarchicalClassifier
 from labelwise.models.label_powerset import LabelPowerset
 from labelwise.models.mlknn import MLkNN
 from labelwise.models.multiclass import OneVsOne, OneVsRest
+from labelwise.models.native import NativeMultilabel
 from labelwise.models.neural import NeuralClassifier  # imports torch only when used
 from labelwise.models.rakel import RAkEL
 
@@ -21,10 +23,12 @@ __all__ = [
     "HierarchicalClassifier",
     "LabelPowerset",
     "MLkNN",
+    "NativeMultilabel",
     "NeuralClassifier",
     "OneVsOne",
     "OneVsRest",
     "RAkEL",
+    "ScoreAverage",
     "ScoresThenRuleMixin",
     "resolve_rule",
 ]
