@@ -135,6 +135,11 @@ SPECS: dict[str, tuple[str, list[dict]]] = {
     "hierarchical_precision_score": ("hierarchy", [{"zero_division": 1.0}]),
     "hierarchical_recall_score": ("hierarchy", [{"zero_division": 1.0}]),
     "hierarchical_f1_score": ("hierarchy", [{"zero_division": 1.0}]),
+    "per_level_f1_score": ("hierarchy", [{"zero_division": 1.0}, {"average": "macro"}]),
+    "hierarchical_consistency_score": ("consistency", [{}]),
+    "precision_recall_curve": ("scores", [{}, {"average": "micro"}]),
+    "roc_curve": ("scores", [{}, {"average": "micro"}]),
+    "f1_threshold_curve": ("scores", [{}, {"average": "micro"}]),
     "at_k_state": ("state", [{}]),
     "Evaluator": ("class", [{}]),
 }
@@ -220,6 +225,8 @@ def _call(name: str, kind: str, kw: dict, Y: Any, P: Any, S: Any, L: int) -> Any
         return f(Y, S, **kw)
     if kind == "train":
         return f(Y, **kw)
+    if kind == "consistency":  # judges predictions alone
+        return f(P, _hierarchy(L), **kw)
     return f(Y, P, _hierarchy(L), **kw)
 
 

@@ -16,11 +16,14 @@ from labelwise.metrics.at_k import (
     recall_at_k,
 )
 from labelwise.metrics.average_precision import average_precision_score
+from labelwise.metrics.curves import f1_threshold_curve, precision_recall_curve, roc_curve
 from labelwise.metrics.hierarchical import (
+    hierarchical_consistency_score,
     hierarchical_f1_score,
     hierarchical_precision_recall_f1,
     hierarchical_precision_score,
     hierarchical_recall_score,
+    per_level_f1_score,
 )
 from labelwise.metrics.label_set import (
     accuracy_score,
@@ -54,8 +57,10 @@ __all__ = [
     "classification_report",
     "coverage_error",
     "f1_score",
+    "f1_threshold_curve",
     "fbeta_score",
     "hamming_loss",
+    "hierarchical_consistency_score",
     "hierarchical_f1_score",
     "hierarchical_precision_recall_f1",
     "hierarchical_precision_score",
@@ -67,7 +72,9 @@ __all__ = [
     "multilabel_confusion_matrix",
     "ndcg_at_k",
     "one_error",
+    "per_level_f1_score",
     "precision_at_k",
+    "precision_recall_curve",
     "precision_recall_fscore_support",
     "precision_score",
     "psndcg_at_k",
@@ -75,6 +82,7 @@ __all__ = [
     "recall_at_k",
     "recall_score",
     "roc_auc_score",
+    "roc_curve",
     "subset_accuracy",
     "top_k_accuracy_score",
 ]
