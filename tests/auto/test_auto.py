@@ -241,3 +241,21 @@ def test_native_multilabel_equals_the_forest_positive_columns(data):
         X, data[1], sample_weight=np.ones(len(X))
     )
     assert et.predict_proba(X).shape == data[1].shape
+
+
+def test_a_blend_must_clear_the_fold_noise_to_replace_the_best_single_model():
+    from labelwise.auto.search import CandidateResult, _clearly_better
+
+    rng = np.random.default_rng(3)
+    Y = (rng.random((300, 4)) < 0.3).astype(np.int8)
+    folds = np.arange(300) % 5
+    noisy = np.clip(0.3 * Y + 0.7 * rng.random(Y.shape), 0, 1)
+    sharp = np.clip(0.8 * Y + 0.2 * rng.random(Y.shape), 0, 1)
+    objective = get_objective("micro_f1")
+    rule = GlobalThreshold("f1_micro")
+    weak = CandidateResult("weak", "ok", rule=rule, oof=noisy)
+    same = CandidateResult("same", "ok", rule=rule, oof=noisy.copy())
+    strong = CandidateResult("strong", "ok", rule=rule, oof=sharp)
+    assert not _clearly_better(objective, Y, folds, same, weak, False, {})
+    assert _clearly_better(objective, Y, folds, strong, weak, False, {})
+    assert not _clearly_better(objective, Y, folds, weak, strong, False, {})

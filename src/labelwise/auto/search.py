@@ -349,9 +349,72 @@ def run_search(
         mixed = _blend(ok[:5], objective, Y, folds, multiclass, score_kwargs)
         if mixed is not None:
             results.append(mixed)
-            if objective.better(mixed.score, best.score):
+            if objective.better(mixed.score, best.score) and _clearly_better(
+                objective, Y, folds, mixed, best, multiclass, score_kwargs
+            ):
                 best = mixed
+            elif objective.better(mixed.score, best.score):
+                mixed.error = "within fold noise of the best single model: not chosen"
     return SearchResult(results, best, folds, time.perf_counter() - start)
+
+
+def _fold_values(
+    objective: Objective,
+    Y: np.ndarray,
+    folds: np.ndarray,
+    res: CandidateResult,
+    multiclass: bool,
+    kw: dict,
+) -> np.ndarray:
+    """The objective on each fold for ``res``'s scores and rule, cross-fitted as in the search."""
+    ids = np.unique(folds)
+    if objective.needs == "scores":
+        pred = res.oof
+    elif multiclass:
+        pred = _decide_classes(res.oof)
+    elif res.rule is None:
+        raise ValueError("a label-set objective needs a rule")
+    else:
+        pred = None
+    if pred is not None:
+        return np.array([objective.score(Y[folds == k], pred[folds == k], **kw) for k in ids])
+    key = repr(res.rule)
+    if key in res.joint_predictions:
+        pred = res.joint_predictions[key]
+    else:
+        pred = np.empty(Y.shape, dtype=np.int8)
+        for k in ids:
+            inside = folds == k
+            pred[inside] = (
+                clone(res.rule).fit(Y[~inside], res.oof[~inside]).predict(res.oof[inside])
+            )
+    return np.array([objective.score(Y[folds == k], pred[folds == k], **kw) for k in ids])
+
+
+def _clearly_better(
+    objective: Objective,
+    Y: np.ndarray,
+    folds: np.ndarray,
+    a: CandidateResult,
+    b: CandidateResult,
+    multiclass: bool,
+    kw: dict,
+) -> bool:
+    """Whether ``a`` beats ``b`` by more than one standard error of their paired fold differences.
+
+    A blend adds models chosen on the same out-of-fold scores it is judged on; on small data its
+    gain can be noise, so it must clear the folds' noise to replace the best single model.
+    """
+    try:
+        diff = _fold_values(objective, Y, folds, a, multiclass, kw) - _fold_values(
+            objective, Y, folds, b, multiclass, kw
+        )
+    except Exception:
+        return False
+    if not objective.greater_is_better:
+        diff = -diff
+    se = float(np.std(diff, ddof=1) / np.sqrt(diff.shape[0])) if diff.shape[0] > 1 else 0.0
+    return float(np.mean(diff)) > se
 
 
 def _too_slow(cand: Candidate, rates: dict[str, list[float]], left: float, limit: float) -> str:
