@@ -259,3 +259,27 @@ def test_a_blend_must_clear_the_fold_noise_to_replace_the_best_single_model():
     assert not _clearly_better(objective, Y, folds, same, weak, False, {})
     assert _clearly_better(objective, Y, folds, strong, weak, False, {})
     assert not _clearly_better(objective, Y, folds, weak, strong, False, {})
+
+
+def test_hierarchical_f1_is_optimised_with_the_hierarchy():
+    from labelwise.data.hierarchy import Hierarchy
+    from labelwise.metrics import hierarchical_f1_score
+
+    rng = np.random.default_rng(0)
+    names = ["A.A1", "A.A2", "B.B1", "B.B2"]
+    X = rng.normal(size=(200, 6))
+    Y = (X[:, :4] + 0.5 * rng.normal(size=(200, 4)) > 0.6).astype(np.int8)
+    h = Hierarchy.from_names(names)  # A.A1 is under A, which is no label column
+    with pytest.raises(ProblemSetupError, match="needs a label hierarchy"):
+        AutoClassifier("hierarchical_f1", candidates=["MLkNN"], cv=3).fit(X, Y)
+    auto = AutoClassifier(
+        "hierarchical_f1",
+        hierarchy=h,
+        label_names=names,
+        candidates=["BinaryRelevance"],
+        blend=False,
+        cv=3,
+    ).fit(X, Y)
+    assert auto.objective_ == "hierarchical_f1" and 0 < auto.best_score_ <= 1
+    pred = auto.predict(X)
+    assert 0 < hierarchical_f1_score(Y, pred, h, labels=names) <= 1
