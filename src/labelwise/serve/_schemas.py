@@ -14,9 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 __all__ = [
     "Health",
     "LabelsResponse",
-    "Prediction",
     "PredictRequest",
     "PredictResponse",
+    "Prediction",
 ]
 
 # JSON has no NaN, but Python's parser (and so the server) accepts the tokens NaN and Infinity,

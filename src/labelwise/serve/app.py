@@ -6,7 +6,6 @@ requests and shape answers: scores come from the model's ``predict_proba``, labe
 own ``predict`` (so its own decision rule decides), nothing is re-implemented here.
 """
 
-
 import os
 from pathlib import Path
 from typing import Any
@@ -228,8 +227,7 @@ def create_app(
                 raise _RequestError(
                     422,
                     ["body", "instances", i],
-                    f"instance {i} has {len(row)} features; the model was trained on "
-                    f"{expected}.",
+                    f"instance {i} has {len(row)} features; the model was trained on {expected}.",
                     "wrong_feature_count",
                 )
         width = {len(row) for row in req.instances}
