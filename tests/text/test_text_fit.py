@@ -51,7 +51,9 @@ def test_fit_on_text_files_trains_tfidf_with_a_tuned_rule(tmp_path):
     _write(tmp_path / "train.jsonl", train_rows)
     _write(tmp_path / "test.jsonl", test_rows)
     args = ["fit", "--train", str(tmp_path / "train.jsonl"), "--test", str(tmp_path / "test.jsonl")]
-    result = CliRunner().invoke(main, [*args, "--labels", "labels", "--cv", "3"])
+    result = CliRunner().invoke(
+        main, [*args, "--labels", "labels", "--rule", "per-label", "--cv", "3"]
+    )
     assert result.exit_code == 0, result.output
     assert "raw texts" in result.output and "TfidfClassifier" in result.output
     got = _metrics(result.output)
@@ -78,7 +80,7 @@ def test_a_test_label_never_seen_in_training_is_named(tmp_path):
     result = CliRunner().invoke(
         main,
         ["fit", "--train", str(tmp_path / "a.jsonl"), "--test", str(tmp_path / "b.jsonl"),
-         "--labels", "labels", "--cv", "2", "--json"],
+         "--labels", "labels", "--rule", "per-label", "--cv", "2", "--json"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     out = json.loads(result.output[result.output.index("{") :])
@@ -89,7 +91,8 @@ def test_a_test_label_never_seen_in_training_is_named(tmp_path):
 def test_labelwise_fit_on_bundled_reuters_reaches_the_floor_of_an_independent_run():
     train, test = load("reuters", split="train"), load("reuters", split="test")
     assert is_text_dataset(train) and is_text_dataset(test)
-    result = CliRunner().invoke(main, ["fit", "--dataset", "reuters", "--cv", "2", "--json"])
+    args = ["fit", "reuters", "--rule", "per-label", "--cv", "2", "--json"]
+    result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output  # it crashed with a TypeError before
     out = json.loads(result.output[result.output.index("{") :])
     assert (out["n_train"], out["n_test"], out["n_labels"]) == (2104, 915, 90)
