@@ -1,4 +1,5 @@
-"""The main job on text: ``labelwise fit`` on text files and on the bundled Reuters set."""
+"""The text path of ``labelwise fit --rule`` (``fit_and_evaluate``): TfidfClassifier with a tuned
+rule on text files and on the bundled Reuters set."""
 
 from __future__ import annotations
 
