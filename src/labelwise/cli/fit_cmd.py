@@ -195,13 +195,14 @@ def _run(train, test, metric, time_limit, n_jobs, cv, candidates, seed, schedule
     )
     if scheduler is None:
         return fit_auto(train, **kwargs)
+    from labelwise.dask import on_cluster
+
     try:
-        import joblib
-        from dask.distributed import Client
-    except ImportError:
-        raise click.UsageError('--scheduler needs Dask: pip install "labelwise[dask]"') from None
-    with Client(scheduler) as _client, joblib.parallel_backend("dask"):
-        return fit_auto(train, **kwargs)
+        # A lost worker is one ClusterError (a labelwise error); nothing is saved then.
+        with on_cluster(scheduler):
+            return fit_auto(train, **kwargs)
+    except ImportError as err:
+        raise click.UsageError(f'--scheduler needs Dask ({err}): pip install "labelwise[dask]"')
 
 
 def _jsonable(value: Any) -> Any:
