@@ -202,7 +202,9 @@ def _run(train, test, metric, time_limit, n_jobs, cv, candidates, seed, schedule
         with on_cluster(scheduler):
             return fit_auto(train, **kwargs)
     except ImportError as err:
-        raise click.UsageError(f'--scheduler needs Dask ({err}): pip install "labelwise[dask]"')
+        raise click.UsageError(
+            f'--scheduler needs Dask ({err}): pip install "labelwise[dask]"'
+        ) from None
 
 
 def _jsonable(value: Any) -> Any:
