@@ -97,9 +97,9 @@ def check_multilabel_fit(
             f"{who}: X has {X.shape[0]} rows (samples) but Y has {ny}; they must describe the "
             "same samples, one row each."
         )
-    if not sp.issparse(Ya) and not _is_label_lists(Ya):
+    if sp.issparse(Ya) or not _is_label_lists(Ya):
         try:
-            shape = np.shape(Ya)
+            shape = Ya.shape if sp.issparse(Ya) else np.shape(Ya)
         except ValueError:  # ragged rows: check_targets explains
             shape = None
         if shape is not None and (len(shape) == 1 or (len(shape) == 2 and shape[1] == 1)):
