@@ -297,33 +297,11 @@ class Hierarchy:
 
     def ancestors(self, name: str) -> list[str]:
         """All ancestors of a label, nearest first (breadth-first; each once in a DAG)."""
-        out: list[str] = []
-        seen = set()
-        frontier = list(self.parents[self._known(name)])
-        while frontier:
-            nxt = []
-            for node in frontier:
-                if node not in seen:
-                    seen.add(node)
-                    out.append(node)
-                    nxt.extend(self.parents[node])
-            frontier = nxt
-        return out
+        return _breadth_first(self.parents[self._known(name)], self.parents)
 
     def descendants(self, name: str) -> list[str]:
         """All descendants of a label, nearest first."""
-        out: list[str] = []
-        seen = set()
-        frontier = list(self._children[self._known(name)])
-        while frontier:
-            nxt = []
-            for node in frontier:
-                if node not in seen:
-                    seen.add(node)
-                    out.append(node)
-                    nxt.extend(self._children[node])
-            frontier = nxt
-        return out
+        return _breadth_first(self._children[self._known(name)], self._children)
 
     def depth(self, name: str) -> int:
         """Edges on the longest path from a root to the label (0 for a root).
@@ -593,3 +571,19 @@ def _check_acyclic(parents: Mapping[str, tuple[str, ...]]) -> None:
             else:
                 state[node] = 2
                 path.pop()
+
+
+def _breadth_first(start: Any, edges: Any) -> list[str]:
+    """Nodes reachable from ``start`` along ``edges`` (node -> neighbours), nearest first, once."""
+    out: list[str] = []
+    seen: set[str] = set()
+    frontier = list(start)
+    while frontier:
+        nxt = []
+        for node in frontier:
+            if node not in seen:
+                seen.add(node)
+                out.append(node)
+                nxt.extend(edges[node])
+        frontier = nxt
+    return out
