@@ -12,7 +12,7 @@ from labelwise._validation import Interval, check_params
 from labelwise.data.targets import check_scores
 from labelwise.errors import TargetError
 
-__all__ = ["DecisionRule", "FixedThreshold", "check_probability_thresholds"]
+__all__ = ["DecisionRule", "FixedThreshold", "WrappingRule", "check_probability_thresholds"]
 
 
 class DecisionRule(BaseEstimator):
@@ -101,3 +101,28 @@ def check_probability_thresholds(rule: DecisionRule, *, where: str) -> None:
             "is applied to probabilities, so it would predict every label or none. Use a "
             "threshold in [0, 1], or decide on decision_function scores instead."
         )
+
+
+class WrappingRule(DecisionRule):
+    """A rule that decides with another rule (``rule``; None means ``FixedThreshold(0.5)``) and
+    changes its label sets. Fitting fits a clone of the wrapped rule (``rule_``); an unfitted
+    wrapper predicts with ``rule`` as given. Subclasses store ``rule`` in ``__init__``."""
+
+    rule: DecisionRule | None
+
+    @property
+    def _needs_probabilities(self) -> bool:  # type: ignore[override]
+        return bool(getattr(self._inner(), "_needs_probabilities", False))
+
+    def _inner(self) -> DecisionRule:
+        if hasattr(self, "rule_"):
+            return self.rule_
+        return FixedThreshold(0.5) if self.rule is None else self.rule
+
+    def fit(self, y_true: Any, y_score: Any, sample_weight: Any = None) -> WrappingRule:
+        """Fit a clone of the wrapped rule on validation targets and scores."""
+        from sklearn.base import clone
+
+        base = FixedThreshold(0.5) if self.rule is None else self.rule
+        self.rule_ = clone(base).fit(y_true, y_score, sample_weight=sample_weight)
+        return self

@@ -27,12 +27,11 @@ import numbers
 from typing import Any, ClassVar
 
 import numpy as np
-from sklearn.base import clone
 
 from labelwise._validation import Interval, Options, check_params
 from labelwise.data.hierarchy import Hierarchy
 from labelwise.data.targets import check_scores, check_targets
-from labelwise.decision._base import DecisionRule, FixedThreshold
+from labelwise.decision._base import DecisionRule, WrappingRule
 from labelwise.errors import ShapeError, TargetError
 
 __all__ = ["CloseUpward", "ConsistentSet", "PruneDownward", "TopDownArgmax", "column_structure"]
@@ -214,7 +213,7 @@ def _check_width(s: np.ndarray, structure: _Structure, who: str) -> None:
         )
 
 
-class _WrappingRule(DecisionRule):
+class _WrappingRule(WrappingRule):
     """A hierarchy rule around another rule (fitted as ``rule_``)."""
 
     def __init__(
@@ -226,21 +225,6 @@ class _WrappingRule(DecisionRule):
         self.rule = rule
         self.hierarchy = hierarchy
         self.labels = labels
-
-    @property
-    def _needs_probabilities(self) -> bool:  # type: ignore[override]
-        return bool(getattr(self._inner(), "_needs_probabilities", False))
-
-    def _inner(self) -> DecisionRule:
-        if hasattr(self, "rule_"):
-            return self.rule_
-        return FixedThreshold(0.5) if self.rule is None else self.rule
-
-    def fit(self, y_true: Any, y_score: Any, sample_weight: Any = None) -> _WrappingRule:
-        """Fit a clone of the wrapped rule on validation targets and scores."""
-        base = FixedThreshold(0.5) if self.rule is None else self.rule
-        self.rule_ = clone(base).fit(y_true, y_score, sample_weight=sample_weight)
-        return self
 
     def predict(self, y_score: Any) -> np.ndarray:
         who = type(self).__name__

@@ -7,11 +7,14 @@ import numbers
 from typing import Any, ClassVar
 
 import numpy as np
-from sklearn.base import clone
 
 from labelwise._validation import Interval, check_params
 from labelwise.data.targets import check_scores
-from labelwise.decision._base import DecisionRule, FixedThreshold
+from labelwise.decision._base import (  # noqa: F401  (FixedThreshold: the doctests use it)
+    DecisionRule,
+    FixedThreshold,
+    WrappingRule,
+)
 from labelwise.errors import ShapeError, TargetError
 
 __all__ = ["AtLeastOne", "RankCut", "TopK"]
@@ -122,7 +125,7 @@ class RankCut(DecisionRule):
         return keep.astype(np.int8)
 
 
-class AtLeastOne(DecisionRule):
+class AtLeastOne(WrappingRule):
     """Wrap another rule and add each row's top label when the rule predicts no label.
 
     Parameters
@@ -140,21 +143,6 @@ class AtLeastOne(DecisionRule):
 
     def __init__(self, rule: DecisionRule | None = None) -> None:
         self.rule = rule
-
-    @property
-    def _needs_probabilities(self) -> bool:  # type: ignore[override]
-        return bool(getattr(self._inner(), "_needs_probabilities", False))
-
-    def _inner(self) -> DecisionRule:
-        if hasattr(self, "rule_"):
-            return self.rule_
-        return FixedThreshold(0.5) if self.rule is None else self.rule
-
-    def fit(self, y_true: Any, y_score: Any, sample_weight: Any = None) -> AtLeastOne:
-        """Fit a clone of the wrapped rule."""
-        base = FixedThreshold(0.5) if self.rule is None else self.rule
-        self.rule_ = clone(base).fit(y_true, y_score, sample_weight=sample_weight)
-        return self
 
     def predict(self, y_score: Any) -> np.ndarray:
         """The wrapped rule's label sets, with the top label added to empty rows."""
