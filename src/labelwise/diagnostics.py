@@ -32,7 +32,7 @@ import scipy.sparse as sp
 from labelwise._validation import Interval, check_params
 from labelwise.data.dataset import Dataset
 from labelwise.data.hierarchy import Hierarchy
-from labelwise.data.targets import as_array, check_targets
+from labelwise.data.targets import as_array, check_targets, column_names
 from labelwise.errors import ShapeError
 
 __all__ = [
@@ -253,11 +253,19 @@ def _mean_abs_phi(Y: sp.csr_matrix, counts: np.ndarray) -> float:
 
 
 def recommend(
-    n_labels: int, n_samples: int, per_row_max: int, powerset: PowersetAnalysis, phi: float
+    n_labels: int,
+    n_samples: int,
+    per_row_max: int,
+    powerset: PowersetAnalysis,
+    phi: float,
+    *,
+    binary: bool = False,
 ) -> tuple[str, str]:
     """The suggested approach and why, by rules of thumb.
 
-    In order: one label per example -> multi-class softmax; label sets few and well populated
+    In order: a binary problem (``binary``: one yes/no column or two classes, as
+    :func:`labelwise.problem.describe` reads them) -> one sigmoid; one label per example ->
+    multi-class softmax; label sets few and well populated
     (>= 10 examples per observed set and <= 20% of sets seen once) -> label powerset; labels that
     co-occur about as often as chance (mean |phi| < 0.05) -> binary relevance; else classifier
     chains for up to 20 labels and RAkEL (label powerset on random label subsets) beyond.
@@ -268,6 +276,12 @@ def recommend(
     >>> recommend(2, 60, 2, pa, 0.5)[0]
     'label powerset'
     """
+    if binary:
+        return (
+            "binary (one sigmoid)",
+            "the targets are one yes/no decision per example: one sigmoid unit (any binary "
+            "classifier) with a threshold tuned on validation data.",
+        )
     if per_row_max <= 1 and n_labels >= 2:
         return (
             "multi-class (softmax)",
@@ -365,9 +379,7 @@ def diagnose(
     Y.eliminate_zeros()
     Y.sort_indices()
     n, L = Y.shape
-    names = [str(c) for c in (targets.classes if label_names is None else label_names)]
-    if len(names) != L:
-        raise ShapeError(f"{len(names)} label names were given for {L} label columns.")
+    names = list(column_names(y, targets, label_names))
     n_features = None
     if X is not None:
         X = as_array(X)
@@ -407,7 +419,8 @@ def diagnose(
         observed_softmax_params=(h + 1) * n_sets,
     )
     phi = _mean_abs_phi(Y, counts)
-    method, reason = recommend(L, n, int(per_row.max(initial=0)), powerset, phi)
+    binary = targets.kind == "binary" or (L == 2 and n > 0 and bool(np.all(per_row == 1)))
+    method, reason = recommend(L, n, int(per_row.max(initial=0)), powerset, phi, binary=binary)
     never = [names[j] for j in np.flatnonzero(counts == 0)]
     always = [names[j] for j in np.flatnonzero(counts == n)] if n else []
     notes = []

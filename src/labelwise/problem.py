@@ -22,7 +22,7 @@ import scipy.sparse as sp
 
 from labelwise._validation import Interval, Options, check_params
 from labelwise.data.hierarchy import Hierarchy
-from labelwise.data.targets import Targets, as_array, check_targets
+from labelwise.data.targets import Targets, as_array, check_targets, column_names
 from labelwise.errors import ProblemSetupError, ProblemSetupWarning, ShapeError
 from labelwise.metrics._divide import safe_divide
 
@@ -286,11 +286,7 @@ def describe(
     targets = check_targets(y)
     per_row = targets.labels_per_row()
     counts = np.asarray(targets.Y.sum(axis=0)).ravel().astype(np.int64)
-    names = tuple(str(c) for c in (targets.classes if label_names is None else label_names))
-    if len(names) != targets.n_labels:
-        raise ShapeError(
-            f"describe: {len(names)} label names were given for {targets.n_labels} label columns."
-        )
+    names = column_names(y, targets, label_names, where="describe")
     form = targets.form
     notes: list[str] = []
     detected = targets.kind
@@ -454,9 +450,7 @@ def constant_labels(Y: Any, label_names: Sequence[str] | None = None) -> list[Co
     """
     t = check_targets(Y, name="Y")
     n = t.n_samples
-    names = [str(c) for c in (t.classes if label_names is None else label_names)]
-    if len(names) != t.n_labels:
-        raise ShapeError(f"{len(names)} label names were given for {t.n_labels} label columns.")
+    names = column_names(Y, t, label_names)
     if n == 0:
         return []
     counts = np.asarray(t.Y.sum(axis=0)).ravel()

@@ -18,7 +18,14 @@ import scipy.sparse as sp
 from labelwise.data.label_space import LabelSpace
 from labelwise.errors import ShapeError, TargetError
 
-__all__ = ["Targets", "as_array", "check_scores", "check_targets", "one_column"]
+__all__ = [
+    "Targets",
+    "as_array",
+    "check_scores",
+    "check_targets",
+    "column_names",
+    "one_column",
+]
 
 KINDS = ("binary", "multiclass", "multilabel")
 
@@ -250,6 +257,56 @@ def check_targets(
         raise TargetError(f"{name} contains NaN or infinite values.")
     Y = _check_binary_values(arr, name)
     return Targets(Y, "multilabel", "indicator", tuple(range(Y.shape[1])))
+
+
+def column_names(
+    y: Any, targets: Targets, label_names: Sequence[Any] | None = None, *, where: str = ""
+) -> tuple[str, ...]:
+    """One name per column of ``targets.Y``: the given label names, or else its classes.
+
+    A one-column target is binary (see :func:`one_column`), so its canonical columns are its
+    classes; the one name given for that column is kept in theirs: ``"spam=0"``, ``"spam=1"``.
+
+    Parameters
+    ----------
+    y : Any
+        The targets as given to :func:`check_targets`.
+    targets : Targets
+        What :func:`check_targets` made of ``y``.
+    label_names : sequence, optional
+        One name per label column of ``y``.
+    where : str, default=""
+        The calling function, named in the error message.
+
+    Returns
+    -------
+    tuple of str
+
+    Raises
+    ------
+    ShapeError
+        When the number of names fits neither the columns of ``targets.Y`` nor one column.
+
+    Examples
+    --------
+    >>> y = [[1], [0], [1]]
+    >>> column_names(y, check_targets(y), ["spam"])
+    ('spam=0', 'spam=1')
+    >>> y = [[1, 0], [0, 0]]
+    >>> column_names(y, check_targets(y)), column_names(y, check_targets(y), ["a", "b"])
+    (('0', '1'), ('a', 'b'))
+    """
+    if label_names is None:
+        return tuple(str(c) for c in targets.classes)
+    names = [str(n) for n in label_names]
+    if len(names) == 1 and targets.form == "classes" and one_column(as_array(y)) is not None:
+        return tuple(f"{names[0]}={c}" for c in targets.classes)
+    if len(names) != targets.n_labels:
+        prefix = f"{where}: " if where else ""
+        raise ShapeError(
+            f"{prefix}{len(names)} label names were given for {targets.n_labels} label columns."
+        )
+    return tuple(names)
 
 
 def _codes(arr: np.ndarray, cls: np.ndarray) -> np.ndarray:
