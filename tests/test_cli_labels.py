@@ -115,8 +115,9 @@ def test_tables_take_column_names(tmp_path):
     ref = read(path, labels=["IT", "UK"])
     assert a["label_names"] == b["label_names"] == ["IT", "UK"]
     assert a["label_counts"] == b["label_counts"] == ref.Y_dense().sum(axis=0).tolist()
-    count = _invoke("inspect", path, "--labels", "2")
-    assert count.exit_code == 2 and "label count" in count.stderr
+    count = _invoke("inspect", path, "--labels", "2")  # a count of columns: here x1 and x2
+    assert count.exit_code == 1 and "labels=2 takes the first 2 columns" in count.stderr
+    assert "column x1: label 'x1' has value '0.1'" in count.stderr
     assert "Traceback" not in count.output
 
 

@@ -2,8 +2,9 @@
 
 ``--labels`` says which columns of a file are labels, in every command:
 
-- a whole number (``6``, ``-14``) is a MEKA label count: the first ``n`` attributes, or the last
-  ``-n`` when negative (MEKA's ``-C`` convention); write ``./6`` for a file named ``6``;
+- a whole number (``6``, ``-14``) is a MEKA label count: the first ``n`` attributes (columns of a
+  table), or the last ``-n`` when negative (MEKA's ``-C`` convention); write ``./6`` for a file
+  named ``6``;
 - text with a comma (``IT,UK``, or ``IT,`` for one name) is a list of label column names;
 - anything else is one value the reader interprets: a Mulan XML label file for ARFF, the label
   column (label lists) for tables.
@@ -32,10 +33,10 @@ __all__ = [
 ]
 
 LABELS_HELP = (
-    "Which columns are labels: a Mulan XML label file, a MEKA label count (an integer; negative "
-    "means the last n attributes), or comma-separated label column names (a trailing comma for "
-    "one name). Default: NAME.xml next to NAME[-train|-test].arff, a MEKA '-C n', or the file's "
-    "own header."
+    "Which columns are labels: a Mulan XML label file, a MEKA label count (an integer n: the "
+    "first n attributes or table columns; negative means the last n), or comma-separated label "
+    "column names (a trailing comma for one name). Default: NAME.xml next to "
+    "NAME[-train|-test].arff, a MEKA '-C n', or the file's own header."
 )
 
 _INTEGER = re.compile(r"[+-]?\d+")
@@ -97,19 +98,8 @@ def labels_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def read_file(path: str | Path, labels: Any) -> Dataset:
     """:func:`labelwise.read` with the parsed ``--labels`` (the reader's default when None)."""
-    from labelwise.data.io import read, sniff_format
+    from labelwise.data.io import read
 
-    if labels is None:
-        return read(path)
-    if isinstance(labels, int) and Path(path).is_file():
-        fmt = sniff_format(path)
-        if fmt not in ("arff", "libsvm"):
-            raise click.BadParameter(
-                f"{labels} is a label count, which applies to ARFF and LibSVM files; for the "
-                f"{fmt} table {path} give the label column names (a,b,c), or the one column "
-                "that holds label lists.",
-                param_hint="'--labels'",
-            )
     return read(path, labels)
 
 

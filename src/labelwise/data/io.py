@@ -8,10 +8,10 @@ format     extensions                                      ``labels=``
 =========  ==============================================  =====================
 arff       ``.arff``                                       XML file, count, names
 libsvm     ``.svm .libsvm .svmlight .xc`` (``.txt`` sniffed)  count or names
-csv, tsv   ``.csv``, ``.tsv .tab``                         column(s)
-json       ``.json`` (a list of objects)                   column(s)
-jsonl      ``.jsonl .ndjson``                              column(s)
-parquet    ``.parquet .pq``                                column(s)
+csv, tsv   ``.csv``, ``.tsv .tab``                         column(s) or count
+json       ``.json`` (a list of objects)                   column(s) or count
+jsonl      ``.jsonl .ndjson``                              column(s) or count
+parquet    ``.parquet .pq``                                column(s) or count
 =========  ==============================================  =====================
 
 Text files may be UTF-8 (with or without a byte-order mark), UTF-16 or UTF-32 with a byte-order
@@ -112,8 +112,10 @@ def read(
     source : str, Path or pandas.DataFrame
         The file to read, or a DataFrame.
     labels : optional
-        Which columns are labels: an XML label file or a count (ARFF), a count or names
-        (LibSVM), a label-list column or 0/1 columns (tables). See each reader.
+        Which columns are labels: an XML label file, names or a count (ARFF), a count or names
+        (LibSVM), a label-list column, 0/1 columns or a count of them (tables). A count ``n``
+        means the first ``n`` attributes or columns, ``-n`` the last ``n`` (MEKA's ``-C``);
+        for LibSVM it is the number of label values. See each reader.
     format : {"arff", "libsvm", "csv", "tsv", "json", "jsonl", "parquet"}, optional
         Default from the extension or the content.
     **options

@@ -20,8 +20,9 @@ import csv
 import io
 import json
 import math
+import numbers
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -181,7 +182,7 @@ def _read_parquet(path: Path) -> _Table:
 
 def read_table(
     path: str | Path,
-    labels: str | Sequence[str] | None = None,
+    labels: str | Sequence[str] | int | None = None,
     *,
     format: str | None = None,
     text: str | None = "auto",
@@ -196,8 +197,11 @@ def read_table(
     Parameters
     ----------
     path : str or Path
-    labels : str, sequence of str or None, default=None
-        The label-list column, or the 0/1 label columns. ``None``: a column named ``labels``.
+    labels : str, sequence of str, int or None, default=None
+        The label-list column, or the 0/1 label columns: their names, or an int, a MEKA label
+        count (``n``: the first ``n`` columns; ``-n``: the last ``n``; as ``--labels`` in the
+        command line). The columns are counted in the file's order (for JSON, in the order the
+        keys first appear). ``None``: a column named ``labels``.
     format : {"csv", "tsv", "json", "jsonl", "parquet"}, optional
         Default from the extension (``.csv``, ``.tsv``, ``.json`` (a list of objects),
         ``.jsonl``/``.ndjson``, ``.parquet``).
@@ -259,7 +263,7 @@ def _table_format(path: Path) -> str:
 
 def from_pandas(
     df: Any,
-    labels: str | Sequence[str] | None = None,
+    labels: str | Sequence[str] | int | None = None,
     *,
     text: str | None = "auto",
     features: Sequence[str] | None = None,
@@ -426,8 +430,14 @@ def _feature_columns(table: _Table, used: set[str], features) -> dict[str, np.nd
     return cols
 
 
-def _to_dataset(table, labels, text, features, label_sep, label_names, unknown, nan, name):
-    used: set[str] = set()
+_LABEL_FORMS = (
+    "a label-list column name ('topics'), a sequence of 0/1 label column names (['IT', 'UK']) "
+    "or an int, a MEKA label count (the first n columns, the last -n when negative)"
+)
+
+
+def _label_columns(table: _Table, labels: Any) -> str | list[str]:
+    """The label-list column, or the 0/1 label columns, that ``labels=`` stands for."""
     if labels is None:
         if "labels" not in table.columns:
             raise DataFormatError(
@@ -436,7 +446,33 @@ def _to_dataset(table, labels, text, features, label_sep, label_names, unknown, 
                 path=table.path,
                 line=table.header_line,
             )
-        labels = "labels"
+        return "labels"
+    if isinstance(labels, str):
+        return labels
+    if isinstance(labels, numbers.Integral) and not isinstance(labels, (bool, np.bool_)):
+        columns, n = list(table.columns), int(labels)
+        if n == 0 or abs(n) > len(columns):
+            raise DataFormatError(
+                f"labels={n} is a MEKA label count, which must be between 1 and {len(columns)} "
+                f"(or -1 and {-len(columns)} for the last columns) for a table with "
+                f"{len(columns)} columns: {_columns(table)}.",
+                path=table.path,
+                line=table.header_line,
+            )
+        return columns[:n] if n > 0 else columns[n:]
+    if isinstance(labels, Iterable) and not isinstance(labels, bytes | Mapping):
+        return [str(c) for c in labels]
+    raise DataFormatError(
+        f"labels={brief(labels)} ({type(labels).__name__}) is not a form tables take; pass "
+        f"{_LABEL_FORMS}.",
+        path=table.path,
+    )
+
+
+def _to_dataset(table, labels, text, features, label_sep, label_names, unknown, nan, name):
+    used: set[str] = set()
+    count = labels if isinstance(labels, numbers.Integral) else None
+    labels = _label_columns(table, labels)
     try:
         if isinstance(labels, str):
             cells = _need(table, labels, "label")
@@ -448,12 +484,22 @@ def _to_dataset(table, labels, text, features, label_sep, label_names, unknown, 
             Y = space.binarize(lists, unknown=unknown)
             used.add(labels)
         else:
-            labels = [str(c) for c in labels]
             space = LabelSpace(labels)
             Y = np.column_stack(
                 [_binary_column(_need(table, c, "label"), table, c) for c in labels]
             ) if labels else np.zeros((len(table), 0), dtype=np.int8)  # fmt: skip
             used.update(labels)
+    except DataValueError as err:
+        if count is None:
+            raise
+        where = "first" if count > 0 else "last"
+        raise DataValueError(
+            f"{err.message} labels={count} takes the {where} {abs(count)} columns as 0/1 labels: "
+            f"{brief(labels, 200)}; count only the label columns, or name them.",
+            path=err.path,
+            line=err.line,
+            column=err.column,
+        ) from None
     except TargetError as err:
         if isinstance(err, KeyError):  # unknown label: keep the type, add the file
             raise type(err)(f"{table.path or 'table'}: {err}") from None
