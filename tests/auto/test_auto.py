@@ -12,8 +12,14 @@ from sklearn.metrics import f1_score as sk_f1
 
 from labelwise.auto import AutoClassifier, NoCandidateFinished, get_objective, objective_names
 from labelwise.auto import candidates as cand_mod
-from labelwise.auto.candidates import Candidate, DataProfile, build_candidates
-from labelwise.auto.search import evaluate_rules
+from labelwise.auto.candidates import (
+    Candidate,
+    DataProfile,
+    build_candidates,
+    fit_seconds,
+    profile_data,
+)
+from labelwise.auto.search import _too_slow, evaluate_rules
 from labelwise.decision import FixedThreshold, GlobalThreshold
 from labelwise.errors import ProblemSetupError
 from labelwise.models import BinaryRelevance, MLkNN
@@ -145,10 +151,46 @@ def test_time_limit_keeps_the_cheapest_finished_candidate(data):
     auto = AutoClassifier(
         "micro_f1", time_limit=0, candidates=["MLkNN", "BinaryRelevance"], cv=3
     ).fit(X, Y)
-    status = {r["candidate"]: (r["status"], r["error"]) for r in auto.leaderboard_}
-    assert status["MLkNN(k=10)"][0] == "ok"
-    assert status["BinaryRelevance(LogisticRegression)"][0] == "skipped"
-    assert "time limit" in status["BinaryRelevance(LogisticRegression)"][1]
+    status = [(r["candidate"], r["status"], r["error"]) for r in auto.leaderboard_]
+    ran = [name for name, state, _ in status if state == "ok"]
+    skipped = [(name, why) for name, state, why in status if state == "skipped"]
+    assert len(ran) == 1 and len(skipped) == 1  # the cheapest always runs, the other cannot
+    profile = profile_data(X, np.asarray(Y), "multilabel")
+    cheapest = min(
+        (c for c in build_candidates(profile) if c.name.startswith(("MLkNN", "BinaryRel"))),
+        key=lambda c: c.cost,
+    )
+    assert ran == [cheapest.name]
+    assert "time limit" in skipped[0][1]
+
+
+def test_cost_model_follows_each_familys_complexity():
+    base = DataProfile(2000, 100, 20, False, False, 300, "multilabel")
+    more_labels = DataProfile(2000, 100, 200, False, False, 300, "multilabel")
+    more_rows = DataProfile(20000, 100, 20, False, False, 300, "multilabel")
+    ratio = lambda kind, p: fit_seconds(kind, p) / fit_seconds(kind, base)  # noqa: E731
+    assert ratio("binary_relevance", more_labels) == pytest.approx(10.0)  # one model a label
+    assert ratio("binary_relevance", more_rows) < 10.0 + 1e-9  # linear in the rows (+ overhead)
+    assert ratio("mlknn", more_rows) > 20.0  # superlinear: the neighbour search is quadratic
+    assert ratio("extra_trees", more_rows) > 10.0  # n log n
+    assert fit_seconds("random_forest", base) > fit_seconds("extra_trees", base)
+    sparse = DataProfile(2000, 50000, 20, True, False, 300, "multilabel", nnz_per_row=50.0)
+    # a sparse linear model works on the stored values, not on the 50,000 columns
+    assert fit_seconds("binary_relevance", sparse) < fit_seconds("binary_relevance", base)
+    with pytest.raises(ValueError, match="no cost model"):
+        fit_seconds("oracle", base)
+
+
+def test_a_new_family_borrows_the_measured_speed_of_the_others():
+    slow = Candidate("slow", lambda: None, cost=100.0, family="trees")
+    quick = Candidate("quick", lambda: None, cost=1.0, family="trees")
+    # linear models ran at 2 measured seconds per estimated second: 200 s needed, 50 left
+    assert "about 200 s" in _too_slow(slow, {"linear": [2.0]}, left=50.0, limit=60.0)
+    assert _too_slow(quick, {"linear": [2.0]}, left=50.0, limit=60.0) == ""
+    assert _too_slow(slow, {}, left=50.0, limit=60.0) == ""  # nothing measured: try it
+    # its own family's rate, once measured, wins over the others'
+    assert _too_slow(slow, {"linear": [2.0], "trees": [0.1]}, left=50.0, limit=60.0) == ""
+    assert "too little" in _too_slow(quick, {"linear": [2.0]}, left=10.0, limit=60.0)
 
 
 def test_no_candidate_finished_is_a_clear_error(data, monkeypatch):

@@ -9,7 +9,9 @@ combinations are few, and a neural head when there is enough data. Nothing here 
 benchmark set: each family keeps the defaults its authors and scikit-learn recommend, and the data
 decides among them through cross-validation on the training set only.
 
-Each :class:`Candidate` has a relative cost used to run the cheapest first within a time limit.
+Each :class:`Candidate` carries an estimate of its fitting time for this data (:func:`fit_seconds`,
+from each family's computational complexity in the numbers of rows, features and labels), used to
+run the cheapest first and to skip, within a time limit, what cannot finish.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["Candidate", "DataProfile", "build_candidates", "profile_data"]
+__all__ = ["Candidate", "DataProfile", "build_candidates", "fit_seconds", "profile_data"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class DataProfile:
         Distinct label combinations in the training targets.
     kind : str
         ``labelwise.problem.describe(y).kind``.
+    nnz_per_row : float or None
+        Mean stored values per row of a sparse X (``None``: dense, every feature counts).
     """
 
     n_samples: int
@@ -49,6 +53,16 @@ class DataProfile:
     text: bool
     n_label_sets: int
     kind: str
+    nnz_per_row: float | None = None
+
+    @property
+    def width(self) -> float:
+        """Features a linear model touches per row: stored values if sparse, else all."""
+        if self.text:
+            return 100.0  # a short document's distinct word and character n-grams, roughly
+        if self.nnz_per_row is not None:
+            return max(1.0, self.nnz_per_row)
+        return float(max(1, self.n_features))
 
 
 @dataclass(frozen=True)
@@ -62,12 +76,13 @@ class Candidate:
     make : callable
         ``make() -> estimator``: a fresh, unfitted estimator.
     cost : float
-        Relative cost within the family (one binary-relevance logistic regression = 1 among
-        the linear ones); cheapest run first.
+        Estimated seconds of one fit on all training rows on a reference machine
+        (:func:`fit_seconds`); the cheapest run first.
     family : str
-        Candidates of one family share a time rate: the seconds per unit of cost measured on
-        the first of them predicts the others (``"linear"``, ``"trees"``, ``"neighbours"``,
-        ``"neural"``, ``"text"``).
+        Candidates of one family share a time rate: the measured seconds per estimated second
+        of the first of them corrects the others' estimates (``"linear"``, ``"trees"``,
+        ``"neighbours"``, ``"neural"``, ``"text"``); other families borrow the rate of all
+        measured ones until they have their own.
     """
 
     name: str
@@ -97,7 +112,75 @@ def profile_data(X: Any, Y: np.ndarray | None, kind: str) -> DataProfile:
     else:
         L = int(np.unique(Y).shape[0]) if Y is not None else 0
         n_sets = L
-    return DataProfile(n, d, L, bool(sp.issparse(X)), text, n_sets, kind)
+    nnz = float(X.nnz) / max(1, n) if sp.issparse(X) else None
+    return DataProfile(n, d, L, bool(sp.issparse(X)), text, n_sets, kind, nnz)
+
+
+# Seconds per unit of work of each model family: measured on the 2-core reference machine by
+# benchmarks/auto_costs.py (one fit, one core, synthetic data of several shapes); only their
+# ratios matter, since the search rescales them by the times it measures on the user's machine.
+_SECONDS = {
+    "overhead": 0.005,  # one scikit-learn fit of a small model, whatever the data
+    "logistic": 5e-7,  # one binary L-BFGS logistic regression: per row x feature
+    "chain": 2.5,  # a classifier chain's fits over a binary relevance's (out-of-fold features)
+    "powerset": 5e-7,  # multinomial L-BFGS: per row x feature x class
+    "knn": 2e-10,  # brute-force neighbour search: per row x row x feature
+    "knn_labels": 2e-6,  # ML-kNN's counts: per row x label
+    "tree": 8.5e-8,  # one randomised tree: per row x log2(rows) x sqrt(features) x label factor
+    "mlp": 2e-9,  # an MLP epoch: per row x multiply-add of the network
+    "text": 2e-5,  # a TF-IDF linear model: per document x label (vectorising included)
+    "encode": 0.02,  # MiniLM sentence embedding on a CPU: per document
+}
+
+
+def fit_seconds(kind: str, p: DataProfile, **kw: float) -> float:
+    """Estimated seconds of one fit of a model ``kind`` on the data ``p`` describes.
+
+    Each family's complexity in rows ``n``, features ``d`` (stored values per row when sparse)
+    and labels ``L``: binary relevance fits ``L`` logistic regressions (``n d`` each); label
+    powerset one multinomial model over the observed label sets (``n d S``); RAkEL ``2L``
+    powersets of ``2^k`` classes; ML-kNN a neighbour search (``n^2 d``) and counts (``n L``);
+    a forest of randomised trees ``T n log n sqrt(d)`` with a cost per label in each split;
+    an MLP ``epochs n (d h + h L)``.
+
+    Examples
+    --------
+    >>> p = DataProfile(2000, 100, 20, False, False, 300, "multilabel")
+    >>> fit_seconds("binary_relevance", p) < fit_seconds("ecc", p)
+    True
+    >>> big = DataProfile(50000, 100, 20, False, False, 300, "multilabel")
+    >>> fit_seconds("mlknn", big) > fit_seconds("mlknn", p) * 100  # quadratic in the rows
+    True
+    """
+    c = _SECONDS
+    n, d, L = float(p.n_samples), p.width, float(max(1, p.n_labels))
+    logistic = c["overhead"] + c["logistic"] * n * d
+    if kind == "binary_relevance":
+        return L * logistic
+    if kind == "chain":
+        return c["chain"] * L * c["logistic"] * n * (d + L / 2)
+    if kind == "ecc":
+        return kw.get("chains", 10) * 0.1 * c["chain"] * L * c["logistic"] * n * (d + L / 2)
+    if kind == "powerset":
+        return c["powerset"] * n * d * max(2, min(p.n_label_sets, n))
+    if kind == "rakel":
+        k = kw.get("k", 3)
+        return 2 * L * c["powerset"] * n * d * 2**k * 1.5
+    if kind == "mlknn":
+        return 10 * c["overhead"] + c["knn"] * n * n * d + c["knn_labels"] * n * L
+    if kind in ("random_forest", "extra_trees"):
+        trees = kw.get("trees", 300)
+        split = 1.5 if kind == "random_forest" else 1.0
+        per_tree = n * np.log2(max(n, 2.0)) * np.sqrt(max(1.0, float(p.n_features)))
+        return float(split * c["tree"] * trees * per_tree * (1 + L / 30))
+    if kind == "mlp":
+        hidden = kw.get("hidden", 512)
+        return c["mlp"] * kw.get("epochs", 60) * n * (d * hidden + hidden * L)
+    if kind == "tfidf":
+        return c["text"] * n * L * kw.get("factor", 1.0)
+    if kind == "embedding":
+        return c["encode"] * n
+    raise ValueError(f"fit_seconds: no cost model for {kind!r}")
 
 
 def _scaler(sparse: bool) -> Any:
@@ -137,9 +220,14 @@ def _multilabel_candidates(p: DataProfile, random_state: int) -> list[Candidate]
         Candidate(
             "BinaryRelevance(LogisticRegression)",
             lambda: _with_scaling(BinaryRelevance(_lr()), sparse),
-            1.0,
+            fit_seconds("binary_relevance", p),
         ),
-        Candidate("MLkNN(k=10)", lambda: _with_scaling(MLkNN(k=10), sparse), 0.3, "neighbours"),
+        Candidate(
+            "MLkNN(k=10)",
+            lambda: _with_scaling(MLkNN(k=10), sparse),
+            fit_seconds("mlknn", p),
+            "neighbours",
+        ),
     ]
     # Forests handle sparse input but grow slowly on wide sparse data (text-like features).
     if not (sparse and p.n_features > 5000):
@@ -151,7 +239,7 @@ def _multilabel_candidates(p: DataProfile, random_state: int) -> list[Candidate]
                         n_estimators=300, max_features="sqrt", n_jobs=1, random_state=rs
                     )
                 ),
-                3.0,
+                fit_seconds("random_forest", p),
                 "trees",
             ),
             Candidate(
@@ -161,7 +249,7 @@ def _multilabel_candidates(p: DataProfile, random_state: int) -> list[Candidate]
                         n_estimators=300, max_features="sqrt", n_jobs=1, random_state=rs
                     )
                 ),
-                2.0,
+                fit_seconds("extra_trees", p),
                 "trees",
             ),
         ]
@@ -177,7 +265,7 @@ def _multilabel_candidates(p: DataProfile, random_state: int) -> list[Candidate]
                 ),
                 sparse,
             ),
-            1.3 if p.n_labels <= 12 else 1.1,
+            fit_seconds("chain", p) * (1.2 if p.n_labels <= 12 else 1.0),
         )
     )
     # Label powerset learns one class per observed label set: feasible while the sets are few
@@ -187,7 +275,7 @@ def _multilabel_candidates(p: DataProfile, random_state: int) -> list[Candidate]
             Candidate(
                 "LabelPowerset(LogisticRegression)",
                 lambda: _with_scaling(LabelPowerset(_lr()), sparse),
-                1.5,
+                fit_seconds("powerset", p),
             )
         )
     if p.n_labels >= 4:
@@ -195,7 +283,7 @@ def _multilabel_candidates(p: DataProfile, random_state: int) -> list[Candidate]
             Candidate(
                 "RAkEL(LogisticRegression, k=3)",
                 lambda: _with_scaling(RAkEL(_lr(), k=3, random_state=rs), sparse),
-                4.0,
+                fit_seconds("rakel", p, k=3),
             )
         )
     out.append(
@@ -204,7 +292,7 @@ def _multilabel_candidates(p: DataProfile, random_state: int) -> list[Candidate]
             lambda: _with_scaling(
                 EnsembleClassifierChains(_lr(), n_chains=10, random_state=rs), sparse
             ),
-            10.0,
+            fit_seconds("ecc", p, chains=10),
         )
     )
     if importlib.util.find_spec("torch") is not None and p.n_samples >= 200:
@@ -223,7 +311,7 @@ def _neural_candidate(p: DataProfile, random_state: int) -> Candidate | None:
     def make() -> Any:
         return _with_scaling(NeuralClassifier(random_state=random_state), p.sparse)
 
-    return Candidate("NeuralClassifier(MLP, sigmoid+BCE)", make, 5.0, "neural")
+    return Candidate("NeuralClassifier(MLP, sigmoid+BCE)", make, fit_seconds("mlp", p), "neural")
 
 
 def _text_candidates(p: DataProfile, random_state: int) -> list[Candidate]:
@@ -233,13 +321,13 @@ def _text_candidates(p: DataProfile, random_state: int) -> list[Candidate]:
         Candidate(
             "TfidfClassifier(linear SVM)",
             lambda: TfidfClassifier(random_state=random_state),
-            1.0,
+            fit_seconds("tfidf", p),
             "text",
         ),
         Candidate(
             "TfidfClassifier(logistic regression)",
             lambda: TfidfClassifier(linear="logistic", random_state=random_state),
-            1.5,
+            fit_seconds("tfidf", p, factor=1.5),
             "text",
         ),
     ]
@@ -253,7 +341,7 @@ def _text_candidates(p: DataProfile, random_state: int) -> list[Candidate]:
             Candidate(
                 "EmbeddingClassifier(MiniLM + neural head)",
                 lambda: EmbeddingClassifier(random_state=random_state),
-                4.0,
+                fit_seconds("embedding", p) + fit_seconds("mlp", p, epochs=60),
                 "text",
             )
         )
@@ -267,11 +355,15 @@ def _multiclass_candidates(p: DataProfile, random_state: int) -> list[Candidate]
     sparse = p.sparse
     rs = random_state
     out = [
-        Candidate("LogisticRegression(softmax)", lambda: _with_scaling(_lr(), sparse), 1.0),
+        Candidate(
+            "LogisticRegression(softmax)",
+            lambda: _with_scaling(_lr(), sparse),
+            fit_seconds("powerset", p),
+        ),
         Candidate(
             "kNN(k=10)",
             lambda: _with_scaling(KNeighborsClassifier(n_neighbors=10, weights="distance"), sparse),
-            0.3,
+            fit_seconds("mlknn", p),
             "neighbours",
         ),
     ]
@@ -280,13 +372,13 @@ def _multiclass_candidates(p: DataProfile, random_state: int) -> list[Candidate]
             Candidate(
                 "RandomForest(300 trees)",
                 lambda: RandomForestClassifier(n_estimators=300, n_jobs=1, random_state=rs),
-                3.0,
+                fit_seconds("random_forest", p),
                 "trees",
             ),
             Candidate(
                 "ExtraTrees(300 trees)",
                 lambda: ExtraTreesClassifier(n_estimators=300, n_jobs=1, random_state=rs),
-                2.0,
+                fit_seconds("extra_trees", p),
                 "trees",
             ),
         ]
@@ -312,8 +404,14 @@ def build_candidates(
     Examples
     --------
     >>> p = DataProfile(500, 20, 6, False, False, 40, "multilabel")
-    >>> [c.name for c in build_candidates(p)][:3]
-    ['MLkNN(k=10)', 'BinaryRelevance(LogisticRegression)', 'ClassifierChain(LogisticRegression)']
+    >>> [c.name for c in build_candidates(p)][:2]
+    ['MLkNN(k=10)', 'BinaryRelevance(LogisticRegression)']
+    >>> wide = DataProfile(500, 20, 600, False, False, 400, "multilabel")  # 600 labels
+    >>> build_candidates(wide)[0].name  # one neighbour search beats 600 regressions
+    'MLkNN(k=10)'
+    >>> tall = DataProfile(50000, 20, 6, False, False, 40, "multilabel")  # 50,000 rows
+    >>> build_candidates(tall)[0].name  # and 6 regressions beat a quadratic search
+    'BinaryRelevance(LogisticRegression)'
     """
     if p.text:
         out = _text_candidates(p, random_state)

@@ -420,19 +420,21 @@ def _clearly_better(
 def _too_slow(cand: Candidate, rates: dict[str, list[float]], left: float, limit: float) -> str:
     """Why ``cand`` should be skipped with ``left`` seconds to go, or "" to run it.
 
-    The estimate is the candidate's cost times the median seconds per unit of cost measured on
-    its family so far; a family not yet measured runs while at least a quarter of the time is
-    left.
+    The estimate is the candidate's estimated fit seconds (:func:`fit_seconds` for this data)
+    times the median measured seconds per estimated second: of its own family when one of them
+    ran, else of every candidate that ran (the machine's speed, as the cost model is one scale
+    for all families). A new family is also skipped once less than a quarter of the time is
+    left, as its estimate is the least certain.
     """
     if left <= 0:
         return "time limit reached"
-    measured = rates.get(cand.family)
+    own = rates.get(cand.family)
+    measured = own or [r for family in rates.values() for r in family]
     if measured:
         guess = float(np.median(measured)) * cand.cost
         if guess > left:
             return f"time limit: about {guess:.0f} s needed, {left:.0f} s left"
-        return ""
-    if left < 0.25 * limit:
+    if not own and left < 0.25 * limit:
         return f"time limit: {left:.0f} s left, too little to try a new kind of model"
     return ""
 
