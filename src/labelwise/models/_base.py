@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from sklearn.utils.validation import check_is_fitted
 
 from labelwise.decision._base import DecisionRule, FixedThreshold
 
@@ -28,4 +29,5 @@ class ScoresThenRuleMixin:
 
     def predict(self, X: Any) -> np.ndarray:
         """Predict label sets: scores from ``predict_proba``, decided by ``decision_rule``."""
+        check_is_fitted(self)  # NotFittedError whatever the rule or predict_proba touch first
         return resolve_rule(self.decision_rule).predict(self.predict_proba(X))  # type: ignore[attr-defined]

@@ -117,11 +117,13 @@ class TextClassifierMixin(ClassifierMixin, BaseEstimator):
         list of lists of str, or ndarray of int8 of shape (n_samples, n_labels)
             Label lists when fitted on label lists, else a 0/1 matrix.
         """
+        check_is_fitted(self, "classes_")  # before _decide, which subclasses override
         P = self._decide(X)
         return self.label_space_.decode(P) if self.target_form_ == "label-lists" else P
 
     def predict_labels(self, X: Any) -> list[list[Any]]:
         """Label sets as lists of names (or column numbers when fitted on a 0/1 matrix)."""
+        check_is_fitted(self, "classes_")
         P = self._decide(X)
         classes = self.classes_.tolist()
         return [[classes[j] for j in np.flatnonzero(row)] for row in P]
