@@ -24,11 +24,13 @@ A model file is a single zip archive (any name; ``.lw`` by convention), never a 
     The fitted estimator, written by ``skops.io.dumps``: a tree of typed nodes and ``.npy``
     arrays, no pickle.
 ``states/<i>.json`` and ``states/<i>.npz``
-    Only for estimators skops cannot store (a torch network): the estimator's own
-    ``get_state()`` tree as JSON whose arrays live in the ``.npz`` (read with
-    ``allow_pickle=False``); the skops tree holds a ``StateRef`` in its place, and
-    ``metadata["states"]`` lists ``{"class", "tree", "arrays"}`` for each. Protocol:
-    :mod:`labelwise.persist._state`.
+    Only for estimators skops cannot store (a torch network, a fine-tuned text encoder): the
+    estimator's own ``get_state()`` tree as JSON whose arrays live in the ``.npz`` (read with
+    ``allow_pickle=False``; stored without compression); the skops tree holds a ``StateRef`` in
+    its place, and ``metadata["states"]`` lists ``{"class", "tree", "arrays"}`` for each.
+    Protocol: :mod:`labelwise.persist._state`. A fine-tuned encoder stores only its weights;
+    loading takes the architecture and tokenizer from the installed model package and refuses
+    weights that do not fit them (:class:`labelwise.text.finetune.FineTunedEncoder`).
 ``MANIFEST.json``
     The last member: ``{"algorithm": "sha256", "members": {name: {"sha256", "size"}}}`` for
     every other member.

