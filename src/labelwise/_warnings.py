@@ -5,19 +5,67 @@ nothing to someone running a command. :class:`WarningCollector` replaces that, f
 guards, by ``warning: <message>`` on one line, shows each distinct message once, and keeps the
 messages in order (the CLI puts them in its ``--json`` output). The command line uses it for every
 command; anything else that talks to people (a report, a server response) can use it too.
+:func:`naming_labels` lets the caller that holds a dataset give its label names to the warnings of
+models that only see a bare 0/1 matrix (cross-validation folds, for instance).
 """
 
 from __future__ import annotations
 
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from types import TracebackType
 from typing import Any
 
 from labelwise.errors import LabelwiseWarning
 
-__all__ = ["WarningCollector", "one_line"]
+__all__ = ["WarningCollector", "column_label_names", "naming_labels", "one_line"]
+
+_LABEL_NAMES: ContextVar[tuple[str, ...] | None] = ContextVar("labelwise_label_names", default=None)
+
+
+@contextmanager
+def naming_labels(names: Sequence[Any]) -> Iterator[None]:
+    """Within the block, warnings call label column ``j`` by ``names[j]`` instead of ``'j'``.
+
+    A model fitted on a bare 0/1 matrix (as a cross-validation fold is) knows its labels only
+    by column number; the caller that holds the dataset says what they are called, and
+    :func:`column_label_names` gives the names to every message issued inside.
+
+    Examples
+    --------
+    >>> with naming_labels(["news", "sport"]):
+    ...     column_label_names(["0", "1"], 2)
+    ['news', 'sport']
+    >>> column_label_names(["0", "1"], 2)
+    ['0', '1']
+    """
+    token = _LABEL_NAMES.set(tuple(str(n) for n in names))
+    try:
+        yield
+    finally:
+        _LABEL_NAMES.reset(token)
+
+
+def column_label_names(names: Sequence[Any] | None, n_labels: int) -> list[str] | None:
+    """The names a message should use for ``n_labels`` label columns.
+
+    ``names`` as given, unless they are only the column numbers (or None) and the caller named
+    ``n_labels`` labels with :func:`naming_labels`: then those names.
+
+    Examples
+    --------
+    >>> column_label_names(None, 2) is None, column_label_names([7, 8], 2)
+    (True, ['7', '8'])
+    """
+    given = None if names is None else [str(n) for n in names]
+    named = _LABEL_NAMES.get()
+    numbers = given is None or given == [str(j) for j in range(n_labels)]
+    if named is not None and len(named) == n_labels and numbers:
+        return list(named)
+    return given
 
 
 def one_line(text: str) -> str:

@@ -15,6 +15,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import MaxAbsScaler, StandardScaler
 
+from labelwise._warnings import naming_labels
 from labelwise.data.dataset import Dataset
 from labelwise.decision import DecisionRule, FixedThreshold
 from labelwise.errors import ShapeError
@@ -223,7 +224,8 @@ def fit_and_evaluate(
             estimator, rule=decision, cv=cv, random_state=random_state
         )
     start = time.perf_counter()
-    estimator.fit(X_train, train.Y_dense())
+    with naming_labels(train.label_names):  # the model and its folds see only a 0/1 matrix
+        estimator.fit(X_train, train.Y_dense())
     seconds = time.perf_counter() - start
     Y_true = test.Y_dense()
     if rule == "fixed":

@@ -21,6 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from labelwise._validation import Interval, Options, check_params
+from labelwise._warnings import column_label_names
 from labelwise.data.hierarchy import Hierarchy
 from labelwise.data.targets import Targets, as_array, check_targets, column_names
 from labelwise.errors import ProblemSetupError, ProblemSetupWarning, ShapeError
@@ -466,7 +467,8 @@ def warn_constant_labels(
     """Warn, naming them, about labels that never or always occur; return them.
 
     Models call this in ``fit`` and predict such a label with a constant instead of training a
-    classifier on one class.
+    classifier on one class. Columns known only by number are called by the names the caller
+    gave :func:`labelwise._warnings.naming_labels`, if any.
 
     Examples
     --------
@@ -477,6 +479,9 @@ def warn_constant_labels(
     >>> print(w[0].message)  # doctest: +ELLIPSIS
     fit: label 'sport' never occurs in the training data; ...
     """
+    shape = getattr(Y, "shape", ())
+    if len(shape) == 2:  # a bare matrix: the caller may have named its columns
+        label_names = column_label_names(label_names, shape[1])
     found = constant_labels(Y, label_names)
     if found:
         never = [c.name for c in found if c.value == 0]
