@@ -117,17 +117,18 @@ def profile_data(X: Any, Y: np.ndarray | None, kind: str) -> DataProfile:
 
 
 # Seconds per unit of work of each model family: measured on the 2-core reference machine by
-# benchmarks/auto_costs.py (one fit, one core, synthetic data of several shapes); only their
-# ratios matter, since the search rescales them by the times it measures on the user's machine.
+# benchmarks/auto_costs.py (one fit, one thread as in the search's worker processes, synthetic
+# data of several shapes); only their ratios matter, since the search rescales them by the
+# times it measures on the user's machine.
 _SECONDS = {
-    "overhead": 0.005,  # one scikit-learn fit of a small model, whatever the data
-    "logistic": 5e-7,  # one binary L-BFGS logistic regression: per row x feature
+    "overhead": 0.002,  # one scikit-learn fit of a small model, whatever the data
+    "logistic": 3.5e-8,  # one binary L-BFGS logistic regression: per row x feature
     "chain": 2.5,  # a classifier chain's fits over a binary relevance's (out-of-fold features)
-    "powerset": 5e-7,  # multinomial L-BFGS: per row x feature x class
-    "knn": 2e-10,  # brute-force neighbour search: per row x row x feature
+    "powerset": 3.5e-8,  # multinomial L-BFGS: per row x feature x class
+    "knn": 8e-8,  # ML-kNN's neighbour search: per row x row (x 1 + features / 1000)
     "knn_labels": 2e-6,  # ML-kNN's counts: per row x label
-    "tree": 8.5e-8,  # one randomised tree: per row x log2(rows) x sqrt(features) x label factor
-    "mlp": 2e-9,  # an MLP epoch: per row x multiply-add of the network
+    "tree": 1e-7,  # one randomised tree: per row x log2(rows) x sqrt(features) x label factor
+    "mlp": 1e-9,  # an MLP epoch: per row x multiply-add of the network
     "text": 2e-5,  # a TF-IDF linear model: per document x label (vectorising included)
     "encode": 0.02,  # MiniLM sentence embedding on a CPU: per document
 }
@@ -139,7 +140,8 @@ def fit_seconds(kind: str, p: DataProfile, **kw: float) -> float:
     Each family's complexity in rows ``n``, features ``d`` (stored values per row when sparse)
     and labels ``L``: binary relevance fits ``L`` logistic regressions (``n d`` each); label
     powerset one multinomial model over the observed label sets (``n d S``); RAkEL ``2L``
-    powersets of ``2^k`` classes; ML-kNN a neighbour search (``n^2 d``) and counts (``n L``);
+    powersets of ``2^k`` classes; ML-kNN a neighbour search (``n^2``, mostly ranking) and
+    counts (``n L``);
     a forest of randomised trees ``T n log n sqrt(d)`` with a cost per label in each split;
     an MLP ``epochs n (d h + h L)``.
 
@@ -157,22 +159,22 @@ def fit_seconds(kind: str, p: DataProfile, **kw: float) -> float:
     logistic = c["overhead"] + c["logistic"] * n * d
     if kind == "binary_relevance":
         return L * logistic
+    chain = c["chain"] * L * (c["overhead"] + c["logistic"] * n * (d + L / 2))
     if kind == "chain":
-        return c["chain"] * L * c["logistic"] * n * (d + L / 2)
+        return chain
     if kind == "ecc":
-        return kw.get("chains", 10) * 0.1 * c["chain"] * L * c["logistic"] * n * (d + L / 2)
+        return kw.get("chains", 10) * chain
     if kind == "powerset":
         return c["powerset"] * n * d * max(2, min(p.n_label_sets, n))
     if kind == "rakel":
         k = kw.get("k", 3)
         return 2 * L * c["powerset"] * n * d * 2**k * 1.5
     if kind == "mlknn":
-        return 10 * c["overhead"] + c["knn"] * n * n * d + c["knn_labels"] * n * L
+        return 10 * c["overhead"] + c["knn"] * n * n * (1 + d / 1000) + c["knn_labels"] * n * L
     if kind in ("random_forest", "extra_trees"):
         trees = kw.get("trees", 300)
-        split = 1.5 if kind == "random_forest" else 1.0
         per_tree = n * np.log2(max(n, 2.0)) * np.sqrt(max(1.0, float(p.n_features)))
-        return float(split * c["tree"] * trees * per_tree * (1 + L / 30))
+        return float(c["tree"] * trees * per_tree * (1 + L / 20))
     if kind == "mlp":
         hidden = kw.get("hidden", 512)
         return c["mlp"] * kw.get("epochs", 60) * n * (d * hidden + hidden * L)
@@ -403,9 +405,6 @@ def build_candidates(
 
     Examples
     --------
-    >>> p = DataProfile(500, 20, 6, False, False, 40, "multilabel")
-    >>> [c.name for c in build_candidates(p)][:2]
-    ['MLkNN(k=10)', 'BinaryRelevance(LogisticRegression)']
     >>> wide = DataProfile(500, 20, 600, False, False, 400, "multilabel")  # 600 labels
     >>> build_candidates(wide)[0].name  # one neighbour search beats 600 regressions
     'MLkNN(k=10)'
