@@ -78,7 +78,36 @@ def model_inputs(model: Any, data: Dataset, metadata: dict | None = None) -> Any
             f"the model was trained on {expected} features but the data has {data.n_features}; "
             "give data with the same feature columns, in the same order, as in training."
         )
+    trained = (metadata or {}).get("feature_names")
+    if trained and data.feature_names is not None:
+        _check_feature_names([str(n) for n in trained], [str(n) for n in data.feature_names])
     return data.X
+
+
+def _check_feature_names(trained: list[str], have: list[str]) -> None:
+    """Columns with the model's feature names, in its order; else a ShapeError naming the first
+    difference (a count check alone lets other features of the same number through)."""
+    if have == trained:
+        return
+    if len(have) != len(trained):
+        raise ShapeError(
+            f"the model was trained on {len(trained)} features but the data has {len(have)}; "
+            "give data with the same feature columns, in the same order, as in training."
+        )
+    known = set(trained)
+    unknown = [n for n in have if n not in known]
+    if unknown:
+        j = have.index(unknown[0])
+        raise ShapeError(
+            f"the data's column {j} is feature {unknown[0]!r}, where the model was trained on "
+            f"{trained[j]!r} ({len(unknown)} column(s) the model does not know); give data with "
+            "the training features, in the training order."
+        )
+    j = next(i for i, (a, b) in enumerate(zip(have, trained, strict=True)) if a != b)
+    raise ShapeError(
+        f"the data has the training features in another order: column {j} is {have[j]!r} but "
+        f"the model expects {trained[j]!r} there; put the columns in the training order."
+    )
 
 
 def align_to_model(data: Dataset, label_names: list[str], *, where: str = "evaluate") -> Dataset:

@@ -31,6 +31,7 @@ __all__ = [
     "fit_and_evaluate",
     "fit_auto",
     "is_text_dataset",
+    "problem_kind",
 ]
 
 #: Names of the decision rules ``fit_and_evaluate`` understands, with what they do.
@@ -258,6 +259,34 @@ def fit_and_evaluate(
     )
 
 
+def problem_kind(train: Dataset, metric: str) -> str:
+    """How the main job reads ``train``'s labels: "multilabel", "multiclass" or "binary".
+
+    As ``labelwise inspect`` says (:func:`labelwise.problem.describe`): when every training
+    example has exactly one of two or more labels, the labels are classes, decided by argmax and
+    judged by accuracy or top-k accuracy. A metric of label sets only (Hamming loss, subset
+    accuracy, example-based F1, ranking metrics) keeps them label sets of size one.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> one_hot = Dataset(np.zeros((3, 1)), np.array([[1, 0], [0, 1], [1, 0]]), ["cat", "dog"])
+    >>> problem_kind(one_hot, "accuracy"), problem_kind(one_hot, "hamming_loss")
+    ('binary', 'multilabel')
+    """
+    from labelwise.auto import get_objective
+    from labelwise.problem import describe
+
+    names = [str(n) for n in train.label_names]
+    kind = describe(train.Y, label_names=names).kind
+    if kind in ("binary", "multiclass"):
+        objective = get_objective(metric)
+        if kind not in objective.kinds and "multilabel" in objective.kinds:
+            return "multilabel"
+        return kind
+    return "multilabel"
+
+
 @dataclass
 class AutoFitResult:
     """What one run of the main job (:func:`fit_auto`) produced.
@@ -333,14 +362,18 @@ def fit_auto(
     from labelwise.auto import AutoClassifier, get_objective
     from labelwise.evaluation import align_to_model, evaluate_model
     from labelwise.persist import fingerprint
-    from labelwise.problem import describe, warn_constant_labels
+    from labelwise.problem import warn_constant_labels
 
     text = is_text_dataset(train)
     X = list(train.texts) if text else train.X
-    Y = train.Y
-    kind = describe(Y, label_names=list(train.label_names), kind="multilabel").kind
+    kind = problem_kind(train, metric)
     get_objective(metric, kind=kind)  # an unknown or unfitting metric stops before training
-    warn_constant_labels(train.Y_dense(), list(train.label_names), where="labelwise fit")
+    names = [str(n) for n in train.label_names]
+    if kind == "multilabel":
+        Y = train.Y
+        warn_constant_labels(train.Y_dense(), names, where="labelwise fit")
+    else:  # one class per example: the class names, so that the search decides by argmax
+        Y = np.asarray(names, dtype=object)[np.argmax(train.Y_dense(), axis=1)]
     overlap = None
     if test is not None:
         test = align_to_model(test, list(train.label_names), where="labelwise fit")
@@ -352,7 +385,7 @@ def fit_auto(
         cv=cv,
         candidates=candidates,
         hierarchy=train.hierarchy,
-        label_names=[str(n) for n in train.label_names],
+        label_names=names,
         random_state=random_state,
         verbose=verbose,
     )
@@ -366,19 +399,32 @@ def fit_auto(
     seconds = time.perf_counter() - start
     metadata = {
         "metric": model.objective_,
-        "label_names": [str(n) for n in train.label_names],
+        "problem_type": model.kind_,
+        # the score columns: the labels, or the classes in the model's (sorted) order
+        "label_names": names if kind == "multilabel" else [str(c) for c in model.classes_],
         "feature_names": None
         if text or train.feature_names is None
         else list(map(str, train.feature_names)),
         "input": "text" if text else "features",
         "n_features": None if text else int(train.n_features),
+        "pipeline": _steps(model.best_estimator_),
         "dataset": train.name,
-        "training_fingerprint": fingerprint(X, Y),
+        "training_fingerprint": fingerprint(X, train.Y),
         "leaderboard": model.leaderboard_,
         "cv_score": model.best_score_,
         "best_candidate": model.best_name_,
     }
     evaluation = None
     if test is not None:
-        evaluation = evaluate_model(model, test, {**metadata, "problem_type": "multilabel"})
+        evaluation = evaluate_model(model, test, metadata)
     return AutoFitResult(model, metadata, evaluation, overlap, seconds)
+
+
+def _steps(estimator: Any) -> list[dict]:
+    """The refitted winner as steps with their parameters (the text pipeline of a text model)."""
+    from labelwise.persist._metadata import describe_estimator
+
+    steps = getattr(estimator, "steps", None)
+    if not isinstance(steps, list):
+        steps = [(type(estimator).__name__, estimator)]
+    return [{"name": name, **describe_estimator(step)} for name, step in steps]

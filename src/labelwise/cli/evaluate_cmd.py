@@ -36,8 +36,9 @@ def evaluate_command(model_path: str, data: str, labels: Any, as_json: bool) -> 
             same = False
         if same:
             warnings.warn(
-                "evaluate: DATA has exactly the features the model was trained on; these "
-                "scores measure fit to the training data, not generalisation.",
+                "evaluate: DATA is exactly what the model was trained on (the same "
+                f"{'texts' if meta.get('input') == 'text' else 'features'}); these scores "
+                "measure fit to the training data, not generalisation.",
                 UserWarning,
                 stacklevel=1,
             )

@@ -74,7 +74,12 @@ def _test_set(source: str, labels: Any) -> Any:
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), help="Save the model here.")
 @click.option("--force", is_flag=True, help="Replace an existing --out file.")
 @click.option("--time-limit", type=click.FloatRange(min=0), help="Seconds for the search.")
-@click.option("--n-jobs", type=int, default=None, help="Parallel jobs (default: all cores).")
+@click.option(
+    "--n-jobs",
+    type=int,
+    default=None,
+    help="Folds fitted in parallel: -1 for every core (default: one at a time).",
+)
 @click.option("--cv", default="auto", show_default=True, help="Cross-validation folds.")
 @click.option("--candidates", help="Comma-separated name prefixes of the candidates to try.")
 @click.option("--scheduler", help="Run the search on this Dask scheduler (tcp://host:port).")
@@ -127,9 +132,17 @@ def fit_command(
     if rule is not None:
         _baseline(train, test, described, rule, cv_value, seed, out_path, force, as_json)
         return
+    from labelwise.auto import get_objective
+    from labelwise.pipeline import problem_kind
+
+    kind = problem_kind(train, metric)
+    get_objective(metric, kind=kind)  # a metric that does not fit stops before any output
     if not as_json:
+        what = f"{train.n_labels} labels"
+        if kind != "multilabel":
+            what = f"{train.n_labels} classes (one per example: {kind}, decided by argmax)"
         click.echo(
-            f"{described}: {train.n_samples} training examples, {train.n_labels} labels; "
+            f"{described}: {train.n_samples} training examples, {what}; "
             f"optimising {metric} by cross-validation on the training data"
         )
     result = _run(
@@ -146,7 +159,7 @@ def fit_command(
             "data": described,
             "metric": metric,
             "best": result.model.best_name_,
-            "rule": repr(result.model.rule_),
+            "rule": _rule_name(result.model.rule_),
             "cv_score": result.model.best_score_,
             "fit_seconds": result.fit_seconds,
             "leaderboard": result.model.leaderboard_,
@@ -157,9 +170,9 @@ def fit_command(
         }
         click.echo(json.dumps(out, indent=2, default=_jsonable))
         return
-    _print_leaderboard(result.model.leaderboard_, metric)
+    _print_leaderboard(result.model.leaderboard_, metric, result.model.best_name_)
     click.echo(
-        f"best: {result.model.best_name_} with {result.model.rule_!r} "
+        f"best: {result.model.best_name_} with {_rule_name(result.model.rule_)} "
         f"(cross-validated {metric} {result.model.best_score_:.4f}; {result.fit_seconds:.0f} s)"
     )
     if result.evaluation is not None:
@@ -215,13 +228,21 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def _print_leaderboard(rows: list[dict], metric: str) -> None:
-    click.echo(f"{'rank':>4}  {'candidate':<58} {metric:>10}  rule / note")
+def _rule_name(rule: Any) -> str:
+    return "argmax (one class per example)" if rule is None else repr(rule)
+
+
+def _print_leaderboard(rows: list[dict], metric: str, best: str) -> None:
+    """One line per candidate; ``*`` marks the one refitted, a note says why a row was not."""
+    click.echo(f"{'rank':>5}  {'candidate':<58} {metric:>10}  rule / note")
     for r in rows:
         score = "-" if r.get("score") is None else f"{r['score']:.4f}"
         rank = "-" if r.get("rank") is None else str(r["rank"])
-        note = r.get("rule") or r.get("error") or r.get("status")
-        click.echo(f"{rank:>4}  {r['candidate'][:58]:<58} {score:>10}  {note}")
+        mark = "*" if r["candidate"] == best else " "
+        name = r["candidate"] if len(r["candidate"]) <= 58 else r["candidate"][:55] + "..."
+        notes = [n for n in (r.get("rule"), r.get("error")) if n]
+        note = "; ".join(notes) or ("argmax" if r.get("status") == "ok" else r.get("status"))
+        click.echo(f"{mark}{rank:>4}  {name:<58} {score:>10}  {note}")
 
 
 def _print_scores(scores: dict[str, float]) -> None:

@@ -61,10 +61,12 @@ def predict_command(
         P = TopK(top_k).predict(S)
     else:
         P = np.asarray(model.predict(X))
-        if P.dtype.kind not in "biuf":
+        if P.dtype.kind not in "biuf" or P.ndim == 1:
             from labelwise.data.label_space import LabelSpace
 
-            P = LabelSpace(names).binarize(list(P))
+            # label lists from a text model, or one class per example from a multi-class one
+            sets = [[str(c)] for c in P.tolist()] if P.ndim == 1 else list(P)
+            P = LabelSpace(names).binarize(sets)
     rows = []
     for i in range(S.shape[0]):
         cols = np.flatnonzero(P[i])
