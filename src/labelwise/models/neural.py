@@ -597,6 +597,53 @@ class NeuralClassifier(ClassifierMixin, BaseEstimator):
             return D
         return resolve_rule(self.decision_rule).predict(P)
 
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Accuracy of :meth:`predict`: the share of rows whose class, or whole label set, is right.
+
+        ``y`` may be label lists, as in ``fit``; a label never seen in training (no model can
+        predict it) is left out with a :class:`~labelwise.errors.ProblemSetupWarning` naming it.
+
+        Examples
+        --------
+        >>> import warnings
+        >>> import numpy as np
+        >>> X = np.array([[-1.0], [1.0]] * 20)
+        >>> y = [["a"], ["b", "c"]] * 20
+        >>> model = NeuralClassifier(hidden_layer_sizes=(4,), max_epochs=2, random_state=0)
+        >>> model = model.fit(X, y)
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     value = model.score(X[:2], [["a"], ["b", "c", "new"]])
+        >>> 0.0 <= value <= 1.0, "'new' (1 rows)" in str(caught[-1].message)
+        (True, True)
+        """
+        from sklearn.metrics import accuracy_score
+
+        check_is_fitted(self, "classes_")
+        y = as_array(y)
+        if self.target_form_ != "classes" and _is_label_lists(y):
+            y = self._binarize_label_lists(list(y))
+        return float(accuracy_score(y, self.predict(X), sample_weight=sample_weight))
+
+    def _binarize_label_lists(self, rows: list) -> np.ndarray:
+        from labelwise.data.label_space import LabelSpace
+
+        space = LabelSpace(self.classes_.tolist())
+        unseen: dict[str, int] = {}
+        for row in rows:
+            for name in row:
+                if name not in space:
+                    unseen[str(name)] = unseen.get(str(name), 0) + 1
+        if unseen:
+            listed = ", ".join(f"{k!r} ({v} rows)" for k, v in list(unseen.items())[:8])
+            warnings.warn(
+                f"{type(self).__name__}: {len(unseen)} label(s) never seen in training: "
+                f"{listed}. The model cannot predict them; they are left out of the score.",
+                ProblemSetupWarning,
+                stacklevel=3,
+            )
+        return np.asarray(space.binarize(rows, unknown="ignore"), dtype=np.int8)
+
     # ------------------------------------------------------------------ state without pickle
 
     def get_state(self) -> dict[str, Any]:
