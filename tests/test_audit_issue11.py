@@ -354,3 +354,24 @@ def test_leaderboard_marks_the_refitted_candidate():
     starred = [line for line in lines if line.startswith("*")]
     assert len(starred) == 1
     assert starred[0].split()[2] == best.split()[1]
+
+
+def test_a_feature_model_on_text_data_and_a_text_model_on_features_are_named(
+    emotions_model, tmp_path
+):
+    model, _ = emotions_model
+    texts = tmp_path / "ads.jsonl"
+    texts.write_text(json.dumps({"text": "Nurse in Leeds", "labels": ["Health"]}) + "\n")
+    r = _invoke("predict", model, texts, "--labels", "labels")
+    assert r.exit_code == 1 and r.stderr.count("\n") == 1, r.output
+    assert "reads 72 feature columns, but the data holds raw texts only" in r.stderr
+    text_model = tmp_path / "reuters.lw"
+    reuters = load("reuters", split="train").subset(list(range(120)))
+    fitted = labelwise.text.TfidfClassifier().fit(reuters.texts, reuters.Y)
+    labelwise.save(fitted, text_model, metadata={"label_names": list(reuters.label_names)})
+    r = _invoke("predict", text_model, "emotions")
+    assert r.exit_code == 1 and "reads raw texts, but the data has no text column" in r.stderr
+    neither = _invoke("predict", model)
+    assert neither.exit_code == 2 and "give DATA (a file or a bundled dataset) or --text" in (
+        neither.stderr
+    )

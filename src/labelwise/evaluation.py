@@ -62,8 +62,9 @@ class Evaluation:
 
 def model_inputs(model: Any, data: Dataset, metadata: dict | None = None) -> Any:
     """The model's input for ``data``: its texts for a text model, else its feature matrix."""
-    text_model = (metadata or {}).get("input") == "text"
-    if text_model or (data.n_features == 0 and data.texts is not None):
+    reads = (metadata or {}).get("input")
+    text_data = data.n_features == 0 and data.texts is not None
+    if reads == "text" or (reads is None and text_data):
         if data.texts is None:
             raise TargetError(
                 "this model reads raw texts, but the data has no text column; give a .jsonl, "
@@ -73,6 +74,11 @@ def model_inputs(model: Any, data: Dataset, metadata: dict | None = None) -> Any
     expected = getattr(model, "n_features_in_", None)
     if expected is None and metadata:
         expected = metadata.get("n_features")
+    if text_data:
+        raise ShapeError(
+            f"the model reads {expected or 'numeric'} feature columns, but the data holds raw "
+            "texts only; give data with the training features, or use a model trained on text."
+        )
     if expected is not None and data.n_features != expected:
         raise ShapeError(
             f"the model was trained on {expected} features but the data has {data.n_features}; "

@@ -42,8 +42,10 @@ def predict_command(
     from labelwise.decision import TopK
     from labelwise.evaluation import model_inputs
 
-    if (data is None) == (not texts):
-        raise click.UsageError("give DATA or at least one --text, not both.")
+    if data is None and not texts:
+        raise click.UsageError("give DATA (a file or a bundled dataset) or --text TEXT.")
+    if data is not None and texts:
+        raise click.UsageError("give DATA or --text, not both.")
     if output is not None and Path(output).exists() and not force:
         raise click.UsageError(f"{output} exists; pass --force to replace it.")
     model, meta = load_model_file(model_path)
