@@ -375,3 +375,29 @@ def test_a_feature_model_on_text_data_and_a_text_model_on_features_are_named(
     assert neither.exit_code == 2 and "give DATA (a file or a bundled dataset) or --text" in (
         neither.stderr
     )
+
+
+def test_a_search_beyond_the_time_limit_says_why(tmp_path, monkeypatch):
+    import labelwise.auto.classifier as auto
+
+    real = auto.build_candidates
+
+    def slow(*args, **kwargs):
+        def make_slow(make):
+            def build():
+                time.sleep(0.5)  # per fold: 3 folds take 1.5 s, beyond a 0 s limit
+                return make()
+
+            return build
+
+        return [dataclasses.replace(c, make=make_slow(c.make)) for c in real(*args, **kwargs)]
+
+    monkeypatch.setattr(auto, "build_candidates", slow)
+    args = ["fit", "emotions", "--time-limit", 0, "--candidates", "MLkNN,BinaryRelevance"]
+    r = _invoke(*args, "--cv", 3, "--json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    board = {row["status"] for row in out["leaderboard"]}
+    assert board == {"ok", "skipped"}  # the cheapest ran, the other was skipped
+    said = [w for w in out["warnings"] if "beyond --time-limit 0 s" in w]
+    assert len(said) == 1 and "cheapest candidate always runs" in said[0]

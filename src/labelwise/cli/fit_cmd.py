@@ -148,6 +148,17 @@ def fit_command(
     result = _run(
         train, test, metric, time_limit, n_jobs, cv_value, candidates, seed, scheduler, as_json
     )
+    searched = result.model.search_seconds_
+    if time_limit is not None and searched > 1.2 * time_limit + 1:
+        import warnings
+
+        warnings.warn(
+            f"labelwise fit: the search took {searched:.0f} s, beyond --time-limit "
+            f"{time_limit:g} s: the cheapest candidate always runs to the end (without one "
+            "finished model nothing can be chosen), however long its cross-validation takes.",
+            UserWarning,
+            stacklevel=1,
+        )
     saved = None
     if out_path is not None:
         from labelwise.persist import save
