@@ -200,18 +200,20 @@ def paired_interval(
     return float(lo), float(hi)
 
 
-def verdict(r: dict, others: list[float], greater: bool) -> str:
+def verdict(r: dict, others: list[float], best_single: float | None, greater: bool) -> str:
     """``yes`` when no single model or peer is better (peers to their 3-4 recorded decimals);
-    ``tied`` when the only better one is the best single model and the paired bootstrap
-    interval of the difference contains 0; ``no`` otherwise."""
+    ``tied`` when the best single model is better but the paired bootstrap interval of the
+    difference contains 0, and no peer is better than that single model (a peer's predictions
+    are not at hand, so a tie with it is only inferred through a single model that beats it);
+    ``no`` otherwise."""
     tol = 5e-4
     better = [v for v in others if (v > r["auto"] + tol if greater else v < r["auto"] - tol)]
     if not better:
         return "yes"
     interval = r.get("interval")
-    if interval is not None and interval[0] <= 0.0 <= interval[1]:
+    if interval is not None and best_single is not None and interval[0] <= 0.0 <= interval[1]:
         peer = r.get("peer")
-        if peer is None or (r["auto"] >= peer - tol if greater else r["auto"] <= peer + tol):
+        if peer is None or (best_single >= peer - tol if greater else best_single <= peer + tol):
             return f"tied (difference in [{interval[0]:+.4f}, {interval[1]:+.4f}])"
     return "no"
 
@@ -233,7 +235,8 @@ def table(rows: list[dict], peers: dict, time_limit: float) -> str:
         peer = peers.get((r["dataset"], r["metric"]))
         peer_s = f"{peer[0]:.4f} ({peer[1]})" if peer else "-"
         others = list(numeric.values()) + ([peer[0]] if peer else [])
-        ok = verdict({**r, "peer": peer[0] if peer else None}, others, greater)
+        best_value = numeric[best_name] if best_name is not None else None
+        ok = verdict({**r, "peer": peer[0] if peer else None}, others, best_value, greater)
         lines.append(
             f"| {r['dataset']} | {r['metric']} | {r['auto']:.4f} | {r['auto_choice']} | "
             f"{best_single} | {peer_s} | {ok} | {r['auto_seconds']:.0f} |"
@@ -249,7 +252,12 @@ def main() -> None:
     ap.add_argument("--n-jobs", type=int, default=2)
     ap.add_argument("--out", default="benchmarks/results/auto.md")
     ap.add_argument("--json", default=None, help="also write the raw rows here")
+    ap.add_argument("--render", default=None, help="only re-render the table of a --json file")
     args = ap.parse_args()
+    if args.render:
+        rows = json.loads(Path(args.render).read_text(encoding="utf-8"))
+        print(table(rows, best_peers(ROOT / "benchmarks" / "RESULTS.md"), args.time_limit))
+        return
     datasets = args.datasets.split(",")
     metrics = args.metrics.split(",")
     peers = best_peers(ROOT / "benchmarks" / "RESULTS.md")
