@@ -401,3 +401,32 @@ def test_a_search_beyond_the_time_limit_says_why(tmp_path, monkeypatch):
     assert board == {"ok", "skipped"}  # the cheapest ran, the other was skipped
     said = [w for w in out["warnings"] if "beyond --time-limit 0 s" in w]
     assert len(said) == 1 and "cheapest candidate always runs" in said[0]
+
+
+@pytest.mark.parametrize(
+    ("labels", "args", "says"),
+    [
+        ([[1, 0], [0, 1], [1, 1], [0, 1]], [], "4 training examples are too few for 5-fold"),
+        ([[0, 0]] * 4, ["--cv", 2], "no training example has any label"),
+    ],
+    ids=["fewer-rows-than-folds", "no-label-at-all"],
+)
+def test_data_the_search_cannot_use_is_one_error_line(tmp_path, labels, args, says):
+    X = np.arange(8, dtype=float).reshape(4, 2)
+    Y = np.asarray(labels)
+    _write_table(tmp_path / "tiny.csv", X, ["f1", "f2"], {"a": Y[:, 0], "b": Y[:, 1]})
+    r = _invoke("fit", tmp_path / "tiny.csv", "--labels", "a,b", "--out", tmp_path / "m.lw", *args)
+    assert r.exit_code == 1, r.output
+    last = r.stderr.splitlines()[-1]  # after the inspect warnings, if any
+    assert last.startswith("Error: ") and says in last and "Traceback" not in r.stderr
+    assert not (tmp_path / "m.lw").exists()
+
+
+def test_a_class_with_one_example_is_named_plainly(tmp_path):
+    _write_table(
+        tmp_path / "few.csv", np.arange(5.0).reshape(5, 1), ["f1"],
+        {"label": ["x", "y", "x", "y", "z"]},
+    )  # fmt: skip
+    r = _invoke("fit", tmp_path / "few.csv", "--labels", "label", "--metric", "accuracy")
+    assert r.exit_code == 1
+    assert "class 'z' has 1 example" in r.stderr

@@ -148,7 +148,7 @@ class AutoClassifier(ClassifierMixin, BaseEstimator):
     def _splitter(self, n: int, multiclass: bool) -> Any:
         from labelwise.split import MultilabelStratifiedKFold
 
-        k = self.cv if self.cv != "auto" else (5 if n <= 20000 else 3)
+        k = self.cv if self.cv != "auto" else (5 if n <= 20000 else 3)  # as checked in fit
         if multiclass:
             return StratifiedKFold(n_splits=k, shuffle=True, random_state=self.random_state)
         return MultilabelStratifiedKFold(n_splits=k, shuffle=True, random_state=self.random_state)
@@ -179,12 +179,23 @@ class AutoClassifier(ClassifierMixin, BaseEstimator):
         n = len(X) if is_text(X) else X.shape[0]
         if n != Y.shape[0]:
             raise TargetError(f"AutoClassifier: X has {n} rows but y has {Y.shape[0]}.")
+        if not multiclass and not Y.any():
+            raise TargetError(
+                "AutoClassifier: no training example has any label, so there is nothing to "
+                "learn; check that the label columns were read correctly."
+            )
+        k = self.cv if self.cv != "auto" else (5 if n <= 20000 else 3)
+        if n < k:
+            raise TargetError(
+                f"AutoClassifier: {n} training examples are too few for {k}-fold "
+                f"cross-validation; give more data{' or a smaller cv' if n >= 2 else ''}."
+            )
         if multiclass:
             counts = np.bincount(Y, minlength=len(classes))
             if counts.min() < 2:
                 rare = classes[int(np.argmin(counts))]
                 raise TargetError(
-                    f"AutoClassifier: class {rare!r} has {int(counts.min())} example; "
+                    f"AutoClassifier: class {str(rare)!r} has {int(counts.min())} example; "
                     "cross-validation needs at least 2 per class."
                 )
         score_kwargs = {}
