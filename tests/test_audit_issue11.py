@@ -430,3 +430,24 @@ def test_a_class_with_one_example_is_named_plainly(tmp_path):
     r = _invoke("fit", tmp_path / "few.csv", "--labels", "label", "--metric", "accuracy")
     assert r.exit_code == 1
     assert "class 'z' has 1 example" in r.stderr
+
+
+def test_readme_first_command_fits_a_bundled_set_to_a_file_then_evaluates_it(tmp_path):
+    from pathlib import Path
+
+    line = (Path(__file__).resolve().parents[1] / "README.md").read_text().split("```bash\n")[1]
+    line = line.split("\n", 1)[0]
+    commands = [c.split() for c in line.split("&&")]
+    fit = next(c[1:] for c in commands if c[0].endswith("labelwise") and c[1] == "fit")
+    evaluate = next(c[1:] for c in commands if c[0].endswith("labelwise") and c[1] == "evaluate")
+    out = fit[fit.index("--out") + 1]
+    assert fit[1] in {d.name for d in labelwise.datasets.list_datasets()}
+    assert evaluate[1:] == [out, fit[1]]  # the model it saved, on the same bundled set
+    model = tmp_path / out
+    # the README's own options, limited to one candidate to keep the test fast
+    args = [a if a != out else model for a in fit[1:]]
+    assert _invoke("fit", *args, "--candidates", "MLkNN", "--cv", 3).exit_code == 0
+    shown = _invoke("evaluate", model, fit[1])
+    assert shown.exit_code == 0, shown.output
+    metric = fit[fit.index("--metric") + 1]
+    assert f"tuned for {metric}" in shown.stdout and "per label:" in shown.stdout
