@@ -327,3 +327,18 @@ def test_text_labels_never_seen_in_training_are_named_by_evaluate(readme, tmp_pa
     out = json.loads(ev.stdout)
     assert any("not trained on: 'France', 'Legal'" in w for w in out["warnings"])
     assert [r["label"] for r in out["per_label"]] == NAMES
+
+
+def test_text_file_with_one_label_per_line_goes_through_the_main_job(tmp_path):
+    rows = [("Java engineer in London", "IT"), ("Nurse in Berlin", "Health"),
+            ("Python developer", "IT"), ("Doctor in Munich", "Health"),
+            ("Tax accountant", "Finance"), ("Auditor in Leeds", "Finance")] * 4  # fmt: skip
+    path = tmp_path / "one.jsonl"
+    path.write_text("".join(json.dumps({"text": t, "labels": [y]}) + "\n" for t, y in rows))
+    model = tmp_path / "one.lw"
+    r = _invoke("fit", path, "--labels", "labels", "--out", model, "--cv", 3,
+                "--candidates", "TfidfClassifier(linear SVM)")  # fmt: skip
+    assert r.exit_code == 0, r.output + str(r.exception)
+    assert load_metadata(model)["problem_type"] == "multilabel"  # text pipelines: label sets
+    shown = _invoke("predict", model, "--text", "Python engineer in London", "--top-k", 1)
+    assert shown.exit_code == 0 and shown.stdout.strip() == "0: IT"

@@ -265,7 +265,8 @@ def problem_kind(train: Dataset, metric: str) -> str:
     As ``labelwise inspect`` says (:func:`labelwise.problem.describe`): when every training
     example has exactly one of two or more labels, the labels are classes, decided by argmax and
     judged by accuracy or top-k accuracy. A metric of label sets only (Hamming loss, subset
-    accuracy, example-based F1, ranking metrics) keeps them label sets of size one.
+    accuracy, example-based F1, ranking metrics) keeps them label sets of size one, and so do raw
+    texts (the text pipelines are multi-label).
 
     Examples
     --------
@@ -277,6 +278,8 @@ def problem_kind(train: Dataset, metric: str) -> str:
     from labelwise.auto import get_objective
     from labelwise.problem import describe
 
+    if is_text_dataset(train):
+        return "multilabel"
     names = [str(n) for n in train.label_names]
     kind = describe(train.Y, label_names=names).kind
     if kind in ("binary", "multiclass"):
