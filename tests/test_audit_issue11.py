@@ -250,6 +250,15 @@ def test_one_class_per_example_is_fitted_evaluated_and_predicted_as_classes(tmp_
     scores = json.loads(ev.stdout)["scores"]
     assert scores["accuracy"] == pytest.approx(accuracy_score(y_test, pred))
     assert scores["f1_macro"] == pytest.approx(f1_score(y_test, pred, average="macro"))
+    other = tmp_path / "pets-other.csv"
+    other.write_text(test.read_text().replace(",eel\n", ",fox\n", 1))
+    odd = _invoke("evaluate", model, other, "--labels", "kind", "--json")
+    assert odd.exit_code == 0, odd.output
+    odd_out = json.loads(odd.stdout)
+    assert any("not trained on: 'fox'" in w for w in odd_out["warnings"])
+    y_other = np.array(y_test, dtype=object)
+    y_other[np.flatnonzero(y_other == "eel")[0]] = "fox"
+    assert odd_out["scores"]["accuracy"] == pytest.approx(accuracy_score(y_other, pred))
     shown = _invoke("predict", model, test, "--labels", "kind")
     assert shown.exit_code == 0, shown.output
     got = [line.split(": ", 1)[1] for line in shown.stdout.splitlines()]

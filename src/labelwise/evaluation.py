@@ -301,6 +301,14 @@ def evaluate_model(model: Any, data: Dataset, metadata: dict | None = None) -> E
         else:
             y = Yd
         classes = np.asarray(getattr(model, "classes_", names))
+        unknown = sorted(set(map(str, y)) - set(map(str, classes)))
+        if unknown:
+            warnings.warn(
+                f"evaluate: the data has {len(unknown)} class(es) the model was not trained on: "
+                f"{', '.join(map(repr, unknown[:10]))}; their examples count as errors.",
+                ProblemSetupWarning,
+                stacklevel=2,
+            )
         return _score_classes(y, model.predict_proba(X), np.asarray(model.predict(X)), classes)
     if names:
         data = align_to_model(data, list(names))
