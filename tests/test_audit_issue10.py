@@ -274,11 +274,6 @@ def test_neural_score_on_label_lists_names_labels_never_seen_in_training():
     assert value == pytest.approx(expected)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="text/encoder.py passes device='cuda' to sentence-transformers unchecked (torch's "
-    "'Torch not compiled with CUDA enabled' AssertionError); the fix is resolve_device there",
-)
 def test_embedding_classifier_on_an_absent_gpu_says_so():
     torch = pytest.importorskip("torch")
     pytest.importorskip("sentence_transformers", reason="the text extra is not installed")

