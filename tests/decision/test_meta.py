@@ -21,7 +21,8 @@ from labelwise.decision import (
     ThresholdedClassifier,
     TopK,
 )
-from labelwise.errors import ProblemSetupError
+from labelwise.errors import ProblemSetupError, ProblemSetupWarning
+from labelwise.models import BinaryRelevance
 
 
 @pytest.fixture(scope="module")
@@ -160,3 +161,17 @@ def test_per_sample_fit_params_are_split_with_the_folds():
     clf = ThresholdedClassifier(_lr(), cv=3, random_state=0).fit(X, y, sample_weight=w)
     full = _lr().fit(X, y, sample_weight=w)
     np.testing.assert_allclose(clf.estimator_.coef_, full.coef_)
+
+
+def test_fold_warnings_name_labels_as_y_does():
+    # a label in one row is missing from the training part of some folds; the folds fit on a
+    # bare 0/1 matrix, but the warning must say 'rare', not its column number
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 4))
+    y = [["news"] if i % 2 else ["sport"] for i in range(30)]
+    y[0] = ["sport", "rare"]
+    with pytest.warns(ProblemSetupWarning) as record:
+        ThresholdedClassifier(BinaryRelevance(), rule=PerLabelThreshold(), cv=3).fit(X, y)
+    messages = [str(w.message) for w in record if "never occurs" in str(w.message)]
+    assert messages and all("'rare'" in m for m in messages)
+    assert not any("label '1'" in m for m in messages)

@@ -8,6 +8,7 @@ all of it.
 
 from __future__ import annotations
 
+import contextlib
 import numbers
 from typing import Any, ClassVar
 
@@ -19,6 +20,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _num_samples, check_is_fitted, indexable
 
 from labelwise._validation import Interval, Options, check_params
+from labelwise._warnings import naming_labels
 from labelwise.data.targets import as_array, check_targets
 from labelwise.decision._base import DecisionRule, check_probability_thresholds
 from labelwise.decision.bayes import BayesOptimal
@@ -221,8 +223,23 @@ class ThresholdedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.classes_ = np.asarray(targets.classes)
         self.target_kind_ = targets.kind
         binary = targets.kind == "binary"
-        oof = None
         n = _num_samples(X)
+        # the folds see a bare 0/1 matrix: their warnings should still name labels as y did
+        with naming_labels(self.classes_) if not binary else contextlib.nullcontext():
+            oof = self._out_of_fold(X, y_fit, Y_rule, binary, fit_params, n)
+            self.estimator_ = clone(self.estimator).fit(X, y_fit, **fit_params)
+        self.rule_ = rule.fit(Y_rule, oof)
+        self.oof_scores_ = oof
+        self.n_labels_ = oof.shape[1]
+        for attr in ("n_features_in_", "feature_names_in_"):
+            if hasattr(self.estimator_, attr):
+                setattr(self, attr, getattr(self.estimator_, attr))
+        return self
+
+    def _out_of_fold(
+        self, X: Any, y_fit: Any, Y_rule: Any, binary: bool, fit_params: dict, n: int
+    ) -> np.ndarray:
+        oof = None
         for train, test in self._splitter(binary).split(X, _dense(Y_rule)):
             fold_params = _index_params(fit_params, train, n)
             est = clone(self.estimator).fit(
@@ -237,14 +254,7 @@ class ThresholdedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 "ThresholdedClassifier: the cv splitter must put every training row in exactly "
                 "one test fold (a partition), so that every row gets an out-of-fold score."
             )
-        self.rule_ = rule.fit(Y_rule, oof)
-        self.oof_scores_ = oof
-        self.estimator_ = clone(self.estimator).fit(X, y_fit, **fit_params)
-        self.n_labels_ = oof.shape[1]
-        for attr in ("n_features_in_", "feature_names_in_"):
-            if hasattr(self.estimator_, attr):
-                setattr(self, attr, getattr(self.estimator_, attr))
-        return self
+        return oof
 
     @available_if(lambda self: _has(self, "predict_proba"))
     def predict_proba(self, X: Any) -> np.ndarray:
