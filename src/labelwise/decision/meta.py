@@ -20,7 +20,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _num_samples, check_is_fitted, indexable
 
 from labelwise._validation import Interval, Options, check_params
-from labelwise._warnings import naming_labels
+from labelwise._warnings import column_label_names, naming_labels
 from labelwise.data.targets import as_array, check_targets
 from labelwise.decision._base import DecisionRule, check_probability_thresholds
 from labelwise.decision.bayes import BayesOptimal
@@ -225,7 +225,8 @@ class ThresholdedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         binary = targets.kind == "binary"
         n = _num_samples(X)
         # the folds see a bare 0/1 matrix: their warnings should still name labels as y did
-        with naming_labels(self.classes_) if not binary else contextlib.nullcontext():
+        names = column_label_names(list(self.classes_), len(self.classes_))  # an outer caller's
+        with naming_labels(names) if not binary and names else contextlib.nullcontext():
             oof = self._out_of_fold(X, y_fit, Y_rule, binary, fit_params, n)
             self.estimator_ = clone(self.estimator).fit(X, y_fit, **fit_params)
         self.rule_ = rule.fit(Y_rule, oof)
