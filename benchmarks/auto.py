@@ -16,7 +16,9 @@ Run from the repository root (needs ``../shared``)::
 The text set (bundled Reuters) runs with ``--datasets reuters``: its single models are the text
 pipelines of ``labelwise.text``. ``--datasets medical`` uses the pooled medical file (no standard
 split is shared) with a seeded, second-order iteratively stratified 2:1 train/test split; it was
-not used to design anything, so it is the closest thing here to a held-out dataset.
+not used to design anything, so it is the closest thing here to a held-out dataset. Any other
+pooled Mulan file runs the same way when named by its path (``--datasets path/to/NAME.arff``,
+with ``NAME.xml`` beside it; a ``.orig`` before ``.arff`` is dropped to find the XML).
 """
 
 from __future__ import annotations
@@ -57,10 +59,15 @@ def load(name: str) -> tuple[Any, np.ndarray, Any, np.ndarray, list[str]]:
         dense = lambda Y: Y.toarray() if sp.issparse(Y) else np.asarray(Y)  # noqa: E731
         return list(tr.texts), dense(tr.Y), list(te.texts), dense(te.Y), list(tr.label_names)
     xml = MULAN / f"{name}.xml"
-    if name == "medical":  # pooled file only: a seeded, second-order stratified 2:1 split
+    pooled = MULAN / "medical.arff" if name == "medical" else None
+    if name.endswith(".arff"):  # any pooled Mulan file given by path, its label XML beside it
+        pooled = Path(name)
+        stem = pooled.name[: -len(".arff")].removesuffix(".orig")
+        xml = pooled.with_name(stem + ".xml")
+    if pooled is not None:  # pooled file only: a seeded, second-order stratified 2:1 split
         from labelwise.split import iterative_stratification
 
-        ds = labelwise.read(MULAN / "medical.arff", labels=xml)
+        ds = labelwise.read(pooled, labels=xml)
         Y = (ds.Y.toarray() if sp.issparse(ds.Y) else np.asarray(ds.Y)).astype(np.int8)
         part = iterative_stratification(Y, [2, 1], order=2, random_state=0)
         tr_rows, te_rows = np.flatnonzero(part == 0), np.flatnonzero(part == 1)
@@ -69,6 +76,13 @@ def load(name: str) -> tuple[Any, np.ndarray, Any, np.ndarray, list[str]]:
     te = labelwise.read(MULAN / f"{name}-test.arff", labels=xml)
     dense = lambda Y: Y.toarray() if sp.issparse(Y) else np.asarray(Y)  # noqa: E731
     return tr.X, dense(tr.Y).astype(np.int8), te.X, dense(te.Y).astype(np.int8), tr.label_names
+
+
+def short(name: str) -> str:
+    """A dataset's name for tables: a pooled file's stem, else the name itself."""
+    if name.endswith(".arff"):
+        return Path(name).name[: -len(".arff")].removesuffix(".orig")
+    return name
 
 
 def value(metric: str, Y: np.ndarray, P: np.ndarray) -> float:
@@ -167,7 +181,7 @@ def run_dataset(name: str, metrics: list[str], time_limit: float, n_jobs: int) -
             interval = paired_interval(metric, Yte, P, preds[best])
         rows.append(
             {
-                "dataset": name,
+                "dataset": short(name),
                 "metric": metric,
                 "auto": value(metric, Yte, P),
                 "auto_choice": f"{auto.best_name_} + {auto.rule_!r}",
@@ -269,8 +283,12 @@ def main() -> None:
 
 
 def write(args: argparse.Namespace, rows: list[dict], peers: dict, start: float) -> None:
+    # a pooled file's folder is the reader's own (DIR), never this machine's path
+    names = ",".join(
+        f"DIR/{Path(n).name}" if n.endswith(".arff") else n for n in args.datasets.split(",")
+    )
     cmd = (
-        f".venv/bin/python benchmarks/auto.py --datasets {args.datasets} --metrics {args.metrics} "
+        f".venv/bin/python benchmarks/auto.py --datasets {names} --metrics {args.metrics} "
         f"--time-limit {args.time_limit:g} --n-jobs {args.n_jobs} --out {args.out}"
     )
     report = "\n".join(

@@ -27,19 +27,38 @@ import platform
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.datasets import make_multilabel_classification
 
-SHAPES = [(1500, 80, 15), (3000, 200, 50), (6000, 60, 8)]
-LARGE = [(20000, 100, 20), (6000, 300, 400)]
+# (rows, features, labels, words per row): dense features when words is 0, else a sparse
+# bag of words drawn from the labels' word distributions (make_multilabel_classification's model)
+SHAPES = [
+    (1500, 80, 15, 0),
+    (3000, 200, 50, 0),
+    (6000, 60, 8, 0),
+    (4000, 500, 26, 30),
+    (4000, 5000, 100, 60),
+]
+LARGE = [(20000, 100, 20, 0), (6000, 300, 400, 0), (8000, 1000, 30, 40)]
 
 
-def data(n: int, d: int, L: int) -> tuple[np.ndarray, np.ndarray]:
+def data(n: int, d: int, L: int, words: int = 0) -> tuple[Any, np.ndarray]:
     X, Y = make_multilabel_classification(
-        n_samples=n, n_features=d, n_classes=L, n_labels=3, random_state=0
+        n_samples=n,
+        n_features=d,
+        n_classes=L,
+        n_labels=3,
+        length=words or 50,
+        sparse=bool(words),
+        random_state=0,
     )
     return X.astype(np.float64), Y
+
+
+def shape(n: int, d: int, L: int, words: int) -> str:
+    return f"{n} x {d} x {L}" + (f" (sparse, ~{words} words per row)" if words else "")
 
 
 def estimates() -> list[str]:
@@ -53,18 +72,20 @@ def estimates() -> list[str]:
         "|---|---|---:|---:|---:|",
     ]
     ratios = []
-    for n, d, L in SHAPES:
-        X, Y = data(n, d, L)
+    for n, d, L, words in SHAPES:
+        X, Y = data(n, d, L, words)
         for cand in build_candidates(profile_data(X, Y, "multilabel")):
             with threadpool_limits(1), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 start = time.perf_counter()
-                cand.make().fit(X, Y)
+                model = cand.make().fit(X, Y)
                 seconds = time.perf_counter() - start
+            last = model.steps[-1][1] if hasattr(model, "steps") else model
+            epochs = getattr(last, "n_epochs_", None)
             ratios.append(seconds / cand.cost)
             lines.append(
-                f"| {n} x {d} x {L} | {cand.name} | {seconds:.2f} | {cand.cost:.2f} | "
-                f"{seconds / cand.cost:.2f} |"
+                f"| {shape(n, d, L, words)} | {cand.name} | {seconds:.2f} | {cand.cost:.2f} | "
+                f"{seconds / cand.cost:.2f} |" + (f" {epochs} epochs" if epochs else "")
             )
             print(lines[-1], flush=True)
     r = np.array(ratios)
@@ -84,8 +105,8 @@ def limit(time_limit: float) -> list[str]:
         "| rows x features x labels | time limit s | fit wall s | ran | skipped | chosen |",
         "|---|---:|---:|---|---:|---|",
     ]
-    for n, d, L in LARGE:
-        X, Y = data(n, d, L)
+    for n, d, L, words in LARGE:
+        X, Y = data(n, d, L, words)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             start = time.perf_counter()
@@ -94,7 +115,7 @@ def limit(time_limit: float) -> list[str]:
         ran = [r["candidate"] for r in auto.leaderboard_ if r["status"] == "ok"]
         skipped = sum(r["status"] == "skipped" for r in auto.leaderboard_)
         lines.append(
-            f"| {n} x {d} x {L} | {time_limit:g} | {seconds:.0f} | {', '.join(ran)} | "
+            f"| {shape(n, d, L, words)} | {time_limit:g} | {seconds:.0f} | {', '.join(ran)} | "
             f"{skipped} | {auto.best_name_} |"
         )
         print(lines[-1], flush=True)

@@ -19,7 +19,7 @@ from labelwise.auto.candidates import (
     fit_seconds,
     profile_data,
 )
-from labelwise.auto.search import _too_slow, evaluate_rules
+from labelwise.auto.search import _shrunk, _too_slow, evaluate_rules
 from labelwise.decision import FixedThreshold, GlobalThreshold
 from labelwise.errors import ProblemSetupError
 from labelwise.models import BinaryRelevance, MLkNN
@@ -175,8 +175,17 @@ def test_cost_model_follows_each_familys_complexity():
     assert ratio("extra_trees", more_rows) > 10.0  # n log n
     assert fit_seconds("ecc", base) == pytest.approx(10 * fit_seconds("chain", base))  # 10 chains
     sparse = DataProfile(2000, 50000, 20, True, False, 300, "multilabel", nnz_per_row=50.0)
-    # a sparse linear model works on the stored values, not on the 50,000 columns
-    assert fit_seconds("binary_relevance", sparse) < fit_seconds("binary_relevance", base)
+    wide = DataProfile(2000, 50000, 20, False, False, 300, "multilabel")
+    # a sparse linear model works on the stored values, not on the 50,000 columns, at a
+    # higher cost per value than dense BLAS
+    assert fit_seconds("binary_relevance", sparse) < fit_seconds("binary_relevance", wide) / 50
+    dense50 = DataProfile(2000, 50, 20, False, False, 300, "multilabel")
+    assert fit_seconds("binary_relevance", sparse) > fit_seconds("binary_relevance", dense50)
+    # the network densifies sparse batches: its first layer sees every column
+    assert fit_seconds("mlp", sparse) == pytest.approx(fit_seconds("mlp", wide))
+    # an epoch costs at least one optimiser step per batch, however small the network
+    tiny = DataProfile(12800, 1, 1, False, False, 2, "multilabel")
+    assert fit_seconds("mlp", tiny) >= 25 * 100 * cand_mod._SECONDS["mlp_step"]
     with pytest.raises(ValueError, match="no cost model"):
         fit_seconds("oracle", base)
 
@@ -191,6 +200,34 @@ def test_a_new_family_borrows_the_measured_speed_of_the_others():
     # its own family's rate, once measured, wins over the others'
     assert _too_slow(slow, {"linear": [2.0], "trees": [0.1]}, left=50.0, limit=60.0) == ""
     assert "too little" in _too_slow(quick, {"linear": [2.0]}, left=10.0, limit=60.0)
+
+
+def test_a_forest_that_does_not_fit_shrinks_to_fewer_trees():
+    p = DataProfile(3000, 100, 20, False, False, 300, "multilabel")
+    forest = cand_mod._forest("RandomForest", p, 0)
+    assert forest.name == "RandomForest(300 trees)" and forest.family == "trees"
+    half = forest.shrink(0.5)
+    assert half.name == "RandomForest(150 trees)"
+    assert half.cost == pytest.approx(forest.cost / 2)  # linear in the trees
+    assert half.make().estimator.n_estimators == 150
+    assert forest.shrink(0.1) is None  # 30 trees: below MIN_TREES, not worth a forest
+    # measured speed 1 s per estimated second, cost `forest.cost`: a quarter of it is left
+    rates = {"linear": [1.0]}
+    left = forest.cost / 2
+    assert _too_slow(forest, rates, left=left, limit=2 * left)
+    smaller = _shrunk(forest, rates, left=left, limit=2 * left)
+    assert smaller.name == "RandomForest(120 trees)"  # 80% of the time left at that speed
+    assert _too_slow(smaller, rates, left=left, limit=2 * left) == ""
+    # a quarter left: 60 trees would fit, fewer than MIN_TREES, so none
+    assert _shrunk(forest, rates, left=forest.cost / 4, limit=forest.cost / 2) is None
+    # too little time left to try a new family at all: no shrinking past that rule
+    assert _shrunk(forest, rates, left=left, limit=10 * left) is None
+    linear = Candidate("slow", lambda: None, cost=100.0)
+    assert _shrunk(linear, rates, left=50.0, limit=60.0) is None  # nothing to shrink
+    multiclass = cand_mod._forest(
+        "ExtraTrees", DataProfile(300, 5, 3, False, False, 3, "multiclass"), 0
+    )
+    assert isinstance(multiclass.shrink(0.5).make(), ExtraTreesClassifier)
 
 
 def test_no_candidate_finished_is_a_clear_error(data, monkeypatch):

@@ -83,12 +83,18 @@ class Candidate:
         of the first of them corrects the others' estimates (``"linear"``, ``"trees"``,
         ``"neighbours"``, ``"neural"``, ``"text"``); other families borrow the rate of all
         measured ones until they have their own.
+    shrink : callable or None
+        ``shrink(fraction) -> Candidate or None``: a smaller version costing about ``fraction`` of
+        this one (a forest with fewer trees; None below its useful size), tried when the full one
+        does not fit in the time left;
+        ``None`` when the model has no such knob.
     """
 
     name: str
     make: Callable[[], Any]
     cost: float
     family: str = "linear"
+    shrink: Callable[[float], Candidate | None] | None = None
 
 
 def is_text(X: Any) -> bool:
@@ -128,7 +134,10 @@ _SECONDS = {
     "knn": 8e-8,  # ML-kNN's neighbour search: per row x row (x 1 + features / 1000)
     "knn_labels": 2e-6,  # ML-kNN's counts: per row x label
     "tree": 1e-7,  # one randomised tree: per row x log2(rows) x sqrt(features) x label factor
-    "mlp": 1e-9,  # an MLP epoch: per row x multiply-add of the network
+    "sparse": 5.0,  # a linear fit's cost per stored value of a sparse X over a dense value's
+    "mlp": 2e-10,  # an MLP epoch: per row x multiply-add of the network (dense batches)
+    "mlp_step": 3e-3,  # an MLP optimiser step's fixed cost (framework overhead, per batch of 128)
+    "mlp_epochs": 25,  # epochs early stopping runs (16-28 in benchmarks/auto_costs.py)
     "text": 2e-5,  # a TF-IDF linear model: per document x label (vectorising included)
     "encode": 0.02,  # MiniLM sentence embedding on a CPU: per document
 }
@@ -143,7 +152,9 @@ def fit_seconds(kind: str, p: DataProfile, **kw: float) -> float:
     powersets of ``2^k`` classes; ML-kNN a neighbour search (``n^2``, mostly ranking) and
     counts (``n L``);
     a forest of randomised trees ``T n log n sqrt(d)`` with a cost per label in each split;
-    an MLP ``epochs n (d h + h L)``.
+    an MLP ``epochs (n (d h + h L) + steps)``, with the epochs early stopping typically runs.
+    A linear model's stored values of a sparse ``X`` cost more each than dense ones (sparse
+    products do not run at BLAS speed).
 
     Examples
     --------
@@ -156,6 +167,8 @@ def fit_seconds(kind: str, p: DataProfile, **kw: float) -> float:
     """
     c = _SECONDS
     n, d, L = float(p.n_samples), p.width, float(max(1, p.n_labels))
+    if p.sparse and not p.text:
+        d *= c["sparse"]  # sparse products run well below dense BLAS speed per value
     logistic = c["overhead"] + c["logistic"] * n * d
     if kind == "binary_relevance":
         return L * logistic
@@ -175,9 +188,11 @@ def fit_seconds(kind: str, p: DataProfile, **kw: float) -> float:
         trees = kw.get("trees", 300)
         per_tree = n * np.log2(max(n, 2.0)) * np.sqrt(max(1.0, float(p.n_features)))
         return float(c["tree"] * trees * per_tree * (1 + L / 20))
-    if kind == "mlp":
+    if kind == "mlp":  # sparse rows are densified batch by batch: every feature counts
         hidden = kw.get("hidden", 512)
-        return c["mlp"] * kw.get("epochs", 60) * n * (d * hidden + hidden * L)
+        inputs = float(max(1, p.n_features)) if not p.text else 384.0
+        per_epoch = c["mlp_step"] * np.ceil(n / 128) + c["mlp"] * n * hidden * (inputs + L)
+        return float(kw.get("epochs", c["mlp_epochs"]) * per_epoch)
     if kind == "tfidf":
         return c["text"] * n * L * kw.get("factor", 1.0)
     if kind == "embedding":
@@ -204,7 +219,6 @@ def _with_scaling(model: Any, sparse: bool) -> Any:
 
 
 def _multilabel_candidates(p: DataProfile, random_state: int) -> list[Candidate]:
-    from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
 
     from labelwise.models import (
         BinaryRelevance,
@@ -214,7 +228,6 @@ def _multilabel_candidates(p: DataProfile, random_state: int) -> list[Candidate]
         MLkNN,
         RAkEL,
     )
-    from labelwise.models.native import NativeMultilabel
 
     sparse = p.sparse
     rs = random_state
@@ -233,28 +246,7 @@ def _multilabel_candidates(p: DataProfile, random_state: int) -> list[Candidate]
     ]
     # Forests handle sparse input but grow slowly on wide sparse data (text-like features).
     if not (sparse and p.n_features > 5000):
-        out += [
-            Candidate(
-                "RandomForest(300 trees)",
-                lambda: NativeMultilabel(
-                    RandomForestClassifier(
-                        n_estimators=300, max_features="sqrt", n_jobs=1, random_state=rs
-                    )
-                ),
-                fit_seconds("random_forest", p),
-                "trees",
-            ),
-            Candidate(
-                "ExtraTrees(300 trees)",
-                lambda: NativeMultilabel(
-                    ExtraTreesClassifier(
-                        n_estimators=300, max_features="sqrt", n_jobs=1, random_state=rs
-                    )
-                ),
-                fit_seconds("extra_trees", p),
-                "trees",
-            ),
-        ]
+        out += [_forest("RandomForest", p, rs), _forest("ExtraTrees", p, rs)]
     out.append(
         Candidate(
             "ClassifierChain(LogisticRegression)",
@@ -304,6 +296,40 @@ def _multilabel_candidates(p: DataProfile, random_state: int) -> list[Candidate]
     return out
 
 
+#: Fewest trees a forest is shrunk to when 300 do not fit in the time left (Oshiro et al. 2012:
+#: most of a forest's accuracy is reached by 64-128 trees).
+MIN_TREES = 64
+
+
+def _forest(kind: str, p: DataProfile, random_state: int, trees: int = 300) -> Candidate:
+    """A multi-output forest of ``trees`` trees (sqrt(features) per split) as a candidate."""
+    from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
+
+    cls = RandomForestClassifier if kind == "RandomForest" else ExtraTreesClassifier
+    family_kind = "random_forest" if kind == "RandomForest" else "extra_trees"
+    multiclass = p.kind in ("binary", "multiclass")
+
+    def make() -> Any:
+        forest = cls(n_estimators=trees, max_features="sqrt", n_jobs=1, random_state=random_state)
+        if multiclass:
+            return forest
+        from labelwise.models.native import NativeMultilabel
+
+        return NativeMultilabel(forest)
+
+    def shrink(fraction: float) -> Candidate | None:
+        fewer = int(trees * fraction + 1e-9)
+        return _forest(kind, p, random_state, fewer) if fewer >= MIN_TREES else None
+
+    return Candidate(
+        f"{kind}({trees} trees)",
+        make,
+        fit_seconds(family_kind, p, trees=trees),
+        "trees",
+        shrink if trees > MIN_TREES else None,
+    )
+
+
 def _neural_candidate(p: DataProfile, random_state: int) -> Candidate | None:
     try:
         from labelwise.models import NeuralClassifier  # type: ignore[attr-defined]
@@ -343,7 +369,7 @@ def _text_candidates(p: DataProfile, random_state: int) -> list[Candidate]:
             Candidate(
                 "EmbeddingClassifier(MiniLM + neural head)",
                 lambda: EmbeddingClassifier(random_state=random_state),
-                fit_seconds("embedding", p) + fit_seconds("mlp", p, epochs=60),
+                fit_seconds("embedding", p) + fit_seconds("mlp", p),
                 "text",
             )
         )
@@ -351,7 +377,6 @@ def _text_candidates(p: DataProfile, random_state: int) -> list[Candidate]:
 
 
 def _multiclass_candidates(p: DataProfile, random_state: int) -> list[Candidate]:
-    from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
     from sklearn.neighbors import KNeighborsClassifier
 
     sparse = p.sparse
@@ -370,20 +395,7 @@ def _multiclass_candidates(p: DataProfile, random_state: int) -> list[Candidate]
         ),
     ]
     if not (sparse and p.n_features > 5000):
-        out += [
-            Candidate(
-                "RandomForest(300 trees)",
-                lambda: RandomForestClassifier(n_estimators=300, n_jobs=1, random_state=rs),
-                fit_seconds("random_forest", p),
-                "trees",
-            ),
-            Candidate(
-                "ExtraTrees(300 trees)",
-                lambda: ExtraTreesClassifier(n_estimators=300, n_jobs=1, random_state=rs),
-                fit_seconds("extra_trees", p),
-                "trees",
-            ),
-        ]
+        out += [_forest("RandomForest", p, rs), _forest("ExtraTrees", p, rs)]
     return out
 
 

@@ -270,8 +270,10 @@ def run_search(
     """Cross-validate every candidate (cheapest first, within ``time_limit``); pick the best.
 
     The cheapest candidate always runs; each later one runs only while its estimated time (from
-    the seconds per unit of cost measured so far) fits in what is left of ``time_limit``. A
-    candidate that raises is recorded as failed, with the error, and skipped.
+    the seconds per unit of cost measured so far) fits in what is left of ``time_limit``; one
+    that does not fit but can shrink (a forest, to fewer trees, at least
+    :data:`~labelwise.auto.candidates.MIN_TREES`) runs in the size that fits. A candidate that
+    raises is recorded as failed, with the error, and skipped.
     """
     start = time.perf_counter()
     score_kwargs = score_kwargs or {}
@@ -289,18 +291,22 @@ def run_search(
     rates: dict[str, list[float]] = {}  # family -> measured seconds per unit of cost
     with Progress(total=len(candidates), desc="candidates", verbose=verbose) as bar:
         for cand in candidates:
-            res = CandidateResult(cand.name, candidate=cand)
-            results.append(res)
-            if time_limit is not None and results[:-1]:
+            skip = ""
+            if time_limit is not None and results:
                 # Keep time for refitting the best so far on all the data (about one fold's fit
                 # on k/(k-1) of the rows; folds ran n_jobs at a time).
                 reserve = 0.0 if best is None else 2.0 * best.seconds / len(splits)
                 left = time_limit - (time.perf_counter() - start) - reserve
                 skip = _too_slow(cand, rates, left, time_limit)
-                if skip:
-                    res.status, res.error = "skipped", skip
-                    bar.update(candidate=cand.name, best=_fmt(best))
-                    continue
+                smaller = _shrunk(cand, rates, left, time_limit) if skip else None
+                if smaller is not None:
+                    cand, skip = smaller, ""
+            res = CandidateResult(cand.name, candidate=cand)
+            results.append(res)
+            if skip:
+                res.status, res.error = "skipped", skip
+                bar.update(candidate=cand.name, best=_fmt(best))
+                continue
             t0 = time.perf_counter()
             try:
                 parts = Parallel(n_jobs=n_jobs)(
@@ -456,6 +462,27 @@ def _too_slow(cand: Candidate, rates: dict[str, list[float]], left: float, limit
     if not own and left < 0.25 * limit:
         return f"time limit: {left:.0f} s left, too little to try a new kind of model"
     return ""
+
+
+def _shrunk(
+    cand: Candidate, rates: dict[str, list[float]], left: float, limit: float
+) -> Candidate | None:
+    """A smaller version of ``cand`` that fits in ``left`` seconds (fewer trees), or None.
+
+    Asks for 80% of the time left at the estimated speed, so that an estimate a little low still
+    ends within the limit.
+    """
+    if cand.shrink is None or left <= 0:
+        return None
+    own = rates.get(cand.family)
+    measured = own or [r for family in rates.values() for r in family]
+    if not measured:
+        return None
+    guess = float(np.median(measured)) * cand.cost
+    smaller = cand.shrink(0.8 * left / guess) if guess > 0 else None
+    if smaller is None or _too_slow(smaller, rates, left, limit):
+        return None
+    return smaller
 
 
 def _fmt(best: CandidateResult | None) -> str:
