@@ -57,6 +57,18 @@ def test_dense_mulan_labels_anywhere_onehot_missing(tmp_path):
     assert imputed.X[2, 0] == 0.75
 
 
+def test_a_split_finds_its_datasets_label_file(tmp_path):
+    # NAME.xml first; else the other split's file, as write_arff leaves NAME-train.xml beside
+    # NAME-train.arff and a test split written elsewhere has none
+    _write(tmp_path, "d-test.arff", DENSE)
+    with pytest.raises(DataFormatError, match=r"there is no d\.xml next to the file"):
+        read_arff(tmp_path / "d-test.arff")
+    _write(tmp_path, "d-train.xml", XML)
+    assert read_arff(tmp_path / "d-test.arff", nan="keep").label_names == ["sea life", "sun"]
+    _write(tmp_path, "d.xml", XML.replace('<label name="sea life"></label>\n', ""))
+    assert read_arff(tmp_path / "d-test.arff", nan="keep").label_names == ["sun"]
+
+
 def test_labels_as_names_and_missing_nominal_value(tmp_path):
     text = DENSE.replace("?,1,green", "?,1,?")
     p = _write(tmp_path, "u.arff", text)

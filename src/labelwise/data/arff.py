@@ -4,7 +4,9 @@ Which attributes are labels:
 
 * **Mulan**: the names in an XML label file (``labels="scene.xml"``) or a list of names, wherever
   the attributes stand. With ``labels=None`` the reader looks for ``NAME.xml`` next to
-  ``NAME.arff`` (also for ``NAME-train.arff`` and ``NAME-test.arff``).
+  ``NAME.arff`` (also for ``NAME-train.arff`` and ``NAME-test.arff``, which also take their own
+  ``NAME-train.xml`` / ``NAME-test.xml`` and, failing both, the other split's, as
+  :func:`write_arff` writes one beside each file).
 * **MEKA**: ``-C n`` in the relation name: the first ``n`` attributes, or the last ``|n|`` when
   ``n`` is negative. ``labels=n`` (an int) overrides it. When both a ``NAME.xml`` and ``-C n``
   are present the XML file wins (Weka filter options in Mulan relation names can contain ``-C``).
@@ -302,6 +304,11 @@ def _find_xml(path: Path, *, required: bool) -> Path | None:
         path.with_name(stem + ".xml"),
         path.with_name(_SPLIT_SUFFIX.sub("", stem) + ".xml"),
     ]
+    expected = candidates[-1].name
+    split = _SPLIT_SUFFIX.search(stem)
+    if split:  # the other split's label file (write_arff writes NAME-train.xml beside its file)
+        other = "test" if split.group(1).lower() == "train" else "train"
+        candidates.append(path.with_name(stem[: split.start() + 1] + other + ".xml"))
     for c in candidates:
         if c.is_file():
             return c
@@ -309,7 +316,7 @@ def _find_xml(path: Path, *, required: bool) -> Path | None:
         return None
     raise DataFormatError(
         "cannot tell which attributes are the labels: the relation name has no MEKA '-C n' and "
-        f"there is no {candidates[-1].name} next to the file. Pass labels= an XML label file, a "
+        f"there is no {expected} next to the file. Pass labels= an XML label file, a "
         "label count (MEKA) or the label names.",
         path=path,
     )
