@@ -453,15 +453,18 @@ def _too_slow(cand: Candidate, rates: dict[str, list[float]], left: float, limit
     """
     if left <= 0:
         return "time limit reached"
-    own = rates.get(cand.family)
-    measured = own or [r for family in rates.values() for r in family]
-    if measured:
-        guess = float(np.median(measured)) * cand.cost
-        if guess > left:
-            return f"time limit: about {guess:.0f} s needed, {left:.0f} s left"
-    if not own and left < 0.25 * limit:
+    guess = _guess(cand, rates)
+    if guess is not None and guess > left:
+        return f"time limit: about {guess:.0f} s needed, {left:.0f} s left"
+    if not rates.get(cand.family) and left < 0.25 * limit:
         return f"time limit: {left:.0f} s left, too little to try a new kind of model"
     return ""
+
+
+def _guess(cand: Candidate, rates: dict[str, list[float]]) -> float | None:
+    """Seconds ``cand`` should take at the speed measured so far (None before any measure)."""
+    measured = rates.get(cand.family) or [r for family in rates.values() for r in family]
+    return float(np.median(measured)) * cand.cost if measured else None
 
 
 def _shrunk(
@@ -472,14 +475,10 @@ def _shrunk(
     Asks for 80% of the time left at the estimated speed, so that an estimate a little low still
     ends within the limit.
     """
-    if cand.shrink is None or left <= 0:
+    guess = _guess(cand, rates)
+    if cand.shrink is None or left <= 0 or not guess:
         return None
-    own = rates.get(cand.family)
-    measured = own or [r for family in rates.values() for r in family]
-    if not measured:
-        return None
-    guess = float(np.median(measured)) * cand.cost
-    smaller = cand.shrink(0.8 * left / guess) if guess > 0 else None
+    smaller = cand.shrink(0.8 * left / guess)
     if smaller is None or _too_slow(smaller, rates, left, limit):
         return None
     return smaller
