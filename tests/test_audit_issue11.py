@@ -162,7 +162,11 @@ def test_ctrl_c_in_a_real_fit_stops_cleanly_and_writes_nothing(emotions_model, t
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 1, out + err
-    assert err.strip() == "Aborted!" and "Traceback" not in err
+    # joblib's resource-tracker process (not labelwise) may warn about a semaphore of a worker
+    # that SIGINT stopped first; it shares stderr, so its lines are set aside, nothing else.
+    ours = [line for line in err.strip().splitlines() if "resource_tracker" not in line]
+    assert ours == ["Aborted!"], err
+    assert "Traceback" not in err
     assert "model saved" not in out
     assert os.listdir(tmp_path) == (["model.lw"] if previous else [])
     if previous:
