@@ -588,6 +588,7 @@ def hierarchy_summary(hierarchy: Hierarchy, y: Any, label_names: list[str]) -> H
     (2, [2, 3], 2, 0)
     """
     names = [str(n) for n in label_names]
+    hierarchy = Hierarchy.coerce(hierarchy, labels=names, where="hierarchy_summary")  # any spec
     hierarchy.check_labels(names, where="hierarchy_summary")
     nodes = hierarchy.nodes_for(names)
     levels = hierarchy.levels(nodes)

@@ -288,6 +288,7 @@ def describe(
     per_row = targets.labels_per_row()
     counts = np.asarray(targets.Y.sum(axis=0)).ravel().astype(np.int64)
     names = column_names(y, targets, label_names, where="describe")
+    hierarchy = None if hierarchy is None else Hierarchy.coerce(hierarchy, names, where="describe")
     form = targets.form
     notes: list[str] = []
     detected = targets.kind

@@ -65,8 +65,10 @@ def test_cycles_are_named_with_their_path(tmp_path):
         Hierarchy({"a": "b", "b": ["c"], "c": "a", "d": None})
     with pytest.raises(TargetError, match="cycle"):
         Hierarchy.from_groups({"x": ["y"], "y": ["x"]})
-    with pytest.raises(TargetError, match="cycle through 'self'"):
+    with pytest.raises(TargetError, match="label 'self' is its own parent"):
         Hierarchy({"self": "self"})
+    with pytest.raises(TargetError, match="label 'b' is its own parent"):
+        Hierarchy({"a": None, "b": ["a", "b"]})
     path = tmp_path / "cyc.json"
     path.write_text(json.dumps({"x": ["y"], "y": ["x"]}))
     with pytest.raises(TargetError, match=r"cyc.json: the label hierarchy has a cycle"):
@@ -85,13 +87,52 @@ def test_two_parents_only_where_a_tree_was_asked_for():
         _ = dag.parent
 
 
-def test_unknown_parent_and_bad_values():
-    with pytest.raises(TargetError, match="'cat' has parent 'animal', which is not a label"):
-        Hierarchy.from_parents({"cat": "animal"})
+def test_parents_that_are_no_keys_are_roots():
+    h = Hierarchy.from_parents({"A.A1": "A", "A.A2": "A", "B.B1": ["B", "A"]})
+    assert h.labels == ["A.A1", "A.A2", "B.B1", "A", "B"]  # keys first, then implicit roots
+    assert h.roots == ["A", "B"]
+    assert h.parents["B.B1"] == ("B", "A") and h.parents["A"] == ()
+    assert h.children("A") == ["A.A1", "A.A2", "B.B1"]
+    # the same tree as when the roots are named
+    assert h == Hierarchy({"A.A1": "A", "A.A2": "A", "B.B1": ["B", "A"], "A": None, "B": None})
+
+
+def test_bad_values_name_the_entry():
     with pytest.raises(TargetError, match="must list its children"):
         Hierarchy.from_groups({"animal": "cat"})
     with pytest.raises(TargetError, match="the parent of 'cat' is 3"):
         Hierarchy({"cat": 3})
+    with pytest.raises(TargetError, match="label 'cat' lists parent 3, which is not a label name"):
+        Hierarchy({"cat": ["animal", 3]})
+    with pytest.raises(TargetError, match="label 'cat' lists parent '', which is not a label"):
+        Hierarchy({"cat": ""})
+    with pytest.raises(TargetError, match=r"key \(1, 2\), which is not a label name"):
+        Hierarchy({(1, 2): None})
+    with pytest.raises(TargetError, match="key None, which is not a label name"):
+        Hierarchy({None: "a"})
+    with pytest.raises(TargetError, match="label '1' is given twice"):
+        Hierarchy({1: None, "1": None})
+    with pytest.raises(TargetError, match="expected a mapping of label -> parent; got a list"):
+        Hierarchy(["a", "b"])
+    assert Hierarchy({0: "g", 1: "g"}).parent == {"0": "g", "1": "g", "g": None}  # class ids
+
+
+def test_json_file_bounds(tmp_path, monkeypatch):
+    import labelwise.data.hierarchy as module
+
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(DataFormatError, match=r"deep\.json: the JSON document is nested too deep"):
+        Hierarchy.from_parents(deep)
+    latin = tmp_path / "latin.json"
+    latin.write_bytes(b'{"caf\xe9": null}')
+    with pytest.raises(DataFormatError, match=r"latin.json: not UTF-8 text \(byte offset 5\)"):
+        Hierarchy.from_parents(latin)
+    monkeypatch.setattr(module, "MAX_FILE_BYTES", 10)
+    big = tmp_path / "big.json"
+    big.write_text(json.dumps({"a": None, "b": "a"}))
+    with pytest.raises(DataFormatError, match="has 21 bytes, above the limit of 10"):
+        Hierarchy.from_parents(big)
 
 
 def test_dag_ancestors_once_and_depth_is_longest_path():

@@ -3,8 +3,14 @@
 A :class:`Hierarchy` knows each label's parents. It is built from dotted names (``A.A1`` under
 ``A``), from a parent mapping (``{"cat": "animal"}``; a list of parents makes a DAG) or from a group
 mapping (``{"animal": ["cat", "dog"]}``, children listed under each parent, as in a taxonomy
-file); mappings may also be JSON files. Cycles, parents that are not labels and, when a tree is
-asked for (``tree=True``), labels with two parents are errors that name the labels.
+file); mappings may also be JSON files. Roots may stay implicit: a parent that is no key is a
+root. Cycles, self-parents, names that are not strings and, when a tree is asked for
+(``tree=True``), labels with two parents are errors that name the labels.
+
+:meth:`Hierarchy.coerce` is the one resolver every function taking ``hierarchy=`` goes through: it
+accepts a ``Hierarchy``, a parent mapping, the path of a JSON parent mapping, a list of dotted names
+or ``"dotted"`` (from the label names), and makes the data's labels that a mapping leaves out roots
+(one warning).
 
 Given label data it adds ancestors to label sets (:meth:`Hierarchy.add_ancestors`), finds the
 rows where a label occurs without one of its parents (:meth:`Hierarchy.violations`) and checks
@@ -14,18 +20,25 @@ that the hierarchy and the data name the same labels (:meth:`Hierarchy.check_lab
 from __future__ import annotations
 
 import json
+import numbers
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 import numpy as np
 import scipy.sparse as sp
 
 from labelwise.errors import DataFormatError, LabelwiseWarning, TargetError, UnknownLabelError
 
-__all__ = ["Hierarchy", "HierarchyViolations"]
+__all__ = ["DOTTED", "Hierarchy", "HierarchySpec", "HierarchyViolations", "is_hierarchy_spec"]
+
+DOTTED = "dotted"  # the spec that takes the hierarchy from the label names (A.A1 under A)
+MAX_FILE_BYTES = 64 * 2**20  # a hierarchy JSON file above this is refused before reading
+
+# what every ``hierarchy=`` parameter accepts (resolved by Hierarchy.coerce)
+HierarchySpec = Union["Hierarchy", Mapping[str, Any], str, Path, Sequence[str]]
 
 
 @dataclass(frozen=True)
@@ -63,15 +76,25 @@ class HierarchyViolations:
 def _read_json_mapping(path: str | Path, what: str) -> dict:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        size = path.stat().st_size
     except FileNotFoundError:
         raise FileNotFoundError(f"hierarchy file {str(path)!r} does not exist.") from None
+    if size > MAX_FILE_BYTES:
+        raise DataFormatError(
+            f"the {what} file has {size} bytes, above the limit of {MAX_FILE_BYTES} "
+            "(labelwise.data.hierarchy.MAX_FILE_BYTES).",
+            path=path,
+        )
     try:
-        data = json.loads(text)
+        data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
         raise DataFormatError(
             f"not valid JSON ({err.msg}).", path=path, line=err.lineno, column=err.colno
         ) from None
+    except UnicodeDecodeError as err:
+        raise DataFormatError(f"not UTF-8 text (byte offset {err.start}).", path=path) from None
+    except RecursionError:
+        raise DataFormatError("the JSON document is nested too deeply.", path=path) from None
     if not isinstance(data, dict):
         raise DataFormatError(
             f"a {what} must be a JSON object; found a {type(data).__name__}.", path=path
@@ -79,17 +102,34 @@ def _read_json_mapping(path: str | Path, what: str) -> dict:
     return data
 
 
+def _label_key(key: Any, where: str) -> str:
+    """A mapping key as a label name: a non-empty string (integers, class labels, as text)."""
+    if isinstance(key, numbers.Integral) and not isinstance(key, bool):
+        return str(key)
+    if not isinstance(key, str) or not key:
+        raise TargetError(
+            f"{where}: the mapping has key {key!r}, which is not a label name; keys must be "
+            "non-empty strings."
+        )
+    return key
+
+
 def _as_parent_tuple(label: str, value: Any, where: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
-        return (value,)
+        value = (value,)
     if isinstance(value, Iterable) and not isinstance(value, Mapping):
         out = []
         for v in value:
-            if not isinstance(v, str):
+            if not isinstance(v, str) or not v:
                 raise TargetError(
                     f"{where}: label {label!r} lists parent {v!r}, which is not a label name."
+                )
+            if v == label:
+                raise TargetError(
+                    f"{where}: label {label!r} is its own parent; remove that entry (a label "
+                    "without parents is a root: None)."
                 )
             if v not in out:
                 out.append(v)
@@ -107,14 +147,15 @@ class Hierarchy:
     ----------
     parent : mapping of str to (str, list of str or None)
         Each label's parent (a name), parents (a list: the label sits in a DAG) or ``None`` (a
-        root). Every parent must itself be a key.
+        root). A parent that is not a key is a root (``{"A.A1": "A"}`` has root ``A``).
     tree : bool, default=False
         Require at most one parent per label.
 
     Raises
     ------
     TargetError
-        On a parent that is not a key, a cycle, or (``tree=True``) a label with two parents.
+        Naming the entry: a key or parent that is not a label name (a non-empty string), a
+        label that is its own parent, a cycle, or (``tree=True``) a label with two parents.
 
     Examples
     --------
@@ -132,14 +173,19 @@ class Hierarchy:
 
     def __init__(self, parent: Mapping[str, Any], *, tree: bool = False) -> None:
         where = "Hierarchy"
-        parents = {str(k): _as_parent_tuple(str(k), v, where) for k, v in parent.items()}
+        if not isinstance(parent, Mapping):
+            raise TargetError(
+                f"{where}: expected a mapping of label -> parent; got a {type(parent).__name__}."
+            )
+        parents: dict[str, tuple[str, ...]] = {}
+        for k, v in parent.items():
+            key = _label_key(k, where)
+            if key in parents:  # 1 and "1" are the same label name
+                raise TargetError(f"{where}: label {key!r} is given twice.")
+            parents[key] = _as_parent_tuple(key, v, where)
+        implicit = [p for ps in parents.values() for p in ps if p not in parents]
+        parents.update(dict.fromkeys(implicit, ()))  # a parent that is no key is a root
         for child, ps in parents.items():
-            for p in ps:
-                if p not in parents:
-                    raise TargetError(
-                        f"label {child!r} has parent {p!r}, which is not a label; add {p!r} "
-                        "(as a root, parent None) or correct the name."
-                    )
             if tree and len(ps) > 1:
                 raise TargetError(
                     f"label {child!r} has {len(ps)} parents ({', '.join(map(repr, ps))}), but a "
@@ -192,15 +238,15 @@ class Hierarchy:
         ----------
         mapping : mapping, or path to a JSON object file
             ``{label: parent}``, where parent is a name, a list of names (DAG) or None (root).
-            Parents that are not keys are errors (name them as roots to add them).
+            Parents that are not keys are roots.
         tree : bool, default=False
             Require at most one parent per label.
 
         Examples
         --------
-        >>> h = Hierarchy.from_parents({"animal": None, "cat": "animal", "dog": "animal"})
-        >>> h.children("animal")
-        ['cat', 'dog']
+        >>> h = Hierarchy.from_parents({"cat": "animal", "dog": "animal"})
+        >>> h.children("animal"), h.roots
+        (['cat', 'dog'], ['animal'])
         """
         if isinstance(mapping, (str, Path)):
             path = mapping
@@ -259,6 +305,93 @@ class Hierarchy:
             if source is None:
                 raise
             raise TargetError(f"{source}: {err}") from None
+
+    @classmethod
+    def coerce(
+        cls,
+        spec: HierarchySpec,
+        labels: Sequence[str] | None = None,
+        *,
+        where: str = "hierarchy",
+    ) -> Hierarchy:
+        """The hierarchy any ``hierarchy=`` parameter accepts, resolved once, the same way.
+
+        Parameters
+        ----------
+        spec : Hierarchy, mapping, str, Path or sequence of str
+            A :class:`Hierarchy` (used as is); a parent mapping (``{child: parent}``, a list of
+            parents for a DAG, ``None`` or nothing for a root); the path of a JSON file holding
+            one; a sequence of dotted names (``["A.A1", "A.A2"]``: ``A.A1`` under ``A``); or
+            ``"dotted"``: the hierarchy of ``labels``' dotted names.
+        labels : sequence of str, optional
+            The data's label names. Those that a mapping, file or name list does not mention
+            become roots, with one ``LabelwiseWarning`` saying how many and naming the first
+            few. A ``Hierarchy`` is taken as given: callers check its labels against the data
+            (:meth:`check_labels`).
+        where : str, default="hierarchy"
+            The caller, named in errors and the warning.
+
+        Returns
+        -------
+        Hierarchy
+
+        Raises
+        ------
+        TargetError
+            On a spec of another type, a bad entry (see :class:`Hierarchy`), or ``"dotted"``
+            without ``labels``.
+
+        Examples
+        --------
+        >>> Hierarchy.coerce({"A.A1": "A", "A.A2": "A"}).roots
+        ['A']
+        >>> Hierarchy.coerce("dotted", labels=["A.A1", "A.A2", "B.B1"]).parent["B.B1"]
+        'B'
+        >>> import warnings
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     h = Hierarchy.coerce({"cat": "animal"}, labels=["cat", "neutral"])
+        >>> h.roots, str(caught[0].message)
+        (['animal', 'neutral'], "hierarchy: 1 label(s) that the hierarchy does not mention are roots: 'neutral'.")
+        """  # noqa: E501
+        if cls.is_hierarchy(spec):
+            return spec
+        names = None if labels is None else [str(n) for n in labels]
+        if isinstance(spec, str) and spec == DOTTED:
+            if names is None:
+                raise TargetError(
+                    f"{where}: hierarchy='dotted' takes the hierarchy from the label names, but "
+                    "no label names are known here; pass labels= or a parent mapping."
+                )
+            found = _from_dotted(names)
+        elif isinstance(spec, (str, Path)):
+            found = cls.from_parents(spec)
+        elif isinstance(spec, Mapping):
+            try:
+                found = cls(spec)
+            except TargetError as err:
+                raise TargetError(f"{where}: {err}") from None
+        elif isinstance(spec, Sequence) and all(isinstance(n, str) for n in spec):
+            found = _from_dotted(list(spec))
+        else:
+            raise TargetError(
+                f"{where}: hierarchy must be a labelwise.data.Hierarchy, a parent mapping "
+                "({child: parent}), the path of a JSON file holding one, a list of dotted names "
+                f"or 'dotted'; got a {type(spec).__name__}."
+            )
+        if names is None:
+            return found
+        missing = [n for n in dict.fromkeys(names) if n not in found.parents]
+        if not missing:
+            return found
+        shown = ", ".join(map(repr, missing[:5])) + (" ..." if len(missing) > 5 else "")
+        warnings.warn(
+            f"{where}: {len(missing)} label(s) that the hierarchy does not mention are roots: "
+            f"{shown}.",
+            LabelwiseWarning,
+            stacklevel=3,
+        )
+        return cls({**found.to_dict(), **dict.fromkeys(missing)})
 
     # structure ----------------------------------------------------------------------------
 
@@ -587,3 +720,24 @@ def _breadth_first(start: Any, edges: Any) -> list[str]:
                 nxt.extend(edges[node])
         frontier = nxt
     return out
+
+
+def _from_dotted(names: list[str]) -> Hierarchy:
+    """The hierarchy of dotted names: Mulan's strict ``A.A1`` pattern (groups added as roots),
+    else the nearest shorter name that is a label (flat when there is none)."""
+    from labelwise.data.xml_labels import hierarchy_from_dotted_names  # it builds on this module
+
+    found = hierarchy_from_dotted_names(names)
+    return found if found is not None else Hierarchy.from_names(names)
+
+
+def is_hierarchy_spec(value: Any) -> bool:
+    """a Hierarchy, a parent mapping, the path of a JSON parent mapping, a list of dotted names or
+    'dotted'"""
+    if Hierarchy.is_hierarchy(value) or isinstance(value, (Mapping, str, Path)):
+        return True
+    return (
+        isinstance(value, Sequence)
+        and not isinstance(value, (bytes, bytearray))
+        and all(isinstance(n, str) for n in value)
+    )

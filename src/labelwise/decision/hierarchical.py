@@ -19,6 +19,10 @@ that are columns are predicted too:
 
 Scores for implicit ancestors (a group that is not a column) cannot be constrained; models in
 :mod:`labelwise.models.hierarchical` therefore score every node, columns and ancestors alike.
+
+Every rule's ``hierarchy`` takes any spec :meth:`Hierarchy.coerce
+<labelwise.data.Hierarchy.coerce>` accepts (a ``Hierarchy``, a parent mapping, a JSON file, dotted
+names or ``"dotted"`` with ``labels``); it is resolved when the rule is used.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from labelwise._validation import Interval, Options, check_params
-from labelwise.data.hierarchy import Hierarchy
+from labelwise.data.hierarchy import Hierarchy, HierarchySpec
 from labelwise.data.targets import check_scores, check_targets
 from labelwise.decision._base import DecisionRule, WrappingRule
 from labelwise.errors import ShapeError, TargetError
@@ -46,6 +50,7 @@ class _Structure:
     """
 
     def __init__(self, hierarchy: Hierarchy, labels: list[str], who: str) -> None:
+        self.hierarchy = hierarchy
         for j, n in enumerate(labels):
             if n not in hierarchy.parents:
                 raise TargetError(
@@ -82,10 +87,12 @@ class _Structure:
                 self.down[p].append(c)
 
 
-def column_structure(hierarchy: Hierarchy, labels: Any, who: str) -> _Structure:
-    """The hierarchy over the score columns ``labels`` (all of ``hierarchy.labels`` if None)."""
-    names = hierarchy.labels if labels is None else [str(n) for n in labels]
-    return _Structure(hierarchy, names, who)
+def column_structure(hierarchy: HierarchySpec, labels: Any, who: str) -> _Structure:
+    """The hierarchy (any spec :meth:`Hierarchy.coerce` accepts) over the score columns
+    ``labels`` (all of the hierarchy's labels if None)."""
+    names = None if labels is None else [str(n) for n in labels]
+    hierarchy = Hierarchy.coerce(hierarchy, labels=names, where=who)
+    return _Structure(hierarchy, hierarchy.labels if names is None else names, who)
 
 
 def _close(D: np.ndarray, structure: _Structure) -> np.ndarray:
@@ -194,14 +201,13 @@ def _closure_by_min_cut(W: np.ndarray, structure: _Structure) -> np.ndarray:
     return out
 
 
-def _resolve(rule: DecisionRule, hierarchy: Hierarchy | None, labels: Any, who: str):
+def _resolve(rule: DecisionRule, hierarchy: HierarchySpec | None, labels: Any, who: str):
     if hierarchy is None:
         raise TargetError(
             f"{who}: no hierarchy; pass hierarchy= (a labelwise.data.Hierarchy over the score "
-            "columns), or use the rule through HierarchicalClassifier, which sets it."
+            "columns, a parent mapping, a JSON file or dotted names), or use the rule through "
+            "HierarchicalClassifier, which sets it."
         )
-    if not Hierarchy.is_hierarchy(hierarchy):
-        raise TypeError(f"{who}: hierarchy must be a labelwise.data.Hierarchy; got {hierarchy!r}.")
     return column_structure(hierarchy, labels, who)
 
 
@@ -219,7 +225,7 @@ class _WrappingRule(WrappingRule):
     def __init__(
         self,
         rule: DecisionRule | None = None,
-        hierarchy: Hierarchy | None = None,
+        hierarchy: HierarchySpec | None = None,
         labels: Any = None,
     ) -> None:
         self.rule = rule
@@ -242,7 +248,8 @@ class CloseUpward(_WrappingRule):
     rule : DecisionRule, default=None
         The rule deciding first; ``None`` is ``FixedThreshold(0.5)``. ``fit`` fits a clone
         (``rule_``).
-    hierarchy : Hierarchy
+    hierarchy : Hierarchy, mapping, str, Path or list of str
+        Any spec :meth:`Hierarchy.coerce <labelwise.data.Hierarchy.coerce>` accepts.
     labels : sequence of str, default=None
         The score columns' names; ``None`` means ``hierarchy.labels`` in order.
 
@@ -264,7 +271,8 @@ class PruneDownward(_WrappingRule):
     ----------
     rule : DecisionRule, default=None
         The rule deciding first; ``None`` is ``FixedThreshold(0.5)``.
-    hierarchy : Hierarchy
+    hierarchy : Hierarchy, mapping, str, Path or list of str
+        Any spec :meth:`Hierarchy.coerce <labelwise.data.Hierarchy.coerce>` accepts.
     labels : sequence of str, default=None
 
     Examples
@@ -284,7 +292,8 @@ class ConsistentSet(DecisionRule):
 
     Parameters
     ----------
-    hierarchy : Hierarchy
+    hierarchy : Hierarchy, mapping, str, Path or list of str
+        Any spec :meth:`Hierarchy.coerce <labelwise.data.Hierarchy.coerce>` accepts.
     labels : sequence of str, default=None
         The score columns' names; ``None`` means ``hierarchy.labels``.
     objective : {"hf1", "product"}, default="hf1"
@@ -309,8 +318,8 @@ class ConsistentSet(DecisionRule):
 
     Examples
     --------
-    >>> h = Hierarchy.from_groups({"animal": ["cat", "dog"]})
-    >>> rule = ConsistentSet(h, objective="product")
+    >>> rule = ConsistentSet({"cat": "animal", "dog": "animal"}, ["animal", "cat", "dog"],
+    ...                      objective="product")
     >>> rule.predict([[0.9, 0.3, 0.2], [0.45, 0.7, 0.1], [0.3, 0.55, 0.05]])
     array([[1, 0, 0],
            [1, 1, 0],
@@ -325,7 +334,7 @@ class ConsistentSet(DecisionRule):
 
     def __init__(
         self,
-        hierarchy: Hierarchy | None = None,
+        hierarchy: HierarchySpec | None = None,
         labels: Any = None,
         objective: str = "hf1",
         threshold: float = 0.5,
@@ -378,7 +387,7 @@ class ConsistentSet(DecisionRule):
             hf = hierarchical_precision_recall_f1(
                 Y,
                 D,
-                self.hierarchy,
+                structure.hierarchy,
                 labels=structure.labels,
                 sample_weight=sample_weight,
                 zero_division=0.0,
@@ -408,7 +417,8 @@ class TopDownArgmax(DecisionRule):
 
     Parameters
     ----------
-    hierarchy : Hierarchy
+    hierarchy : Hierarchy, mapping, str, Path or list of str
+        Any spec :meth:`Hierarchy.coerce <labelwise.data.Hierarchy.coerce>` accepts.
     labels : sequence of str, default=None
 
     Examples
@@ -419,7 +429,7 @@ class TopDownArgmax(DecisionRule):
     array([[1, 0, 0, 1, 0]], dtype=int8)
     """
 
-    def __init__(self, hierarchy: Hierarchy | None = None, labels: Any = None) -> None:
+    def __init__(self, hierarchy: HierarchySpec | None = None, labels: Any = None) -> None:
         self.hierarchy = hierarchy
         self.labels = labels
 

@@ -12,7 +12,9 @@ over samples::
 
 The hierarchy is a forest or DAG (:class:`~labelwise.data.Hierarchy`) without an artificial root,
 so every ancestor counts; ancestors that are not columns of ``y_true`` still count (enron's groups
-``A``-``D``). With ``sample_weight``, each sample's set sizes are weighted.
+``A``-``D``). With ``sample_weight``, each sample's set sizes are weighted. Every ``hierarchy``
+argument takes any spec :meth:`Hierarchy.coerce <labelwise.data.Hierarchy.coerce>` accepts (a
+``Hierarchy``, the parent mapping a model accepts, a JSON file, dotted names or ``"dotted"``).
 
 One sufficient statistic serves all of them: the per-node confusion counts of the augmented
 matrices (:func:`hierarchical_count_stats`), since ``sum_i |Y'_i & Z'_i|`` is the sum over nodes of
@@ -32,7 +34,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from labelwise.data.hierarchy import Hierarchy
+from labelwise.data.hierarchy import DOTTED, Hierarchy, HierarchySpec
 from labelwise.data.label_space import LabelSpace
 from labelwise.data.targets import _is_label_lists, as_array, one_column
 from labelwise.errors import TargetError, UnknownLabelError
@@ -110,32 +112,42 @@ class HierarchicalStats:
 
 
 def _columns(
-    y_true: Any, y_pred: Any, hierarchy: Hierarchy, labels: Sequence[str] | None, sample_weight
+    y_true: Any,
+    y_pred: Any,
+    spec: HierarchySpec,
+    labels: Sequence[str] | None,
+    sample_weight: Any,
+    where: str,
 ):
+    """The formatted inputs, the column names and the hierarchy resolved over them."""
     space = LabelSpace(labels) if labels is not None else None
     y_true, y_pred = as_array(y_true), as_array(y_pred)
     # one column is 1-D classes, whatever its container (as in every metric)
     y_true, y_pred = (y if (c := one_column(y)) is None else c for y in (y_true, y_pred))
     lists = _is_label_lists(y_true)
-    if space is None and not lists:
+    # the hierarchy's labels as given (before the data's are known) name a bare matrix as wide
+    dotted = isinstance(spec, str) and spec == DOTTED
+    known = [] if dotted else Hierarchy.coerce(spec, where=where).labels
+    n_known = len(known)
+    if space is None and not lists and known:
         shape = y_true.shape if sp.issparse(y_true) else np.shape(y_true)  # any container
-        if len(shape) == 2 and shape[1] == len(hierarchy.labels):
-            space = LabelSpace(hierarchy.labels)
+        if len(shape) == 2 and shape[1] == n_known:
+            space = LabelSpace(known)
     inputs = format_label_inputs(y_true, y_pred, sample_weight=sample_weight, label_space=space)
     names = [str(c) for c in (space.names if space is not None else inputs.classes)]
     if space is None and inputs.kind == "multilabel":
         if not all(isinstance(c, str) for c in inputs.classes):
             raise UnknownLabelError(
-                f"y_true has {len(names)} unnamed columns but the hierarchy has "
-                f"{len(hierarchy.labels)} labels; pass labels= naming the columns."
+                f"{where}: y_true has {len(names)} unnamed columns but the hierarchy has "
+                f"{n_known} labels; pass labels= naming the columns."
             )
-    return inputs, names
+    return inputs, names, Hierarchy.coerce(spec, labels=names, where=where)
 
 
 def hierarchical_count_stats(
     y_true: Any,
     y_pred: Any,
-    hierarchy: Hierarchy,
+    hierarchy: HierarchySpec,
     *,
     labels: Sequence[str] | None = None,
     sample_weight: Any = None,
@@ -145,7 +157,9 @@ def hierarchical_count_stats(
     Parameters
     ----------
     y_true, y_pred : 0/1 matrices, lists of label names, or 1-D class vectors
-    hierarchy : Hierarchy
+    hierarchy : Hierarchy, mapping, str, Path or list of str
+        Any spec :meth:`Hierarchy.coerce <labelwise.data.Hierarchy.coerce>` accepts; labels of
+        the data that a mapping leaves out are roots (one warning).
     labels : sequence of str, optional
         Names of the columns of 0/1 matrices; by default ``hierarchy.labels`` when their number
         matches, and the names seen for label lists and class vectors.
@@ -157,12 +171,23 @@ def hierarchical_count_stats(
 
     Examples
     --------
-    >>> h = Hierarchy({"animal": None, "cat": "animal", "dog": "animal"})
-    >>> s = hierarchical_count_stats([["cat"]], [["dog"]], h)
+    >>> s = hierarchical_count_stats([["cat"]], [["dog"]], {"cat": "animal", "dog": "animal"})
     >>> s.nodes, s.counts.tp.tolist()
     (['cat', 'dog', 'animal'], [0, 0, 1])
     """
-    inputs, names = _columns(y_true, y_pred, hierarchy, labels, sample_weight)
+    return _count_stats(y_true, y_pred, hierarchy, labels, sample_weight)[0]
+
+
+def _count_stats(
+    y_true: Any,
+    y_pred: Any,
+    spec: HierarchySpec,
+    labels: Sequence[str] | None,
+    sample_weight: Any,
+    where: str = "hierarchical metric",
+) -> tuple[HierarchicalStats, Hierarchy]:
+    """The statistics and the hierarchy they were counted over (``spec`` resolved)."""
+    inputs, names, hierarchy = _columns(y_true, y_pred, spec, labels, sample_weight, where)
     closure, nodes = _ancestor_closure(names, hierarchy)
     Yt = sp.csr_matrix(inputs.y_true, dtype=np.float64)
     Yp = sp.csr_matrix(inputs.y_pred, dtype=np.float64)
@@ -175,7 +200,7 @@ def hierarchical_count_stats(
     consistent = np.asarray((closed_cols != (Yp > 0)).sum(axis=1)).ravel() == 0
     n_consistent = float(consistent.sum() if w is None else consistent @ w)
     levels = np.array([hierarchy.depth(n) for n in nodes], dtype=np.int64)
-    return HierarchicalStats(nodes, levels, counts, n_consistent)
+    return HierarchicalStats(nodes, levels, counts, n_consistent), hierarchy
 
 
 def hprf_from_stats(stats: HierarchicalStats, zero_division: Any = "warn") -> tuple:
@@ -236,7 +261,7 @@ def consistency_from_stats(stats: HierarchicalStats) -> float:
 def hierarchical_precision_recall_f1(
     y_true: Any,
     y_pred: Any,
-    hierarchy: Hierarchy,
+    hierarchy: HierarchySpec,
     *,
     labels: Sequence[str] | None = None,
     sample_weight: Any = None,
@@ -248,8 +273,10 @@ def hierarchical_precision_recall_f1(
     ----------
     y_true, y_pred : array-like, sparse matrix or lists of label names
         0/1 matrices whose columns are ``labels``, or lists of label names.
-    hierarchy : Hierarchy
-        Parent of each label.
+    hierarchy : Hierarchy, mapping, str, Path or list of str
+        Parent of each label: any spec :meth:`Hierarchy.coerce
+        <labelwise.data.Hierarchy.coerce>` accepts (a ``Hierarchy``, ``{child: parent}``, a
+        JSON file, dotted names, ``"dotted"``); labels a mapping leaves out are roots.
     labels : sequence of str, optional
         Names of the columns of 0/1 matrices; by default ``hierarchy.labels`` (in its order) when
         their number matches, and the names seen for label lists.
@@ -266,16 +293,18 @@ def hierarchical_precision_recall_f1(
     >>> h = Hierarchy({"animal": None, "cat": "animal", "dog": "animal", "car": None})
     >>> hierarchical_precision_recall_f1([["cat"], ["car"]], [["dog"], ["car"]], h)
     (0.6666666666666666, 0.6666666666666666, 0.6666666666666666)
+    >>> hierarchical_precision_recall_f1([["A.A1"]], [["A.A2"]], "dotted")
+    (0.5, 0.5, 0.5)
     """
     check_zero_division(zero_division)
-    stats = hierarchical_count_stats(
-        y_true, y_pred, hierarchy, labels=labels, sample_weight=sample_weight
-    )
+    stats = _count_stats(
+        y_true, y_pred, hierarchy, labels, sample_weight, "hierarchical_precision_recall_f1"
+    )[0]
     return hprf_from_stats(stats, zero_division)
 
 
 def hierarchical_precision_score(
-    y_true: Any, y_pred: Any, hierarchy: Hierarchy, **kwargs: Any
+    y_true: Any, y_pred: Any, hierarchy: HierarchySpec, **kwargs: Any
 ) -> float:
     """Hierarchical precision ``hP`` (see :func:`hierarchical_precision_recall_f1`).
 
@@ -289,7 +318,7 @@ def hierarchical_precision_score(
 
 
 def hierarchical_recall_score(
-    y_true: Any, y_pred: Any, hierarchy: Hierarchy, **kwargs: Any
+    y_true: Any, y_pred: Any, hierarchy: HierarchySpec, **kwargs: Any
 ) -> float:
     """Hierarchical recall ``hR`` (see :func:`hierarchical_precision_recall_f1`).
 
@@ -302,13 +331,14 @@ def hierarchical_recall_score(
     return hierarchical_precision_recall_f1(y_true, y_pred, hierarchy, **kwargs)[1]
 
 
-def hierarchical_f1_score(y_true: Any, y_pred: Any, hierarchy: Hierarchy, **kwargs: Any) -> float:
+def hierarchical_f1_score(
+    y_true: Any, y_pred: Any, hierarchy: HierarchySpec, **kwargs: Any
+) -> float:
     """Hierarchical F1 ``hF = 2 hP hR / (hP + hR)`` (see :func:`hierarchical_precision_recall_f1`).
 
     Examples
     --------
-    >>> h = Hierarchy({"A": None, "A.1": "A", "A.2": "A"})
-    >>> hierarchical_f1_score([["A.1"]], [["A.2", "A.1"]], h)
+    >>> hierarchical_f1_score([["A.1"]], [["A.2", "A.1"]], {"A.1": "A", "A.2": "A"})
     0.8
     """
     return hierarchical_precision_recall_f1(y_true, y_pred, hierarchy, **kwargs)[2]
@@ -317,7 +347,7 @@ def hierarchical_f1_score(y_true: Any, y_pred: Any, hierarchy: Hierarchy, **kwar
 def per_level_f1_score(
     y_true: Any,
     y_pred: Any,
-    hierarchy: Hierarchy,
+    hierarchy: HierarchySpec,
     *,
     average: str = "micro",
     labels: Sequence[str] | None = None,
@@ -334,7 +364,8 @@ def per_level_f1_score(
     Parameters
     ----------
     y_true, y_pred : 0/1 matrices, lists of label names, or 1-D class vectors
-    hierarchy : Hierarchy
+    hierarchy : Hierarchy, mapping, str, Path or list of str
+        Any spec :meth:`Hierarchy.coerce <labelwise.data.Hierarchy.coerce>` accepts.
     average : {"micro", "macro"}, default="micro"
     labels : sequence of str, optional
         Column names (as in :func:`hierarchical_precision_recall_f1`).
@@ -356,15 +387,13 @@ def per_level_f1_score(
             f"per_level_f1_score: average must be 'micro' or 'macro'; got {average!r}."
         )
     check_zero_division(zero_division)
-    stats = hierarchical_count_stats(
-        y_true, y_pred, hierarchy, labels=labels, sample_weight=sample_weight
-    )
+    stats = _count_stats(y_true, y_pred, hierarchy, labels, sample_weight, "per_level_f1_score")[0]
     return level_f1_from_stats(stats, average, zero_division)
 
 
 def hierarchical_consistency_score(
     y_pred: Any,
-    hierarchy: Hierarchy,
+    hierarchy: HierarchySpec,
     *,
     labels: Sequence[str] | None = None,
     sample_weight: Any = None,
@@ -377,7 +406,8 @@ def hierarchical_consistency_score(
     Parameters
     ----------
     y_pred : 0/1 matrix or lists of label names
-    hierarchy : Hierarchy
+    hierarchy : Hierarchy, mapping, str, Path or list of str
+        Any spec :meth:`Hierarchy.coerce <labelwise.data.Hierarchy.coerce>` accepts.
     labels : sequence of str, optional
         Column names of a 0/1 matrix (default ``hierarchy.labels`` when the number matches).
     sample_weight : array-like of shape (n_samples,), optional
@@ -392,14 +422,14 @@ def hierarchical_consistency_score(
     >>> hierarchical_consistency_score([[1, 1, 0], [0, 1, 0]], h, labels=["animal", "cat", "dog"])
     0.5
     """
-    stats = hierarchical_count_stats(
-        y_pred, y_pred, hierarchy, labels=labels, sample_weight=sample_weight
-    )
+    stats = _count_stats(
+        y_pred, y_pred, hierarchy, labels, sample_weight, "hierarchical_consistency_score"
+    )[0]
     return consistency_from_stats(stats)
 
 
 def per_level_accuracy_score(
-    y_true: Any, y_pred: Any, hierarchy: Hierarchy, *, sample_weight: Any = None
+    y_true: Any, y_pred: Any, hierarchy: HierarchySpec, *, sample_weight: Any = None
 ) -> np.ndarray:
     """Accuracy at each level of a taxonomy, for multi-class targets (one class per example).
 
@@ -411,7 +441,9 @@ def per_level_accuracy_score(
     ----------
     y_true, y_pred : array-like of shape (n_samples,)
         Class names, all in ``hierarchy``.
-    hierarchy : Hierarchy
+    hierarchy : Hierarchy, mapping, str, Path or list of str
+        Any spec :meth:`Hierarchy.coerce <labelwise.data.Hierarchy.coerce>` accepts (classes a
+        mapping leaves out are roots).
     sample_weight : array-like of shape (n_samples,), optional
 
     Returns
@@ -431,6 +463,8 @@ def per_level_accuracy_score(
         raise TargetError(
             f"per_level_accuracy_score: y_true has {len(yt)} rows but y_pred has {len(yp)}."
         )
+    seen = list(dict.fromkeys(yt + yp))
+    hierarchy = Hierarchy.coerce(hierarchy, labels=seen, where="per_level_accuracy_score")
     for name, values in (("y_true", yt), ("y_pred", yp)):
         for i, v in enumerate(values):
             if v not in hierarchy.parents:
@@ -482,7 +516,9 @@ class HierarchicalState(MetricState):
     metric : str
         One of ``hierarchical_precision``, ``hierarchical_recall``, ``hierarchical_f1``,
         ``hierarchical_consistency``, ``level_f1_micro``, ``level_f1_macro``.
-    hierarchy : Hierarchy, optional
+    hierarchy : Hierarchy, mapping, str, Path or list of str, optional
+        Any spec :meth:`Hierarchy.coerce <labelwise.data.Hierarchy.coerce>` accepts; resolved
+        at the first update, over the labels it sees.
     labels : sequence of str, optional
         Column names of the 0/1 matrices the state will see.
     zero_division : {"warn", 0.0, 1.0, np.nan}, default="warn"
@@ -501,7 +537,7 @@ class HierarchicalState(MetricState):
     def __init__(
         self,
         metric: str = "hierarchical_f1",
-        hierarchy: Hierarchy | None = None,
+        hierarchy: HierarchySpec | None = None,
         labels: Sequence[str] | None = None,
         zero_division: Any = "warn",
     ) -> None:
@@ -513,7 +549,7 @@ class HierarchicalState(MetricState):
         self.zero_division = zero_division
         self.stats: HierarchicalStats | None = None
 
-    def bind(self, hierarchy: Hierarchy, labels: Sequence[str] | None = None) -> None:
+    def bind(self, hierarchy: HierarchySpec, labels: Sequence[str] | None = None) -> None:
         """Give the state its hierarchy (and column names) before the first update."""
         self.hierarchy = hierarchy
         self.labels = None if labels is None else [str(n) for n in labels]
@@ -525,8 +561,8 @@ class HierarchicalState(MetricState):
                 "labelwise.metrics.hierarchical.bind_hierarchy(evaluator, hierarchy, labels) "
                 "before update()."
             )
-        stats = hierarchical_count_stats(
-            y_true, y, self.hierarchy, labels=self.labels, sample_weight=sample_weight
+        stats, self.hierarchy = _count_stats(  # resolved once: later batches reuse it
+            y_true, y, self.hierarchy, self.labels, sample_weight, self.metric
         )
         if self.stats is None:
             self.stats = stats
@@ -563,7 +599,7 @@ for _name in _READERS:
 
 
 def bind_hierarchy(
-    evaluator: Any, hierarchy: Hierarchy, labels: Sequence[str] | None = None
+    evaluator: Any, hierarchy: HierarchySpec, labels: Sequence[str] | None = None
 ) -> Any:
     """Give every hierarchical metric of a streaming ``Evaluator`` its hierarchy; return it.
 

@@ -18,17 +18,16 @@ exclusive in the training data (at most one per example; a "none" class is added
 examples have none), else by one sigmoid (binary classifier) per child.
 
 Decisions come from a rule over the node scores (:mod:`labelwise.decision.hierarchical`); by
-default the hierarchy-consistent set of largest ``sum (p - t)`` (:class:`ConsistentSet`, ``t`` =
-0.5 unless ``cv`` tunes it on out-of-fold scores for hierarchical F1) for multi-label targets,
-and the top-down path (:class:`TopDownArgmax`) for multi-class targets with a taxonomy.
+default the hierarchy-consistent set of largest ``sum (p - t)`` (:class:`ConsistentSet`, ``t``
+tuned on 3-fold out-of-fold training scores for hierarchical F1; ``cv=None`` keeps ``t = 0.5``)
+for multi-label targets, and the top-down path (:class:`TopDownArgmax`) for multi-class targets
+with a taxonomy.
 """
 
 from __future__ import annotations
 
 import numbers
 import warnings
-from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -41,10 +40,10 @@ from sklearn.utils import _safe_indexing, get_tags
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from labelwise._validation import Interval, Options, check_params
-from labelwise.data.hierarchy import Hierarchy
+from labelwise.data.hierarchy import Hierarchy, HierarchySpec, is_hierarchy_spec
 from labelwise.data.targets import as_array, check_targets
 from labelwise.data.xml_labels import hierarchy_from_dotted_names
-from labelwise.decision._base import DecisionRule
+from labelwise.decision._base import DecisionRule, WrappingRule
 from labelwise.decision.hierarchical import (
     ConsistentSet,
     TopDownArgmax,
@@ -65,9 +64,18 @@ def _has_fit(value: Any) -> bool:
     return hasattr(value, "fit")
 
 
-def _is_hierarchy_spec(value: Any) -> bool:
-    """a Hierarchy, a parent mapping or the path of a JSON parent mapping"""
-    return Hierarchy.is_hierarchy(value) or isinstance(value, (Mapping, str, Path))
+def _is_splitter(value: Any) -> bool:
+    """a cross-validation splitter (with a split method)"""
+    return hasattr(value, "split") and not isinstance(value, str)
+
+
+def _learns(rule: DecisionRule) -> bool:
+    """Whether fitting the rule on out-of-fold scores can change its decisions."""
+    if isinstance(rule, ConsistentSet):
+        return rule.objective == "hf1"
+    if isinstance(rule, WrappingRule):
+        return rule.rule is not None and _learns(rule.rule)
+    return type(rule).fit is not DecisionRule.fit
 
 
 class _Group:
@@ -143,11 +151,13 @@ class HierarchicalClassifier(ClassifierMixin, BaseEstimator):
         The base classifier cloned for each local model (binary or multi-class);
         ``None`` is ``LogisticRegression(max_iter=1000)``. With ``strategy="flat"`` and
         multi-label targets, a multi-label estimator (e.g. ``ClassifierChain``) is used as is.
-    hierarchy : Hierarchy, mapping, str or Path, default=None
-        The label hierarchy: a :class:`~labelwise.data.Hierarchy`, a parent mapping
-        (``{"cat": "animal", "animal": None}``; lists of parents make a DAG) or a JSON file with
-        one. ``None`` takes it from the label names (``A.A1`` under ``A``), and treats labels as
-        flat when the names have no such structure.
+    hierarchy : Hierarchy, mapping, str, Path or list of str, default=None
+        The label hierarchy, any spec :meth:`Hierarchy.coerce <labelwise.data.Hierarchy.coerce>`
+        accepts: a :class:`~labelwise.data.Hierarchy`, a parent mapping (``{"cat": "animal"}``;
+        lists of parents make a DAG; a parent that is no key is a root, and so, with one warning,
+        is a label the mapping leaves out), the path of a JSON file holding one, dotted names, or
+        ``"dotted"``. ``None`` takes it from the label names (``A.A1`` under ``A``), and treats
+        labels as flat when the names have no such structure.
     strategy : {"flat", "top_down", "per_level"}, default="flat"
         How node probabilities are produced (see the module docstring).
     decision_rule : DecisionRule, default=None
@@ -156,11 +166,21 @@ class HierarchicalClassifier(ClassifierMixin, BaseEstimator):
         ``hierarchy``/``labels`` parameters left ``None`` gets the model's hierarchy and nodes.
     labels : sequence of str, default=None
         Names of the columns of a 0/1 ``Y`` (label lists and class vectors name themselves).
-    cv : int, cross-validation splitter or None, default=None
-        When set, the decision rule is fitted on out-of-fold node scores of the training data
-        (e.g. ``ConsistentSet``'s ``t`` tuned for hierarchical F1); ``None`` uses it as given.
+    cv : int >= 2, cross-validation splitter or None, default=3
+        The decision rule is fitted on out-of-fold node scores of the training data (the default
+        ``ConsistentSet``'s ``t`` tuned for hierarchical F1, multi-label targets): ``cv`` shuffled
+        ``KFold`` folds, or the splitter given. ``None`` uses the rule as given (``t = 0.5``); so
+        does a rule with nothing to learn (``FixedThreshold``, ``objective="product"``), which
+        skips the folds. Three folds by default because of cost: the fit costs the final fit
+        plus ``k`` fits on ``(k - 1)/k`` of the rows, about ``k`` full fits (3 against 5 for
+        5 folds), while what is tuned is one number, and every training row gets an out-of-fold
+        score whatever ``k`` is; more folds only bring the fold models a little closer to the
+        final one. With fewer training rows than folds the rule is used as given, with a
+        warning.
     random_state : int or None, default=None
-        Shuffling of the default ``KFold`` when ``cv`` is an integer.
+        Shuffling of the ``KFold`` folds when ``cv`` is an integer (``None``: a fresh shuffle
+        each fit, so tuned thresholds may differ slightly between fits; fix it for repeatable
+        decisions).
     n_jobs : int, default=None
         Parallel local models (joblib semantics).
 
@@ -202,9 +222,10 @@ class HierarchicalClassifier(ClassifierMixin, BaseEstimator):
 
     _parameter_constraints: ClassVar[dict] = {
         "estimator": [None, _has_fit],
-        "hierarchy": [None, _is_hierarchy_spec],
+        "hierarchy": [None, is_hierarchy_spec],
         "strategy": [Options({"flat", "top_down", "per_level"})],
         "decision_rule": [None, DecisionRule],
+        "cv": [None, Interval(numbers.Integral, 2, None), _is_splitter],
         "random_state": [None, Interval(numbers.Integral, 0, None)],
         "n_jobs": [None, Interval(numbers.Integral, None, None)],
     }
@@ -212,11 +233,11 @@ class HierarchicalClassifier(ClassifierMixin, BaseEstimator):
     def __init__(
         self,
         estimator: Any = None,
-        hierarchy: Hierarchy | Mapping | str | Path | None = None,
+        hierarchy: HierarchySpec | None = None,
         strategy: str = "flat",
         decision_rule: DecisionRule | None = None,
         labels: Any = None,
-        cv: Any = None,
+        cv: Any = 3,
         random_state: int | None = None,
         n_jobs: int | None = None,
     ) -> None:
@@ -232,7 +253,8 @@ class HierarchicalClassifier(ClassifierMixin, BaseEstimator):
     # fitting ------------------------------------------------------------------------------
 
     def fit(self, X: Any, y: Any) -> HierarchicalClassifier:
-        """Fit the local models on the node targets, then (with ``cv``) the decision rule.
+        """Fit the local models on the node targets, then the decision rule on out-of-fold
+        node scores (unless ``cv=None`` or the rule has nothing to learn).
 
         Parameters
         ----------
@@ -248,16 +270,24 @@ class HierarchicalClassifier(ClassifierMixin, BaseEstimator):
         X_valid, Yn = self._fit_targets(X, y)
         self._fit_models(X_valid, Yn)
         self.rule_ = self._make_rule()
-        if self.cv is not None and self.target_kind_ == "multilabel":
+        if self._tunes(_n_rows(X_valid)):
             oof = self._out_of_fold_scores(X, Yn[:, : self.n_columns_])
             self.rule_.fit(Yn, oof)
         return self
 
-    def _given_hierarchy(self) -> Hierarchy | None:
-        h = self.hierarchy
-        if h is None or Hierarchy.is_hierarchy(h):
-            return h
-        return Hierarchy.from_parents(h)
+    def _tunes(self, n_rows: int) -> bool:
+        """Whether to fit the rule on out-of-fold scores (warns when there are too few rows)."""
+        if self.cv is None or self.target_kind_ != "multilabel" or not _learns(self.rule_):
+            return False
+        if isinstance(self.cv, numbers.Integral) and n_rows < self.cv:
+            warnings.warn(
+                f"HierarchicalClassifier: {n_rows} training rows are fewer than cv={self.cv} "
+                f"folds; the decision rule {type(self.rule_).__name__} is used as given, untuned.",
+                LabelwiseWarning,
+                stacklevel=3,
+            )
+            return False
+        return True
 
     def _fit_targets(self, X: Any, y: Any) -> tuple[Any, np.ndarray]:
         """Validate X and y; set the hierarchy, nodes and classes; return X and the node
@@ -288,7 +318,10 @@ class HierarchicalClassifier(ClassifierMixin, BaseEstimator):
                 f"{who}: y holds only one class {list(targets.classes)!r}; classification needs "
                 "at least two."
             )
-        given = self._given_hierarchy()
+        spec = self.hierarchy
+        given = None  # the hierarchy before the data's labels are known, for naming a bare matrix
+        if spec is not None and not (isinstance(spec, str) and spec == "dotted"):
+            given = Hierarchy.coerce(spec, where=who)
         if self.labels is not None and kind == "multilabel":
             if len(self.labels) != targets.n_labels:
                 raise ShapeError(
@@ -304,8 +337,8 @@ class HierarchicalClassifier(ClassifierMixin, BaseEstimator):
             names = list(given.labels)  # an unnamed matrix with one column per hierarchy label
         else:
             names = [str(c) for c in targets.classes]
-        if given is not None:
-            hierarchy = given
+        if spec is not None:  # labels the spec leaves out become roots (mappings; one warning)
+            hierarchy = Hierarchy.coerce(spec, labels=names, where=who)
         else:  # from the names (A.A1 under A), else flat
             found = hierarchy_from_dotted_names(names)
             hierarchy = found if found is not None else Hierarchy(dict.fromkeys(names))
@@ -404,17 +437,10 @@ class HierarchicalClassifier(ClassifierMixin, BaseEstimator):
         return rule.set_params(**fill) if fill else rule
 
     def _out_of_fold_scores(self, X: Any, Y: np.ndarray) -> np.ndarray:
-        if isinstance(self.cv, numbers.Integral) and not isinstance(self.cv, bool):
-            if self.cv < 2:
-                raise ValueError(f"HierarchicalClassifier: cv must be >= 2; got {self.cv}.")
+        if isinstance(self.cv, numbers.Integral):
             splitter = KFold(int(self.cv), shuffle=True, random_state=self.random_state)
-        elif hasattr(self.cv, "split"):
-            splitter = self.cv
         else:
-            raise ValueError(
-                f"HierarchicalClassifier: cv must be None, an integer >= 2 or a splitter; got "
-                f"{self.cv!r}."
-            )
+            splitter = self.cv
         X = as_array(X)
         params = {**self.get_params(deep=False), "cv": None}
         # the folds use this model's hierarchy and columns, whatever labels a fold lacks

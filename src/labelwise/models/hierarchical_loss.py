@@ -29,16 +29,17 @@ from typing import Any
 import numpy as np
 
 from labelwise._validation import Interval, check_params
-from labelwise.data.hierarchy import Hierarchy
+from labelwise.data.hierarchy import Hierarchy, HierarchySpec
 from labelwise.errors import ShapeError, UnknownLabelError
 
 __all__ = ["HierarchicalLoss", "tree_distances"]
 
 
-def tree_distances(hierarchy: Hierarchy, labels: Sequence[str]) -> np.ndarray:
+def tree_distances(hierarchy: HierarchySpec, labels: Sequence[str]) -> np.ndarray:
     """(L, L) matrix of path lengths (edges) between labels through their closest common ancestor.
 
-    Labels without a common ancestor meet at a virtual root one edge above every root.
+    Labels without a common ancestor meet at a virtual root one edge above every root. The
+    hierarchy is any spec :meth:`Hierarchy.coerce <labelwise.data.Hierarchy.coerce>` accepts.
 
     Examples
     --------
@@ -50,6 +51,7 @@ def tree_distances(hierarchy: Hierarchy, labels: Sequence[str]) -> np.ndarray:
            [1, 1, 3, 0]])
     """
     labels = [str(n) for n in labels]
+    hierarchy = Hierarchy.coerce(hierarchy, labels=labels, where="tree_distances")
     up: list[dict[str, int]] = []
     for j, n in enumerate(labels):
         if n not in hierarchy.parents:
@@ -86,7 +88,9 @@ class HierarchicalLoss:
 
     Parameters
     ----------
-    hierarchy : Hierarchy
+    hierarchy : Hierarchy, mapping, str, Path or list of str
+        Any spec :meth:`Hierarchy.coerce <labelwise.data.Hierarchy.coerce>` accepts; kept
+        resolved (over ``labels``) as ``hierarchy``.
     labels : sequence of str
         The output columns' labels (classes for a softmax head), in order.
     beta : float > 0, default=1.0
@@ -115,7 +119,7 @@ class HierarchicalLoss:
 
     def __init__(
         self,
-        hierarchy: Hierarchy,
+        hierarchy: HierarchySpec,
         labels: Sequence[str],
         beta: float = 1.0,
         min_weight: float = 0.5,
@@ -133,12 +137,12 @@ class HierarchicalLoss:
             raise ValueError(
                 f"HierarchicalLoss: reduction must be 'mean' or 'sum'; got {reduction!r}."
             )
-        self.hierarchy = hierarchy
         self.labels = [str(n) for n in labels]
+        self.hierarchy = Hierarchy.coerce(hierarchy, labels=self.labels, where="HierarchicalLoss")
         self.beta = float(beta)
         self.min_weight = float(min_weight)
         self.reduction = reduction
-        self.distances = tree_distances(hierarchy, self.labels)
+        self.distances = tree_distances(self.hierarchy, self.labels)
 
     def soft_targets(self) -> np.ndarray:
         """(L, L) row-stochastic matrix: row ``y`` holds the soft target of true class ``y``."""
