@@ -4,6 +4,7 @@
 (``pip install "labelwise[serve]"``); importing this package does not import FastAPI.
 """
 
-from labelwise.serve.app import ServedModel, create_app
+from labelwise.serve._model import ServedModel
+from labelwise.serve.app import DEFAULT_LIMITS, create_app
 
-__all__ = ["ServedModel", "create_app"]
+__all__ = ["DEFAULT_LIMITS", "ServedModel", "create_app"]
