@@ -3,7 +3,9 @@
 :func:`check_targets` turns every accepted form of ``y`` (0/1 matrix, sparse matrix, lists of label
 names, a 1-D class vector, a one-hot matrix, pandas or CPU torch objects) into one canonical 0/1
 matrix and says which kind of problem its *format* describes. Everything downstream trusts it.
-:func:`check_scores` does the same for score matrices.
+It is also where label names come from: a pandas DataFrame's column names, a categorical's
+categories, the names in label lists (see :attr:`Targets.classes`), so every model that calls it
+gets them the same way. :func:`check_scores` does the same for score matrices.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from labelwise.errors import ShapeError, TargetError
 __all__ = [
     "Targets",
     "as_array",
+    "carries_names",
     "check_scores",
     "check_targets",
     "column_names",
@@ -89,7 +92,9 @@ class Targets:
     form : {"classes", "indicator", "sparse", "label-lists"}
         The form ``y`` came in.
     classes : tuple
-        Column names of ``Y``: class values for 1-D input, label names for lists, else ``0..L-1``.
+        Column names of ``Y``: class values for 1-D input (a pandas categorical's categories
+        that occur, in category order), label names for lists, a pandas DataFrame's column
+        names (as strings), else ``0..L-1``.
     """
 
     Y: np.ndarray | sp.csr_matrix
@@ -161,6 +166,65 @@ def _check_binary_values(Y: np.ndarray, name: str) -> np.ndarray:
     return Y.astype(np.int8, copy=False)
 
 
+def carries_names(y: Any) -> bool:
+    """Whether ``y`` is a pandas object, whose column names or categories name the classes.
+
+    A caller that converts ``y`` before :func:`check_targets` should give it the original when
+    this is true, so the names are not lost.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> carries_names(pd.DataFrame({"a": [1]})), carries_names([[1]])
+    (True, False)
+    """
+    return type(y).__module__.startswith("pandas")
+
+
+def _frame_names(y: Any, name: str) -> tuple[str, ...] | None:
+    """A pandas DataFrame's column names as strings; None for anything else or unnamed columns.
+
+    Columns numbered ``0..L-1`` (a frame made from an array) are no names: such a frame gives the
+    same ``classes`` as the array. Two columns whose names read the same are an error.
+    """
+    if not carries_names(y) or getattr(y, "ndim", 0) != 2:
+        return None
+    columns = list(y.columns)
+    if columns == list(range(len(columns))):
+        return None
+    names = tuple(str(c) for c in columns)
+    if len(set(names)) < len(names):
+        seen: dict[str, int] = {}
+        for n in names:
+            seen[n] = seen.get(n, 0) + 1
+        dup = [n for n, k in seen.items() if k > 1]
+        raise TargetError(
+            f"{name} has duplicate column names {dup[:5]}: each label column needs its own name "
+            "(rename the columns, e.g. with DataFrame.set_axis)."
+        )
+    return names
+
+
+def _categories(y: Any, name: str) -> list[Any] | None:
+    """A pandas categorical's categories that occur in it, in category order; None otherwise."""
+    if not carries_names(y):
+        return None
+    cat = getattr(y, "cat", None) if getattr(y, "ndim", 0) == 1 else None
+    if cat is None and type(y).__name__ == "Categorical":
+        cat = y
+    if cat is None:
+        return None
+    codes = np.asarray(cat.codes)
+    if codes.size and codes.min() < 0:
+        row = int(np.flatnonzero(codes < 0)[0])
+        raise TargetError(
+            f"{name} has a missing class at row {row} ({int((codes < 0).sum())} in all); every "
+            "row needs a class."
+        )
+    present = np.unique(codes)
+    return [cat.categories[i] for i in present.tolist()]
+
+
 def check_targets(
     y: Any,
     *,
@@ -178,7 +242,8 @@ def check_targets(
         lists of label names (use ``label_space`` to fix the columns). A single column, in any
         container, is a 1-D vector of classes (see :func:`one_column`).
     classes : sequence, optional
-        For 1-D input: the classes in column order (default: sorted unique values).
+        For 1-D input: the classes in column order (default: a pandas categorical's categories
+        that occur, in category order, else the sorted unique values).
     label_space : LabelSpace, optional
         For lists of label names: the columns (default: sorted names seen).
     name : str, default="y"
@@ -201,7 +266,13 @@ def check_targets(
     array([[1, 0],
            [1, 1],
            [0, 0]], dtype=int8)
+    >>> import pandas as pd
+    >>> check_targets(pd.DataFrame({"sport": [1, 0], "news": [1, 1]})).classes
+    ('sport', 'news')
     """
+    names = _frame_names(y, name)
+    if classes is None:
+        classes = _categories(y, name)
     y = as_array(y)
     column = one_column(y)
     if column is not None:
@@ -222,7 +293,7 @@ def check_targets(
                 )
         Y = Y.astype(np.int8)
         Y.eliminate_zeros()
-        return Targets(Y, "multilabel", "sparse", tuple(range(Y.shape[1])))
+        return Targets(Y, "multilabel", "sparse", names or tuple(range(Y.shape[1])))
     if _is_label_lists(y):
         rows = list(y)
         space = label_space if label_space is not None else LabelSpace.from_label_lists(rows)
@@ -256,7 +327,7 @@ def check_targets(
     if arr.dtype.kind == "f" and not np.isfinite(arr).all():
         raise TargetError(f"{name} contains NaN or infinite values.")
     Y = _check_binary_values(arr, name)
-    return Targets(Y, "multilabel", "indicator", tuple(range(Y.shape[1])))
+    return Targets(Y, "multilabel", "indicator", names or tuple(range(Y.shape[1])))
 
 
 def column_names(

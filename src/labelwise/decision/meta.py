@@ -3,13 +3,16 @@
 Thresholds tuned on the scores of the rows a model was trained on are too optimistic (the model
 is over-confident there), and tuning them on test data leaks. The meta-estimator therefore fits
 the rule on cross-validated (out-of-fold) scores of the training data and refits the estimator on
-all of it.
+all of it. :func:`tune_rule` is the same machinery for a model that owns its rule: a labelwise
+model given a rule that learns tunes it this way in its own ``fit``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import numbers
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any, ClassVar
 
 import numpy as np
@@ -27,7 +30,19 @@ from labelwise.decision.bayes import BayesOptimal
 from labelwise.decision.thresholds import GlobalThreshold, PerLabelThreshold
 from labelwise.errors import ProblemSetupError, TargetError
 
-__all__ = ["ThresholdedClassifier", "decide_from_estimator", "estimator_scores"]
+__all__ = [
+    "RULE_CV",
+    "ThresholdedClassifier",
+    "decide_from_estimator",
+    "estimator_scores",
+    "forget_fitted",
+    "in_fold_fit",
+    "out_of_fold_scores",
+    "tune_rule",
+]
+
+RULE_CV = 5  # folds of a model's own rule tuning (ThresholdedClassifier's cv default too)
+_FOLD_FIT: ContextVar[bool] = ContextVar("labelwise_fold_fit", default=False)
 
 _METRIC_RULES = {
     "f1_micro": lambda: GlobalThreshold("f1_micro"),
@@ -176,20 +191,19 @@ class ThresholdedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             return _METRIC_RULES[self.metric]()
         return PerLabelThreshold()
 
-    def _splitter(self, binary: bool) -> Any:
-        if isinstance(self.cv, numbers.Integral) and not isinstance(self.cv, bool):
-            if self.cv < 2:
-                raise ValueError(f"ThresholdedClassifier: cv must be >= 2; got {self.cv}.")
-            folds = StratifiedKFold if binary else KFold
-            return folds(int(self.cv), shuffle=True, random_state=self.random_state)
-        if hasattr(self.cv, "split"):
-            return self.cv
-        raise ValueError(
-            f"ThresholdedClassifier: cv must be an integer >= 2 or a splitter; got {self.cv!r}."
-        )
-
     def fit(self, X: Any, y: Any, **fit_params: Any) -> ThresholdedClassifier:
-        """Fit the rule on out-of-fold scores, then the estimator on all of (X, y)."""
+        """Fit the rule on out-of-fold scores, then the estimator on all of (X, y).
+
+        A fit that fails leaves the meta-estimator unfitted (see :func:`forget_fitted`).
+        """
+        forget_fitted(self)
+        try:
+            return self._fit(X, y, fit_params)
+        except BaseException:
+            forget_fitted(self)
+            raise
+
+    def _fit(self, X: Any, y: Any, fit_params: dict) -> ThresholdedClassifier:
         check_params(
             {"metric": self.metric, "method": self.method, "random_state": self.random_state},
             self._parameter_constraints,
@@ -223,11 +237,13 @@ class ThresholdedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.classes_ = np.asarray(targets.classes)
         self.target_kind_ = targets.kind
         binary = targets.kind == "binary"
-        n = _num_samples(X)
         # the folds see a bare 0/1 matrix: their warnings should still name labels as y did
         names = column_label_names(list(self.classes_), len(self.classes_))  # an outer caller's
         with naming_labels(names) if not binary and names else contextlib.nullcontext():
-            oof = self._out_of_fold(X, y_fit, Y_rule, binary, fit_params, n)
+            splitter = _splitter(self.cv, binary, self.random_state, "ThresholdedClassifier")
+            oof = out_of_fold_scores(
+                self.estimator, X, y_fit, Y_rule, splitter, fit_params, self.method, binary=binary
+            )
             self.estimator_ = clone(self.estimator).fit(X, y_fit, **fit_params)
         self.rule_ = rule.fit(Y_rule, oof)
         self.oof_scores_ = oof
@@ -236,26 +252,6 @@ class ThresholdedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             if hasattr(self.estimator_, attr):
                 setattr(self, attr, getattr(self.estimator_, attr))
         return self
-
-    def _out_of_fold(
-        self, X: Any, y_fit: Any, Y_rule: Any, binary: bool, fit_params: dict, n: int
-    ) -> np.ndarray:
-        oof = None
-        for train, test in self._splitter(binary).split(X, _dense(Y_rule)):
-            fold_params = _index_params(fit_params, train, n)
-            est = clone(self.estimator).fit(
-                _safe_indexing(X, train), _safe_indexing(y_fit, train), **fold_params
-            )
-            scores = estimator_scores(est, _safe_indexing(X, test), self.method, binary=binary)
-            if oof is None:
-                oof = np.full((n, scores.shape[1]), np.nan)
-            oof[test] = scores
-        if oof is None or np.isnan(oof).any():
-            raise ValueError(
-                "ThresholdedClassifier: the cv splitter must put every training row in exactly "
-                "one test fold (a partition), so that every row gets an out-of-fold score."
-            )
-        return oof
 
     @available_if(lambda self: _has(self, "predict_proba"))
     def predict_proba(self, X: Any) -> np.ndarray:
@@ -291,6 +287,179 @@ class ThresholdedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         tags.classifier_tags.multi_label = True
         tags.input_tags.sparse = get_tags(self.estimator).input_tags.sparse
         return tags
+
+
+@contextlib.contextmanager
+def _fold_fits() -> Iterator[None]:
+    token = _FOLD_FIT.set(True)
+    try:
+        yield
+    finally:
+        _FOLD_FIT.reset(token)
+
+
+def in_fold_fit() -> bool:
+    """Whether the current ``fit`` is a cross-validation fold's, whose model is thrown away.
+
+    A model fitted in a fold only gives scores, so it need not tune its own rule.
+
+    Examples
+    --------
+    >>> in_fold_fit()
+    False
+    """
+    return _FOLD_FIT.get()
+
+
+def _splitter(cv: Any, binary: bool, random_state: Any, who: str) -> Any:
+    """An integer gives shuffled folds (stratified for binary targets); a splitter is kept."""
+    if isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
+        if cv < 2:
+            raise ValueError(f"{who}: cv must be >= 2; got {cv}.")
+        folds = StratifiedKFold if binary else KFold
+        return folds(int(cv), shuffle=True, random_state=random_state)
+    if hasattr(cv, "split"):
+        return cv
+    raise ValueError(f"{who}: cv must be an integer >= 2 or a splitter; got {cv!r}.")
+
+
+def out_of_fold_scores(
+    estimator: Any,
+    X: Any,
+    y_fit: Any,
+    Y_rule: Any,
+    splitter: Any,
+    fit_params: dict | None = None,
+    method: str = "auto",
+    *,
+    binary: bool = False,
+) -> np.ndarray:
+    """Scores of every training row from a clone of ``estimator`` fitted without that row's fold.
+
+    Parameters
+    ----------
+    estimator : estimator
+        Cloned for each fold; fitted on ``(X, y_fit)`` of the other folds.
+    X : array-like, sparse matrix or sequence of str
+    y_fit : array-like
+        The targets the clones are fitted on.
+    Y_rule : array-like of shape (n_samples, n_labels)
+        The 0/1 targets the folds are drawn from (stratified for binary targets).
+    splitter : cross-validation splitter
+        Must put every row in exactly one test fold.
+    fit_params : dict, optional
+        Passed to each clone's ``fit``; per-sample ones restricted to the fold's rows.
+    method : {"auto", "predict_proba", "decision_function"}, default="auto"
+    binary : bool, default=False
+        The targets are one binary column (see :func:`estimator_scores`).
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_labels)
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_multilabel_classification
+    >>> from sklearn.model_selection import KFold
+    >>> from sklearn.multiclass import OneVsRestClassifier
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X, Y = make_multilabel_classification(n_samples=60, n_classes=3, random_state=0)
+    >>> est = OneVsRestClassifier(LogisticRegression())
+    >>> out_of_fold_scores(est, X, Y, Y, KFold(3)).shape
+    (60, 3)
+    """
+    n = _num_samples(X)
+    oof = None
+    with _fold_fits():
+        for train, test in splitter.split(X, _dense(Y_rule)):
+            fold_params = _index_params(fit_params or {}, train, n)
+            est = clone(estimator).fit(
+                _safe_indexing(X, train), _safe_indexing(y_fit, train), **fold_params
+            )
+            scores = estimator_scores(est, _safe_indexing(X, test), method, binary=binary)
+            if oof is None:
+                oof = np.full((n, scores.shape[1]), np.nan)
+            oof[test] = scores
+    if oof is None or np.isnan(oof).any():
+        raise ValueError(
+            "The cv splitter must put every training row in exactly one test fold (a "
+            "partition), so that every row gets an out-of-fold score."
+        )
+    return oof
+
+
+def tune_rule(
+    estimator: Any,
+    rule: DecisionRule,
+    X: Any,
+    y: Any,
+    fit_params: dict | None = None,
+    *,
+    cv: Any = RULE_CV,
+    random_state: Any = 0,
+) -> DecisionRule:
+    """A clone of ``rule`` fitted on out-of-fold ``predict_proba`` scores of ``estimator``.
+
+    What a model that owns a decision rule does in ``fit`` when the rule learns (a tuned
+    threshold, a calibration) and was given unfitted: thresholds tuned on the scores of the rows
+    a model was trained on are too optimistic, so the rule sees each row's score from a model
+    that did not train on it. The clones are fitted on the 0/1 label matrix (so every fold has
+    the same label columns) and know they are folds (:func:`in_fold_fit`), so they do not tune a
+    rule of their own.
+
+    Parameters
+    ----------
+    estimator : estimator
+        The multi-label model (cloned per fold; its ``decision_rule`` is irrelevant there).
+    rule : DecisionRule
+    X : array-like, sparse matrix or sequence of str
+    y : targets accepted by :func:`~labelwise.data.check_targets`
+    fit_params : dict, optional
+        Per-fit parameters such as ``sample_weight``.
+    cv : int or splitter, default=5
+        An integer gives shuffled ``KFold`` folds seeded with ``random_state``.
+    random_state : int or None, default=0
+
+    Returns
+    -------
+    DecisionRule
+        Fitted on the (n_samples, n_labels) out-of-fold scores.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_multilabel_classification
+    >>> from labelwise.decision import GlobalThreshold
+    >>> from labelwise.models import BinaryRelevance
+    >>> X, Y = make_multilabel_classification(n_samples=80, n_classes=3, random_state=0)
+    >>> rule = tune_rule(BinaryRelevance(), GlobalThreshold(), X, Y)
+    >>> 0.0 < rule.threshold_ < 1.0
+    True
+    """
+    targets = check_targets(y)
+    Y = targets.Y[:, 1:] if targets.kind == "binary" else targets.Y
+    splitter = _splitter(cv, False, random_state, type(estimator).__name__)
+    names = [str(c) for c in targets.classes] if targets.kind == "multilabel" else None
+    with naming_labels(names) if names else contextlib.nullcontext():
+        oof = out_of_fold_scores(estimator, X, Y, Y, splitter, fit_params, "predict_proba")
+    return clone(rule).fit(_dense(Y), oof)
+
+
+def forget_fitted(estimator: Any) -> None:
+    """Delete what ``fit`` learned (the attributes ending in ``_``), so the estimator is unfitted.
+
+    Called when ``fit`` starts (nothing stale survives a refit) and when it fails (a model whose
+    fit raised, say a lost Dask worker, must not look fitted and be saved).
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> lr = LogisticRegression().fit([[0.0], [1.0]], [0, 1])
+    >>> forget_fitted(lr)
+    >>> hasattr(lr, "coef_"), lr.C
+    (False, 1.0)
+    """
+    for key in [k for k in vars(estimator) if k.endswith("_") and not k.startswith("__")]:
+        delattr(estimator, key)
 
 
 def _check_fit_input(X: Any, y: Any) -> tuple[Any, Any]:

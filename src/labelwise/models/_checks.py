@@ -54,7 +54,9 @@ def check_multilabel_fit(
         ``feature_names_in_`` when X has column names, and ``classes_``, the label names).
     X : array-like or sparse matrix of shape (n_samples, n_features)
     Y : array-like or sparse matrix of shape (n_samples, n_labels), or lists of label names
-        A 0/1 indicator matrix with at least two columns and at least one positive entry.
+        A 0/1 indicator matrix with at least two columns and at least one positive entry. The
+        label names (``classes_``) are what :func:`~labelwise.data.check_targets` says: a
+        pandas DataFrame's column names, the names in label lists, else ``0..L-1``.
     accept_sparse : sequence of str
         Sparse formats passed through unchanged (others are converted to the first).
 
@@ -108,7 +110,7 @@ def check_multilabel_fit(
                 "(n_samples, n_labels) 0/1 matrix with at least 2 labels. For one binary or "
                 "multi-class target use a binary classifier, or OneVsRest/OneVsOne."
             )
-    targets = check_targets(Ya, name="Y")
+    targets = check_targets(Y, name="Y")  # as given: a DataFrame's column names are its labels
     if targets.kind != "multilabel":
         raise TargetError(
             f"{who}: Y describes a {targets.kind} problem with classes {list(targets.classes)}; "

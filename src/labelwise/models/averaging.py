@@ -19,7 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 from labelwise.decision._base import DecisionRule
 from labelwise.decision.meta import estimator_scores
 from labelwise.errors import ProblemSetupError
-from labelwise.models._base import ScoresThenRuleMixin
+from labelwise.models._base import ScoresThenRuleMixin, fit_context
 from labelwise.models._checks import multilabel_tags
 
 __all__ = ["ScoreAverage"]
@@ -87,6 +87,7 @@ class ScoreAverage(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
             )
         return w / w.sum()
 
+    @fit_context
     def fit(self, X: Any, Y: Any) -> ScoreAverage:
         """Fit every member on the same data.
 

@@ -13,8 +13,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.metaestimators import available_if
 
 from labelwise._validation import Interval, check_params
+from labelwise._warnings import column_label_names
 from labelwise.decision._base import DecisionRule
-from labelwise.models._base import ScoresThenRuleMixin
+from labelwise.models._base import ScoresThenRuleMixin, fit_context
 from labelwise.models._checks import (
     ConstantLabelModel,
     check_multilabel_fit,
@@ -22,6 +23,7 @@ from labelwise.models._checks import (
     multilabel_tags,
     warn_constant_labels,
 )
+from labelwise.models._per_label import PerLabelWarnings, fit_recording_warnings
 
 __all__ = ["BinaryRelevance", "positive_scores"]
 
@@ -29,10 +31,6 @@ __all__ = ["BinaryRelevance", "positive_scores"]
 def _has_fit(value: Any) -> bool:
     """an estimator with a fit method"""
     return hasattr(value, "fit")
-
-
-def _fit_one(estimator: Any, X: Any, y: np.ndarray) -> Any:
-    return estimator.fit(X, y)
 
 
 def positive_scores(estimator: Any, X: Any) -> np.ndarray:
@@ -68,6 +66,10 @@ class BinaryRelevance(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
 
     Each label gets its own clone of ``estimator``, trained in parallel with joblib. A label that
     takes one value in the training data gets a constant predictor and a ``ProblemSetupWarning``.
+    A warning of the base estimator (a ``ConvergenceWarning``, say) is issued once per fit,
+    saying on how many labels it occurred and naming the first few. A ``decision_rule`` that
+    learns (``GlobalThreshold()``, ``PerLabelThreshold()``) is tuned on 5-fold out-of-fold
+    training scores into ``rule_``; a fit that fails leaves the model unfitted.
 
     Parameters
     ----------
@@ -79,7 +81,7 @@ class BinaryRelevance(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         Parallel jobs over labels (joblib semantics: ``None`` is 1, ``-1`` all cores).
     decision_rule : DecisionRule, default=None
         Turns ``predict_proba`` into label sets in ``predict``; ``None`` is
-        ``FixedThreshold(0.5)``.
+        ``FixedThreshold(0.5)``. A rule that learns is tuned on out-of-fold training scores.
 
     Attributes
     ----------
@@ -88,7 +90,10 @@ class BinaryRelevance(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
     constant_labels_ : ndarray of int
         Indices of labels that were constant in the training data.
     classes_ : ndarray
-        Label names (``0..L-1`` for an indicator matrix).
+        Label names: a pandas DataFrame's column names, the names in label lists, else
+        ``0..L-1``.
+    rule_ : DecisionRule
+        Only when ``decision_rule`` learns: a copy of it tuned on out-of-fold scores.
     n_features_in_ : int
 
     Examples
@@ -122,6 +127,7 @@ class BinaryRelevance(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.decision_rule = decision_rule
 
+    @fit_context
     def fit(self, X: Any, Y: Any) -> BinaryRelevance:
         """Fit one classifier per label.
 
@@ -143,10 +149,16 @@ class BinaryRelevance(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         base = self.estimator if self.estimator is not None else LogisticRegression()
         is_const = np.zeros(Y.shape[1], dtype=bool)
         is_const[const] = True
-        fitted = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_one)(clone(base), X, Y[:, j]) for j in np.flatnonzero(~is_const)
-        )
-        fitted_iter = iter(fitted)
+        fit_labels = np.flatnonzero(~is_const)
+        caught = PerLabelWarnings(Y.shape[1])
+        with caught.around():
+            fitted = Parallel(n_jobs=self.n_jobs)(
+                delayed(fit_recording_warnings)(clone(base), X, Y[:, j]) for j in fit_labels
+            )
+        for j, (_, records) in zip(fit_labels, fitted, strict=True):
+            caught.add(j, records)
+        caught.emit(column_label_names(self.classes_, Y.shape[1]))
+        fitted_iter = (model for model, _ in fitted)
         self.estimators_ = [
             ConstantLabelModel(int(Y[0, j])).fit(X) if is_const[j] else next(fitted_iter)
             for j in range(Y.shape[1])

@@ -25,7 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 from labelwise._validation import Interval, Options, check_params
 from labelwise.data.targets import as_array
 from labelwise.errors import DataValueError, ProblemSetupWarning, ShapeError
-from labelwise.models._base import ScoresThenRuleMixin
+from labelwise.models._base import ScoresThenRuleMixin, fit_context
 from labelwise.models._checks import (
     ConstantLabelModel,
     check_multilabel_fit,
@@ -249,6 +249,7 @@ class ClassifierChain(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
             )
         return order.astype(np.intp)
 
+    @fit_context
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> ClassifierChain:
         """Fit one classifier per label along the chain.
 
@@ -473,6 +474,7 @@ class EnsembleClassifierChains(ScoresThenRuleMixin, ClassifierMixin, BaseEstimat
     def __sklearn_tags__(self) -> Any:
         return multilabel_tags(super().__sklearn_tags__())
 
+    @fit_context
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> EnsembleClassifierChains:
         """Fit ``n_chains`` chains with random orders (and row samples).
 

@@ -20,7 +20,7 @@ from sklearn.linear_model import LogisticRegression
 from labelwise._validation import Interval, Options, check_params
 from labelwise.decision._base import DecisionRule
 from labelwise.errors import ProblemSetupWarning, TargetError
-from labelwise.models._base import ScoresThenRuleMixin
+from labelwise.models._base import ScoresThenRuleMixin, fit_context
 from labelwise.models._checks import check_multilabel_fit, check_predict_X, multilabel_tags
 
 __all__ = ["LabelPowerset"]
@@ -191,6 +191,7 @@ class LabelPowerset(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         self.strategy = strategy
         self.decision_rule = decision_rule
 
+    @fit_context
     def fit(self, X: Any, Y: Any) -> LabelPowerset:
         """Fit the multi-class estimator on label-set ids.
 

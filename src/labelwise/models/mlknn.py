@@ -29,7 +29,7 @@ from sklearn.neighbors import NearestNeighbors
 from labelwise._validation import Interval, Options, check_params
 from labelwise.decision._base import DecisionRule
 from labelwise.errors import ShapeError
-from labelwise.models._base import ScoresThenRuleMixin
+from labelwise.models._base import ScoresThenRuleMixin, fit_context
 from labelwise.models._checks import check_multilabel_fit, check_predict_X, multilabel_tags
 
 __all__ = ["MLkNN"]
@@ -123,6 +123,7 @@ class MLkNN(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.decision_rule = decision_rule
 
+    @fit_context
     def fit(self, X: Any, Y: Any) -> MLkNN:
         """Store the training data and estimate priors and likelihoods by leave-one-out.
 

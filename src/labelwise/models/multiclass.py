@@ -24,8 +24,9 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from labelwise._validation import Interval, Options, check_params
-from labelwise.data.targets import _is_label_lists, as_array, check_targets
+from labelwise.data.targets import _is_label_lists, as_array, carries_names, check_targets
 from labelwise.errors import ShapeError, TargetError
+from labelwise.models._base import fit_context
 from labelwise.models._checks import ACCEPT_SPARSE, check_predict_X
 from labelwise.models.binary_relevance import positive_scores
 from labelwise.problem import require_single_label
@@ -52,7 +53,7 @@ def _check_single_label_fit(estimator: BaseEstimator, X: Any, y: Any) -> tuple[A
             X, arr = validate_data(estimator, X, arr, accept_sparse=list(ACCEPT_SPARSE), reset=True)
             check_classification_targets(arr)
             ya = arr
-    targets = check_targets(ya)
+    targets = check_targets(y if carries_names(y) else ya)
     require_single_label(targets, who=who)
     X = validate_data(estimator, X, accept_sparse=list(ACCEPT_SPARSE), reset=True)
     if X.shape[0] != targets.n_samples:
@@ -117,6 +118,7 @@ class OneVsRest(ClassifierMixin, BaseEstimator):
         self.estimator = estimator
         self.n_jobs = n_jobs
 
+    @fit_context
     def fit(self, X: Any, y: Any) -> OneVsRest:
         """Fit one binary classifier per class.
 
@@ -219,6 +221,7 @@ class OneVsOne(ClassifierMixin, BaseEstimator):
         self.voting = voting
         self.n_jobs = n_jobs
 
+    @fit_context
     def fit(self, X: Any, y: Any) -> OneVsOne:
         """Fit one binary classifier per pair of classes.
 

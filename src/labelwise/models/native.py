@@ -18,7 +18,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.ensemble import RandomForestClassifier
 
 from labelwise.decision._base import DecisionRule
-from labelwise.models._base import ScoresThenRuleMixin
+from labelwise.models._base import ScoresThenRuleMixin, fit_context
 from labelwise.models._checks import (
     check_multilabel_fit,
     check_predict_X,
@@ -78,6 +78,7 @@ class NativeMultilabel(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         self.estimator = estimator
         self.decision_rule = decision_rule
 
+    @fit_context
     def fit(self, X: Any, Y: Any, sample_weight: Any = None) -> NativeMultilabel:
         """Fit the estimator on all labels at once.
 

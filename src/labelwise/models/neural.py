@@ -26,10 +26,10 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from labelwise import diagnostics
 from labelwise._validation import Interval, Options, check_params, is_callable
-from labelwise.data.targets import _is_label_lists, as_array, check_targets
+from labelwise.data.targets import _is_label_lists, as_array, carries_names, check_targets
 from labelwise.decision._base import DecisionRule
 from labelwise.errors import ProblemSetupError, ProblemSetupWarning, ShapeError, TargetError
-from labelwise.models._base import resolve_rule
+from labelwise.models._base import decided_rule, fit_context
 from labelwise.models._checks import ACCEPT_SPARSE, check_predict_X
 from labelwise.models._torch import DEVICES, import_torch, resolve_device
 from labelwise.problem import describe, warn_constant_labels
@@ -283,7 +283,7 @@ class NeuralClassifier(ClassifierMixin, BaseEstimator):
             check_classification_targets(ya)
         else:
             X = validate_data(self, X, accept_sparse=list(ACCEPT_SPARSE), reset=True)
-        targets = check_targets(ya, name="y")
+        targets = check_targets(y if carries_names(y) else ya, name="y")
         if X.shape[0] != targets.n_samples:
             raise ShapeError(
                 f"{who}: X has {X.shape[0]} rows (samples) but y has {targets.n_samples}; they "
@@ -384,6 +384,7 @@ class NeuralClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fit
 
+    @fit_context
     def fit(self, X: Any, y: Any) -> NeuralClassifier:
         """Train the network.
 
@@ -595,7 +596,7 @@ class NeuralClassifier(ClassifierMixin, BaseEstimator):
             D = np.zeros(P.shape, dtype=np.int8)  # one-hot targets: the most probable class
             D[np.arange(P.shape[0]), np.argmax(P, axis=1)] = 1
             return D
-        return resolve_rule(self.decision_rule).predict(P)
+        return decided_rule(self).predict(P)
 
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Accuracy of :meth:`predict`: the share of rows whose class, or whole label set, is right.

@@ -22,7 +22,7 @@ from sklearn.utils import check_random_state
 
 from labelwise._validation import Interval, Options, check_params
 from labelwise.decision._base import DecisionRule
-from labelwise.models._base import ScoresThenRuleMixin
+from labelwise.models._base import ScoresThenRuleMixin, fit_context
 from labelwise.models._checks import (
     check_multilabel_fit,
     check_predict_X,
@@ -169,6 +169,7 @@ class RAkEL(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.decision_rule = decision_rule
 
+    @fit_context
     def fit(self, X: Any, Y: Any) -> RAkEL:
         """Draw labelsets and fit one label powerset on each.
 

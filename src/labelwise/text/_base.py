@@ -19,7 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 from labelwise.data.label_space import LabelSpace
 from labelwise.data.targets import _is_label_lists, as_array, check_targets
 from labelwise.errors import ProblemSetupWarning, ShapeError, TargetError, UnknownLabelError
-from labelwise.models._base import resolve_rule
+from labelwise.models._base import decided_rule, fit_context
 from labelwise.text._inputs import check_texts
 
 __all__ = ["TextClassifierMixin"]
@@ -38,6 +38,7 @@ class TextClassifierMixin(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fit / scores
 
+    @fit_context
     def fit(self, X: Any, y: Any) -> TextClassifierMixin:
         """Fit on raw texts and their labels.
 
@@ -65,7 +66,7 @@ class TextClassifierMixin(ClassifierMixin, BaseEstimator):
                 f"{who} requires y: the labels of each text (lists of names, e.g. "
                 "[['IT', 'UK'], ['Health']]) or a 0/1 (n_samples, n_labels) matrix."
             )
-        y = as_array(y)
+        given, y = y, as_array(y)
         n_y = y.shape[0] if hasattr(y, "shape") else len(y)
         if n_y != n:
             raise ShapeError(f"{who}: {n} texts but {n_y} rows of labels; give one per text.")
@@ -77,7 +78,7 @@ class TextClassifierMixin(ClassifierMixin, BaseEstimator):
                     "multi-label. Pass label lists instead, e.g. [[label] for label in y], or a "
                     "0/1 indicator matrix."
                 )
-        targets = check_targets(y, name="y")
+        targets = check_targets(given, name="y")  # as given: a DataFrame's columns name labels
         Y = targets.Y.toarray() if sp.issparse(targets.Y) else np.asarray(targets.Y)
         Y = np.ascontiguousarray(Y, dtype=np.int8)
         if targets.form == "label-lists":
@@ -129,7 +130,7 @@ class TextClassifierMixin(ClassifierMixin, BaseEstimator):
         return [[classes[j] for j in np.flatnonzero(row)] for row in P]
 
     def _decide(self, X: Any) -> np.ndarray:
-        return np.asarray(resolve_rule(self.decision_rule).predict(self.predict_proba(X)))
+        return np.asarray(decided_rule(self).predict(self.predict_proba(X)))
 
     # ------------------------------------------------------------------ evaluation targets
 
