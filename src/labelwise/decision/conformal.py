@@ -2,7 +2,7 @@
 
 A set is every class whose nonconformity score is at most a calibrated quantile. Two score
 functions: LAC, ``1 - p_c`` (Sadinle, Lei and Wasserman 2019: the smallest sets on average),
-and APS, the probability mass of the classes ranked at or above c (Romano, Sesia and Candes
+and APS, the probability mass of the classes ranked above c plus p_c (Romano, Sesia and Candes
 2020, without the randomisation: the sets are deterministic and cover at least as often).
 
 Marginal sets use one quantile over all calibration examples; class-conditional (Mondrian,
@@ -36,27 +36,26 @@ __all__ = ["ConformalSets", "nonconformity"]
 
 
 def nonconformity(y_score: np.ndarray, score: str = "lac") -> np.ndarray:
-    """Every class's nonconformity in every row: ``1 - p`` (LAC) or the mass ranked at or
-    above the class (APS; tied classes share the value of the group).
+    """Every class's nonconformity in every row: ``1 - p_c`` (LAC), or (APS) the mass of the
+    classes with a higher probability plus ``p_c`` (tied classes do not count each other).
 
     Examples
     --------
     >>> nonconformity(np.array([[0.5, 0.3, 0.2]]), "aps")
     array([[0.5, 0.8, 1. ]])
     >>> nonconformity(np.array([[0.4, 0.4, 0.2]]), "aps")
-    array([[0.8, 0.8, 1. ]])
+    array([[0.4, 0.4, 1. ]])
     """
     if score == "lac":
         return 1.0 - y_score
     order = np.argsort(-y_score, axis=1, kind="stable")
     p = np.take_along_axis(y_score, order, axis=1)
-    mass = np.cumsum(p, axis=1)
+    mass_above = np.cumsum(p, axis=1) - p  # mass of the classes ranked before
     K = p.shape[1]
-    is_last = np.ones(p.shape, dtype=bool)  # last member of its tie group
-    is_last[:, :-1] = p[:, :-1] != p[:, 1:]
-    last = np.where(is_last, np.arange(K), K)
-    group_end = np.minimum.accumulate(last[:, ::-1], axis=1)[:, ::-1]
-    sorted_scores = np.take_along_axis(mass, group_end, axis=1)
+    is_first = np.ones(p.shape, dtype=bool)  # first member of its tie group
+    is_first[:, 1:] = p[:, 1:] != p[:, :-1]
+    group_start = np.maximum.accumulate(np.where(is_first, np.arange(K), 0), axis=1)
+    sorted_scores = np.take_along_axis(mass_above, group_start, axis=1) + p
     out = np.empty_like(sorted_scores)
     np.put_along_axis(out, order, sorted_scores, axis=1)
     return out
@@ -191,7 +190,10 @@ def _quantile(E: np.ndarray, alpha: float) -> float:
 def _true_columns(y_true: Any, K: int, who: str) -> tuple[np.ndarray, tuple]:
     """Column index of each row's true class, and the class names of the columns."""
     y = as_array(y_true)
-    if (sp.issparse(y) or np.ndim(y) == 2) and np.shape(y)[1] == K and K > 1:
+    if isinstance(y, (list, tuple)) and y and all(isinstance(r, (list, tuple)) for r in y):
+        if all(len(r) == K for r in y) and K > 1:
+            y = np.asarray(y)  # rows of a 0/1 matrix given as lists
+    if (sp.issparse(y) or (isinstance(y, np.ndarray) and y.ndim == 2)) and y.shape[1] == K > 1:
         Y = y.toarray() if sp.issparse(y) else np.asarray(y)
         if not (np.isin(Y, (0, 1)).all() and (Y.sum(axis=1) == 1).all()):
             raise TargetError(f"{who}: a 2-D y_true must be one-hot (exactly one 1 per row).")
