@@ -1,0 +1,704 @@
+"""A partitioned label tree (Parabel-style) for many labels: training and prediction in O(nnz).
+
+Labels are split recursively in two by balanced spherical 2-means over their centroids (the
+L2-normalised sum of the L2-normalised feature rows of each label's positive examples), until a
+node holds at most ``max_leaf`` labels, as in Parabel (Prabhu et al., WWW 2018: k = 2, at most
+100 labels per leaf, 3 trees, beam 10, squared-hinge classifiers with C = 1 and weights below 0.1
+pruned). Binary splits are kept because, with balanced clusters, they give the shallowest tree for
+which a node's classifier still sees every example of its subtree; Bonsai's wider nodes (Khandagale
+et al., 2020) are available through ``branching``.
+
+Every node learns one linear scorer per child (internal nodes: trained on the examples that reach
+the node, i.e. that have a label in its subtree) or per label (leaves: trained on the examples
+with a label in the leaf). All outputs of a node share its rows, so they are trained jointly: one
+truncated-Newton optimisation of the L2-regularised squared hinge over the node's rows, whose
+gradient and Hessian products are single sparse matrix products ``X^T (...)`` for all outputs at
+once. The node's rows are restricted to the features they use, so memory and time follow the
+number of stored values, not the number of features. After training, weights with
+``|w| < prune_threshold`` are dropped (Parabel's rule for unit-norm rows), so the model stays
+sparse.
+
+A path's score is the product of its nodes' ``exp(-max(0, 1 - w.x)^2)`` (Parabel's probability for
+a squared-hinge scorer); beam search keeps the ``beam_width`` best nodes per example and level,
+and the ensemble averages the trees' label scores (a label a tree did not reach scores 0 there).
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from typing import Any, ClassVar
+
+import numpy as np
+import scipy.sparse as sp
+from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
+
+from labelwise._validation import Interval, check_params
+from labelwise.data.targets import _is_label_lists, as_array, check_targets
+from labelwise.decision._base import DecisionRule
+from labelwise.errors import ProblemSetupWarning, ShapeError, TargetError
+from labelwise.models._base import ScoresThenRuleMixin
+from labelwise.models._checks import check_predict_X, multilabel_tags
+
+__all__ = ["LabelTree"]
+
+_DTYPE = np.float32
+_NEWTON_TOL = 0.01  # liblinear's primal stopping rule: |grad| <= 0.01 |grad at 0|
+_CG_TOL = 0.1  # liblinear's TRON: stop CG when |residual| <= 0.1 |grad|
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def _rows_l2(X: sp.csr_matrix) -> sp.csr_matrix:
+    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1), dtype=np.float64).ravel())
+    norms[norms == 0] = 1.0
+    return sp.csr_matrix(sp.diags(1.0 / norms) @ X, dtype=_DTYPE)
+
+
+def _as_csr(X: Any, normalize: bool) -> sp.csr_matrix:
+    X = sp.csr_matrix(X, dtype=_DTYPE)
+    X.sum_duplicates()
+    X.sort_indices()
+    return _rows_l2(X) if normalize else X
+
+
+def _label_lists_to_csr(rows: Any) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Label lists as a sparse 0/1 matrix over their sorted names; duplicates warn by row."""
+    names = sorted({str(x) for r in rows for x in r})
+    pos = {n: j for j, n in enumerate(names)}
+    dup_rows = []
+    indptr, indices = [0], []
+    for i, r in enumerate(rows):
+        cols = [pos[str(x)] for x in r]
+        uniq = sorted(set(cols))
+        if len(uniq) != len(cols):
+            dup_rows.append(i)
+        indices.extend(uniq)
+        indptr.append(len(indices))
+    if dup_rows:
+        warnings.warn(
+            f"LabelTree: {len(dup_rows)} row(s) list a label more than once (first: row "
+            f"{dup_rows[0]}); each label counts once.",
+            ProblemSetupWarning,
+            stacklevel=4,
+        )
+    data = np.ones(len(indices), dtype=np.int8)
+    Y = sp.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, len(names)))
+    return Y, np.asarray(names, dtype=object)
+
+
+def _check_fit_targets(Y: Any, n_rows: int) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Y as a sparse 0/1 CSR matrix (never densified) and the label names."""
+    if Y is None:
+        raise TargetError("LabelTree requires Y: an (n_samples, n_labels) 0/1 matrix.")
+    Ya = as_array(Y)
+    if not sp.issparse(Ya) and _is_label_lists(Ya):
+        if len(Ya) != n_rows:
+            raise ShapeError(
+                f"LabelTree: X has {n_rows} rows (samples) but Y has {len(Ya)}; they must "
+                "describe the same samples, one row each."
+            )
+        return _label_lists_to_csr(Ya)
+    if sp.issparse(Ya):
+        Yc = sp.csr_matrix(Ya)
+        Yc.sum_duplicates()
+        if Yc.ndim != 2 or Yc.shape[1] < 2:
+            raise TargetError(f"LabelTree: Y has shape {Yc.shape}; need at least 2 label columns.")
+        bad = np.flatnonzero((Yc.data != 0) & (Yc.data != 1))
+        if bad.shape[0]:
+            row = int(np.searchsorted(Yc.indptr, bad[0], side="right") - 1)
+            raise TargetError(
+                f"LabelTree: Y must be 0/1; row {row}, label {int(Yc.indices[bad[0]])} holds "
+                f"{Yc.data[bad[0]]!r}."
+            )
+        Yc.eliminate_zeros()
+        names = np.arange(Yc.shape[1])
+    else:
+        Ya = np.asarray(Ya)
+        if Ya.ndim != 2 or Ya.shape[1] < 2:
+            raise TargetError(
+                f"LabelTree: Y has shape {Ya.shape}; a multi-label model needs an "
+                "(n_samples, n_labels) 0/1 matrix with at least 2 labels."
+            )
+        targets = check_targets(Ya, name="Y")
+        Yc = sp.csr_matrix(targets.Y)
+        names = np.asarray(targets.classes)
+    if Yc.shape[0] != n_rows:
+        raise ShapeError(
+            f"LabelTree: X has {n_rows} rows (samples) but Y has {Yc.shape[0]}; they must "
+            "describe the same samples, one row each."
+        )
+    Yc = sp.csr_matrix(Yc, dtype=np.int8)
+    if Yc.nnz == 0:
+        raise TargetError(
+            f"LabelTree: Y has no positive entry in any of its {Yc.shape[1]} labels; there is "
+            "nothing to learn."
+        )
+    return Yc, names
+
+
+# --------------------------------------------------------------------------- clustering
+
+
+def _balanced_split(
+    C: sp.csr_matrix, k: int, rng: np.random.Generator, max_iter: int = 20
+) -> list[np.ndarray]:
+    """Balanced spherical k-means of the rows of ``C`` (unit-norm centroids) into ``k`` groups.
+
+    Groups differ in size by at most one. For k = 2 the assignment is exact: labels sorted by
+    their preference ``sim(c0) - sim(c1)``, the first half to centre 0 (Parabel's rule); for
+    k > 2 each label goes, in order of preference strength, to its best centre with room left.
+    """
+    n = C.shape[0]
+    size = -(-n // k)
+    centres = C[rng.choice(n, size=k, replace=False)].toarray()
+    assign = np.full(n, -1)
+    for _ in range(max_iter):
+        S = np.asarray(C @ centres.T)
+        new = np.empty(n, dtype=np.intp)
+        if k == 2:
+            order = np.argsort(S[:, 1] - S[:, 0], kind="stable")
+            new[order[: n - n // 2]] = 0
+            new[order[n - n // 2 :]] = 1
+        else:
+            room = np.full(k, size)
+            for i in np.argsort(-(S.max(axis=1) - S.mean(axis=1)), kind="stable"):
+                for c in np.argsort(-S[i], kind="stable"):
+                    if room[c]:
+                        new[i], room[c] = c, room[c] - 1
+                        break
+        if np.array_equal(new, assign):
+            break
+        assign = new
+        for c in range(k):
+            m = np.asarray(C[assign == c].sum(axis=0)).ravel()
+            norm = np.linalg.norm(m)
+            centres[c] = m / norm if norm > 0 else m
+    return [np.flatnonzero(assign == c) for c in range(k)]
+
+
+def _build_tree(
+    centroids: sp.csr_matrix, branching: int, max_leaf: int, max_depth: int, seed: int
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Children (node ids) and labels (for leaves) of each node; node 0 is the root."""
+    rng = np.random.default_rng(seed)
+    children: list[np.ndarray] = [np.empty(0, dtype=np.intp)]
+    labels: list[np.ndarray] = [np.arange(centroids.shape[0])]
+    depth = [0]
+    stack = [0]
+    while stack:
+        v = stack.pop()
+        lab = labels[v]
+        if lab.shape[0] <= max_leaf or depth[v] >= max_depth:
+            continue
+        k = min(branching, lab.shape[0])
+        parts = _balanced_split(centroids[lab], k, rng)
+        ids = []
+        for part in parts:
+            ids.append(len(labels))
+            children.append(np.empty(0, dtype=np.intp))
+            labels.append(lab[part])
+            depth.append(depth[v] + 1)
+        children[v] = np.asarray(ids, dtype=np.intp)
+        stack.extend(ids)
+    return children, labels
+
+
+# --------------------------------------------------------------------------- node classifiers
+
+
+def _objective(W, b, M, C):
+    """Per-output squared-hinge objective given margins ``M = 1 - y z``."""
+    h = np.maximum(M, 0.0)
+    return 0.5 * (np.einsum("ij,ij->j", W, W) + b * b) + C * np.einsum("ij,ij->j", h, h)
+
+
+def fit_squared_hinge(
+    X: Any, Ypos: np.ndarray, C: float = 1.0, max_iter: int = 3, cg_iter: int = 5
+) -> tuple[np.ndarray, np.ndarray]:
+    """L2-regularised squared-hinge linear scorers for all columns of ``Ypos`` at once.
+
+    Minimises ``0.5 (|w_j|^2 + b_j^2) + C sum_i max(0, 1 - y_ij (x_i . w_j + b_j))^2`` for every
+    output ``j`` (``y = +1`` where ``Ypos`` is true, else -1) by truncated Newton: conjugate
+    gradients on the generalised Hessian, then a backtracking line search per output. Every
+    product with ``X`` serves all outputs (one sparse-times-dense product).
+
+    Parameters
+    ----------
+    X : sparse matrix or ndarray of shape (n, d)
+    Ypos : ndarray of bool of shape (n, K)
+    C : float, default=1.0
+    max_iter, cg_iter : int
+        Newton iterations and conjugate-gradient steps per iteration (upper bounds).
+
+    Returns
+    -------
+    W : ndarray of shape (d, K)
+    b : ndarray of shape (K,)
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    >>> W, b = fit_squared_hinge(X, np.array([[True], [False], [True]]))
+    >>> bool((X @ W + b)[0, 0] > 0 > (X @ W + b)[1, 0])
+    True
+    """
+    n, d = X.shape
+    K = Ypos.shape[1]
+    Ys = np.where(Ypos, 1.0, -1.0).astype(_DTYPE)
+    XT = X.T.tocsr() if sp.issparse(X) else X.T
+    W = np.zeros((d, K), dtype=_DTYPE)
+    b = np.zeros(K, dtype=_DTYPE)
+    Z = np.zeros((n, K), dtype=_DTYPE)
+    two_c = _DTYPE(2.0 * C)
+    g0 = None
+    for _ in range(max_iter):
+        M = 1.0 - Ys * Z
+        A = M > 0
+        R = Ys * np.where(A, M, 0.0)
+        Gw = W - two_c * (XT @ R)
+        Gb = b - two_c * R.sum(axis=0)
+        gnorm = np.sqrt(np.einsum("ij,ij->j", Gw, Gw) + Gb * Gb)
+        if g0 is None:
+            g0 = gnorm
+        todo = gnorm > _NEWTON_TOL * g0
+        if not todo.any():
+            break
+        Af = A.astype(_DTYPE)
+        # conjugate gradients on H p = -g, columns independent, converged ones frozen
+        Pw, Pb = np.zeros_like(W), np.zeros_like(b)
+        Rw, Rb = -Gw, -Gb
+        Dw, Db = Rw.copy(), Rb.copy()
+        rr = np.einsum("ij,ij->j", Rw, Rw) + Rb * Rb
+        stop = (_CG_TOL * gnorm) ** 2
+        for _ in range(cg_iter):
+            active = (rr > stop) & todo
+            if not active.any():
+                break
+            Q = Af * (X @ Dw + Db)
+            Hw = Dw + two_c * (XT @ Q)
+            Hb = Db + two_c * Q.sum(axis=0)
+            dHd = np.einsum("ij,ij->j", Dw, Hw) + Db * Hb
+            alpha = np.where(active, rr / np.where(dHd > 0, dHd, 1.0), 0.0).astype(_DTYPE)
+            Pw += alpha * Dw
+            Pb += alpha * Db
+            Rw -= alpha * Hw
+            Rb -= alpha * Hb
+            rr_new = np.einsum("ij,ij->j", Rw, Rw) + Rb * Rb
+            beta = np.where(active, rr_new / np.where(rr > 0, rr, 1.0), 0.0).astype(_DTYPE)
+            Dw = Rw + beta * Dw
+            Db = Rb + beta * Db
+            rr = rr_new
+        # backtracking line search per output (Armijo, as liblinear's newton solver)
+        Zp = X @ Pw + Pb
+        f0 = _objective(W, b, M, C)
+        slope = np.einsum("ij,ij->j", Gw, Pw) + Gb * Pb
+        step = np.ones(K, dtype=_DTYPE)
+        pending = todo.copy()
+        for _ in range(10):
+            t = step[pending]
+            Wt = W[:, pending] + t * Pw[:, pending]
+            bt = b[pending] + t * Pb[pending]
+            Mt = 1.0 - Ys[:, pending] * (Z[:, pending] + t * Zp[:, pending])
+            ok = _objective(Wt, bt, Mt, C) <= f0[pending] + 0.01 * t * slope[pending]
+            idx = np.flatnonzero(pending)
+            pending[idx[ok]] = False
+            step[idx[~ok]] *= 0.5
+            if not pending.any():
+                break
+        step[pending | ~todo] = 0.0  # no decrease found: keep the output where it is
+        W += step * Pw
+        b += step * Pb
+        Z += step * Zp
+    return W, b
+
+
+def _fit_node(
+    X: sp.csr_matrix, Y: sp.csc_matrix, rows: np.ndarray, groups: list[np.ndarray], C: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scorers of one node on the features its rows use: (W, b, feature ids of W's rows).
+
+    Output j is positive on the rows with any label of ``groups[j]``.
+    """
+    Xr = X[rows]
+    used = np.flatnonzero(np.bincount(Xr.indices, minlength=X.shape[1]))
+    Xr = Xr[:, used]
+    Yr = sp.csc_matrix(Y[rows])
+    Ypos = np.column_stack([np.asarray(Yr[:, g].sum(axis=1)).ravel() > 0 for g in groups])
+    if Xr.nnz > 0.25 * Xr.shape[0] * Xr.shape[1]:
+        Xr = Xr.toarray()  # dense enough for BLAS to beat the sparse product
+    W, b = fit_squared_hinge(Xr, Ypos, C)
+    return W, b, used
+
+
+def _fit_nodes(
+    X: sp.csr_matrix,
+    Y: sp.csc_matrix,
+    jobs: list[tuple[np.ndarray, list[np.ndarray]]],
+    C: float,
+    threshold: float,
+) -> list[tuple[sp.csc_matrix, np.ndarray]]:
+    """Fit a batch of nodes (one joblib task); weights below ``threshold`` are pruned."""
+    out = []
+    with threadpool_limits(1):
+        for rows, groups in jobs:
+            K = len(groups)
+            if rows.shape[0] == 0:  # no example reaches it: never predicted positive
+                out.append(
+                    (sp.csc_matrix((X.shape[1], K), dtype=_DTYPE), np.full(K, -1.0, _DTYPE))
+                )
+                continue
+            Wd, b, used = _fit_node(X, Y, rows, groups, C)
+            Wd[np.abs(Wd) < threshold] = 0.0
+            W = sp.csc_matrix(Wd)
+            W = sp.csc_matrix((W.data, used[W.indices], W.indptr), shape=(X.shape[1], K))
+            out.append((W, b))
+    return out
+
+
+def _node_rows(Y: sp.csc_matrix, labels: np.ndarray) -> np.ndarray:
+    """The rows (examples) with at least one of ``labels``."""
+    return np.flatnonzero(np.bincount(Y[:, labels].indices, minlength=Y.shape[0]))
+
+
+# --------------------------------------------------------------------------- the estimator
+
+
+class LabelTree(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
+    """An ensemble of partitioned label trees (Parabel-style) for hundreds to millions of labels.
+
+    See the module docstring for the algorithm and the published defaults it follows. Training
+    costs about ``n_trees * depth * nnz(X)`` for the internal nodes plus, at the leaves, the
+    stored values of each example times the number of leaves its labels fall in; prediction
+    visits ``beam_width`` nodes per level and example.
+
+    Parameters
+    ----------
+    n_trees : int, default=3
+        Trees in the ensemble (Parabel: 3); their label scores are averaged.
+    max_leaf : int, default=100
+        A node with at most this many labels is a leaf (Parabel: 100).
+    branching : int, default=2
+        Children per internal node (Parabel: 2; Bonsai uses wide shallow trees, e.g. 100 with
+        ``max_depth`` 2-3).
+    max_depth : int, default=20
+        Nodes at this depth are leaves whatever their size.
+    beam_width : int, default=10
+        Nodes kept per example and level at prediction (Parabel: 10). With ``beam_width`` at
+        least the number of leaves, prediction scores every label.
+    C : float, default=1.0
+        Loss weight of the squared-hinge node classifiers (liblinear's ``C``; Parabel: 1 on
+        unit-norm rows).
+    prune_threshold : float, default=0.1
+        Weights with a smaller magnitude are dropped after training (Parabel: 0.1).
+    normalize : bool, default=True
+        L2-normalise each row of X (in fit and prediction), the scale on which ``C`` and
+        ``prune_threshold`` above were set.
+    n_jobs : int, default=None
+        Parallel node fits through joblib (threads by default, a Dask cluster under
+        :func:`labelwise.dask.on_cluster`); each worker uses one BLAS thread.
+    random_state : int or None, default=0
+        Seeds the clustering; tree ``t`` uses ``random_state + t``.
+    decision_rule : DecisionRule, default=None
+        Turns scores into label sets in ``predict``; ``None`` is ``FixedThreshold(0.5)``. With
+        many labels ``TopK`` is the usual rule.
+
+    Attributes
+    ----------
+    trees_ : list of dict
+        Per tree: ``children`` (list of child ids per node), ``labels`` (label ids per node),
+        ``is_leaf``, ``W`` (one sparse column per node output), ``b`` and ``out_start`` (where
+        each node's outputs start in ``W``).
+    classes_ : ndarray
+        Label names (``0..L-1`` for a 0/1 matrix).
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0]] * 5)
+    >>> Y = np.array([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 1], [1, 1, 0, 0]] * 5)
+    >>> model = LabelTree(max_leaf=2, n_trees=1).fit(X, Y)
+    >>> model.predict_proba(X[:3], k=1).toarray().argmax(axis=1)
+    array([0, 1, 2])
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "n_trees": [Interval(numbers.Integral, 1, None)],
+        "max_leaf": [Interval(numbers.Integral, 1, None)],
+        "branching": [Interval(numbers.Integral, 2, None)],
+        "max_depth": [Interval(numbers.Integral, 1, None)],
+        "beam_width": [Interval(numbers.Integral, 1, None)],
+        "C": [Interval(numbers.Real, 0, None, closed="neither")],
+        "prune_threshold": [Interval(numbers.Real, 0, None)],
+        "normalize": [bool],
+        "n_jobs": [None, Interval(numbers.Integral, None, None)],
+        "random_state": [None, Interval(numbers.Integral, 0, None)],
+        "decision_rule": [None, DecisionRule],
+    }
+
+    def __init__(
+        self,
+        n_trees: int = 3,
+        max_leaf: int = 100,
+        branching: int = 2,
+        max_depth: int = 20,
+        beam_width: int = 10,
+        C: float = 1.0,
+        prune_threshold: float = 0.1,
+        normalize: bool = True,
+        n_jobs: int | None = None,
+        random_state: int | None = 0,
+        decision_rule: DecisionRule | None = None,
+    ) -> None:
+        self.n_trees = n_trees
+        self.max_leaf = max_leaf
+        self.branching = branching
+        self.max_depth = max_depth
+        self.beam_width = beam_width
+        self.C = C
+        self.prune_threshold = prune_threshold
+        self.normalize = normalize
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.decision_rule = decision_rule
+
+    # ---------------------------------------------------------------- fit
+
+    def fit(self, X: Any, Y: Any) -> LabelTree:
+        """Build ``n_trees`` label trees and train every node's classifiers.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+        Y : array-like or sparse matrix of shape (n_samples, n_labels), or label lists
+            0/1 targets; a sparse Y stays sparse (never an n x L dense array).
+
+        Returns
+        -------
+        self
+        """
+        check_params(self.get_params(deep=False), self._parameter_constraints, caller="LabelTree")
+        X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=True)
+        Y, names = _check_fit_targets(Y, X.shape[0])
+        self.classes_ = names
+        Xn = _as_csr(X, self.normalize)
+        n_pos = np.diff(Y.indptr)
+        if (n_pos == 0).any():
+            empty = np.flatnonzero(n_pos == 0)
+            warnings.warn(
+                f"LabelTree: {empty.shape[0]} training row(s) have no label (first: row "
+                f"{int(empty[0])}); they only serve as negatives at the root.",
+                ProblemSetupWarning,
+                stacklevel=2,
+            )
+        Yc = sp.csc_matrix(Y)
+        unseen = np.flatnonzero(np.diff(Yc.indptr) == 0)
+        if unseen.shape[0]:
+            warnings.warn(
+                f"LabelTree: {unseen.shape[0]} label(s) have no positive training example "
+                f"(first: {names[unseen[0]]!r}); they will score near 0.",
+                ProblemSetupWarning,
+                stacklevel=2,
+            )
+        centroids = _rows_l2(sp.csr_matrix(Yc.T.astype(_DTYPE) @ _rows_l2(Xn)))
+        seed = 0 if self.random_state is None else int(self.random_state)
+        structures = [
+            _build_tree(centroids, self.branching, self.max_leaf, self.max_depth, seed + t)
+            for t in range(self.n_trees)
+        ]
+        jobs = []  # (tree, node, rows, output groups)
+        for t, (children, labels) in enumerate(structures):
+            for v in range(len(labels)):
+                groups = (
+                    [labels[c] for c in children[v]]
+                    if children[v].shape[0]
+                    else [labels[v][i : i + 1] for i in range(labels[v].shape[0])]
+                )
+                rows = np.arange(X.shape[0]) if v == 0 else _node_rows(Yc, labels[v])
+                jobs.append((t, v, rows, groups))
+        fitted = self._run_jobs(Xn, Yc, jobs)
+        self.trees_ = []
+        for t, (children, labels) in enumerate(structures):
+            mine = [(v, wb) for (tt, v, _, _), wb in zip(jobs, fitted) if tt == t]
+            counts = [wb[0].shape[1] for _, wb in mine]
+            self.trees_.append(
+                {
+                    "children": children,
+                    "labels": labels,
+                    "is_leaf": np.array([c.shape[0] == 0 for c in children]),
+                    "W": sp.hstack([wb[0] for _, wb in mine], format="csc", dtype=_DTYPE),
+                    "b": np.concatenate([wb[1] for _, wb in mine]).astype(_DTYPE),
+                    "out_start": np.r_[0, np.cumsum(counts)].astype(np.int64),
+                }
+            )
+        return self
+
+    def _run_jobs(self, X: sp.csr_matrix, Y: sp.csc_matrix, jobs: list) -> list:
+        n_workers = 1 if self.n_jobs in (None, 1) else max(1, abs(int(self.n_jobs)) * 4)
+        cost = np.array([max(1, j[2].shape[0]) * len(j[3]) for j in jobs], dtype=np.float64)
+        order = np.argsort(-cost, kind="stable")
+        batches: list[list[int]] = [[] for _ in range(min(n_workers, len(jobs)))]
+        load = np.zeros(len(batches))
+        for i in order:  # longest first onto the least loaded batch
+            j = int(np.argmin(load))
+            batches[j].append(int(i))
+            load[j] += cost[i]
+        results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+            delayed(_fit_nodes)(
+                X, Y, [(jobs[i][2], jobs[i][3]) for i in batch], self.C, self.prune_threshold
+            )
+            for batch in batches
+        )
+        out: list = [None] * len(jobs)
+        for batch, res in zip(batches, results):
+            for i, wb in zip(batch, res):
+                out[i] = wb
+        return out
+
+    # ---------------------------------------------------------------- predict
+
+    def _tree_candidates(
+        self, tree: dict, X: sp.csr_matrix
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Beam search in one tree: (row, label, log score) of every label reached."""
+        n = X.shape[0]
+        W, b, start = tree["W"], tree["b"], tree["out_start"]
+        children, labels, is_leaf = tree["children"], tree["labels"], tree["is_leaf"]
+
+        def expand(rows, nodes, logp, targets_of):
+            out_r, out_t, out_s = [], [], []
+            order = np.argsort(nodes, kind="stable")
+            rows, nodes, logp = rows[order], nodes[order], logp[order]
+            cuts = np.flatnonzero(np.diff(nodes)) + 1
+            for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, nodes.shape[0]]):
+                v = nodes[lo]
+                Wv = W[:, start[v] : start[v + 1]]
+                Z = np.asarray((X[rows[lo:hi]] @ Wv).todense()) + b[start[v] : start[v + 1]]
+                s = logp[lo:hi, None] - np.square(np.maximum(1.0 - Z, 0.0))
+                out_r.append(np.repeat(rows[lo:hi], Z.shape[1]))
+                out_t.append(np.tile(targets_of(v), hi - lo))
+                out_s.append(s.ravel())
+            return np.concatenate(out_r), np.concatenate(out_t), np.concatenate(out_s)
+
+        rows, nodes, logp = np.arange(n), np.zeros(n, dtype=np.intp), np.zeros(n)
+        while not is_leaf[nodes].all():
+            inner = ~is_leaf[nodes]
+            r, c, s = expand(rows[inner], nodes[inner], logp[inner], lambda v: children[v])
+            rows = np.r_[rows[~inner], r]
+            nodes = np.r_[nodes[~inner], c]
+            logp = np.r_[logp[~inner], s]
+            keep = _top_per_row(rows, logp, self.beam_width)
+            rows, nodes, logp = rows[keep], nodes[keep], logp[keep]
+        return expand(rows, nodes, logp, lambda v: labels[v])
+
+    def _scores(self, X: Any) -> sp.csr_matrix:
+        """Ensemble scores of every label reached by the beam, as a sparse (n, L) matrix."""
+        X = check_predict_X(self, X)
+        Xn = _as_csr(X, self.normalize)
+        L = len(self.classes_)
+        total = None
+        for tree in self.trees_:
+            r, lab, s = self._tree_candidates(tree, Xn)
+            S = sp.csr_matrix((np.exp(s), (r, lab)), shape=(Xn.shape[0], L))
+            total = S if total is None else total + S
+        total = total / len(self.trees_)
+        return sp.csr_matrix(total)
+
+    def predict_proba(self, X: Any, k: int | None = None) -> Any:
+        """Label scores in [0, 1]: the ensemble's average path probability.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+        k : int, optional
+            Return only each row's ``k`` best labels, as a sparse CSR matrix (other entries are
+            absent: not ranked). Without ``k``: a dense (n_samples, n_labels) array, 0 for labels
+            the beam did not reach (scikit-learn's contract; use ``k`` when L is large).
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_labels), or scipy.sparse.csr_matrix when ``k`` is given
+        """
+        check_is_fitted(self)
+        L = len(self.classes_)
+        if k is not None:
+            if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
+                raise ValueError(f"LabelTree.predict_proba: k must be a positive integer; got {k!r}.")
+            if k > L:
+                raise ValueError(
+                    f"LabelTree.predict_proba: k={k} is larger than the number of labels ({L})."
+                )
+        S = self._scores(X)
+        if k is None:
+            return S.toarray()
+        return sparse_top_k(S, k)
+
+    def __sklearn_tags__(self):
+        return multilabel_tags(super().__sklearn_tags__())
+
+
+def _top_per_row(rows: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` best-scored entries of each row (ties: lower index first).
+
+    Entries are laid out one padded row per example (a stable integer sort by row), so the
+    selection is one ``argpartition`` per block of rows instead of a sort of all entries.
+    """
+    if rows.shape[0] == 0:
+        return rows.astype(np.intp)
+    order = np.argsort(rows, kind="stable")
+    r = rows[order]
+    n = int(r[-1]) + 1
+    counts = np.bincount(r, minlength=n)
+    if counts.max() <= k:
+        return order
+    first = np.cumsum(counts) - counts
+    pos = np.arange(r.shape[0]) - first[r]
+    width = int(counts.max())
+    keep = []
+    step = max(1, (1 << 22) // width)
+    for r0 in range(0, n, step):
+        r1 = min(n, r0 + step)
+        lo, hi = first[r0], first[r1 - 1] + counts[r1 - 1]
+        P = np.full((r1 - r0, width), -np.inf)
+        P[r[lo:hi] - r0, pos[lo:hi]] = score[order[lo:hi]]
+        # among equal scores the lower position (lower original index) wins: stable sort of -P
+        best = np.argsort(-P, axis=1, kind="stable")[:, :k] if width <= 4 * k else None
+        if best is None:
+            part = np.argpartition(-P, k - 1, axis=1)[:, :k]
+            kth = np.take_along_axis(P, part, axis=1).min(axis=1)
+            above = P > kth[:, None]
+            tie = P == kth[:, None]
+            need = k - above.sum(axis=1)
+            tie_rank = np.cumsum(tie, axis=1)
+            sel = above | (tie & (tie_rank <= need[:, None]))
+            rr, cc = np.nonzero(sel & np.isfinite(P))
+        else:
+            rr = np.repeat(np.arange(r1 - r0), k)
+            cc = best.ravel()
+            ok = np.isfinite(P[rr, cc])
+            rr, cc = rr[ok], cc[ok]
+        keep.append(order[first[rr + r0] + cc])
+    return np.concatenate(keep)
+
+
+def sparse_top_k(S: sp.csr_matrix, k: int) -> sp.csr_matrix:
+    """Keep the ``k`` largest stored entries of each row of a sparse matrix (ties: lower column).
+
+    Examples
+    --------
+    >>> sparse_top_k(sp.csr_matrix([[0.1, 0.5, 0.3], [0.9, 0.0, 0.2]]), 1).toarray()
+    array([[0. , 0.5, 0. ],
+           [0.9, 0. , 0. ]])
+    """
+    S = sp.csr_matrix(S)
+    S.sort_indices()
+    rows = np.repeat(np.arange(S.shape[0]), np.diff(S.indptr))
+    keep = np.sort(_top_per_row(rows, S.data, k))
+    out = sp.csr_matrix((S.data[keep], (rows[keep], S.indices[keep])), shape=S.shape)
+    out.sort_indices()
+    return out
