@@ -13,7 +13,13 @@ folds of ``AutoClassifier``) goes through joblib, so it runs on a cluster inside
 (``labelwise fit --scheduler tcp://scheduler:8786`` does the same from the command line.)
 
 :func:`on_cluster` is that context with one difference: a worker lost mid-fit (killed, out of
-memory, its machine gone) becomes one clear :class:`ClusterError` instead of Dask's internals.
+memory, its machine gone), a scheduler that cannot be reached, or one that goes away or restarts
+while the block runs, becomes one clear :class:`ClusterError` naming the scheduler's address
+instead of whatever Dask's internals raised (``FutureCancelledError``, ``CommClosedError``,
+``RuntimeError: ConnectionPool is closed``, ``OSError``, ``TimeoutError``, ...); so do such
+failures inside :func:`evaluate` and :func:`predict_proba` when they run on a client's cluster.
+When the scheduler goes away, the client waits for it to come back for Dask's connect timeout
+(``distributed.comm.timeouts.connect``, 30 s by default) before the failure surfaces.
 Dask does not rerun such a fit by itself: joblib scatters the data to one worker, and data
 scattered to a lost worker cannot be recomputed, so the fit fails; the estimator is then left
 unfitted and nothing is saved (``labelwise.persist.save`` writes a file in one atomic step).
@@ -33,13 +39,17 @@ every score to be exact, so use them on data that fits in memory.
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import logging
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
+from labelwise.data._parsing import brief
 from labelwise.errors import LabelwiseError, ShapeError
 
 __all__ = ["ClusterError", "evaluate", "on_cluster", "predict_proba"]
@@ -49,6 +59,7 @@ class ClusterError(LabelwiseError, RuntimeError):
     """Work sent to a Dask cluster was lost (a worker died or the scheduler went away)."""
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
 _DEFAULT_METRICS = ("f1_micro", "f1_macro", "hamming_loss", "subset_accuracy")
 
 
@@ -98,7 +109,12 @@ def on_cluster(scheduler: Any = None) -> Iterator[Any]:
     Raises
     ------
     ClusterError
-        A worker or the scheduler was lost while the block ran; the message says what to do.
+        The scheduler cannot be reached, or a worker or the scheduler was lost while the block
+        ran; the message names the scheduler's address and says what to do. A lost scheduler
+        ends the block in this error even when the code inside caught the failure itself (the
+        automatic search records a candidate whose folds were lost and carries on), since what
+        the block computed may then miss work; an error of the code itself (a bad argument)
+        passes through unchanged while the cluster is well.
     ImportError
         Dask is not installed (``pip install "labelwise[dask]"``).
 
@@ -110,9 +126,7 @@ def on_cluster(scheduler: Any = None) -> Iterator[Any]:
     """
     try:
         import joblib
-        from distributed import Client, KilledWorker, default_client
-        from distributed.client import FutureCancelledError
-        from distributed.comm.core import CommClosedError
+        from distributed import Client, default_client
     except ImportError as err:
         raise ImportError(
             f'running on a Dask cluster needs distributed: pip install "labelwise[dask]" ({err})'
@@ -125,19 +139,165 @@ def on_cluster(scheduler: Any = None) -> Iterator[Any]:
         except ValueError:
             client, owned = Client(), True
     else:
-        client, owned = Client(scheduler), True
+        client, owned = _connect(Client, scheduler), True
+    watch = _Watch(client, scheduler if isinstance(scheduler, str) else None)
+    log = logging.getLogger("distributed.client")
+    log.addFilter(_said_by_cluster_error)
     try:
-        with joblib.parallel_backend("dask", client=client):
+        with watch, joblib.parallel_backend("dask", client=client):
             yield client
-    except (FutureCancelledError, KilledWorker, CommClosedError) as err:
-        raise ClusterError(
-            f"the Dask cluster at {client.scheduler.address} lost work in progress ({err}); a "
-            "worker died (killed, out of memory) or the scheduler went away. Nothing was "
-            "fitted or saved; check the workers' memory and rerun."
-        ) from err
     finally:
+        log.removeFilter(_said_by_cluster_error)
         if owned:
-            client.close()
+            _close(client)
+
+
+def _said_by_cluster_error(record: logging.LogRecord) -> bool:
+    """Drop the client's own log line about a lost scheduler: the ClusterError says it."""
+    return not str(record.msg).startswith("Failed to reconnect to scheduler")
+
+
+def _connect(Client: Any, address: Any) -> Any:
+    """A client of the scheduler at ``address``, or a ClusterError saying why there is none."""
+    try:
+        return Client(address)
+    except ValueError as err:  # distributed's message names what is wrong with the address
+        raise ClusterError(
+            f"{brief(address)} is not a Dask scheduler address ({_reason(err)}); give one like "
+            "tcp://host:8786."
+        ) from None
+    except (OSError, TimeoutError) as err:
+        raise ClusterError(
+            f"cannot reach the Dask scheduler at {address} ({_reason(err)}); check that "
+            "`dask scheduler` runs there and that the host and port are right, then rerun."
+        ) from None
+
+
+def _close(client: Any) -> None:
+    """Close a client we opened; one whose scheduler is gone must not raise or hang here."""
+    try:
+        client.close(timeout=_PROBE_SECONDS)
+    except Exception:  # closing a client whose scheduler is gone: nothing left to release
+        pass
+
+
+_PROBE_SECONDS = 5
+_WORKER_LOST = ("KilledWorker", "FutureCancelledError", "CommClosedError", "StreamClosedError")
+
+
+def _reason(err: BaseException) -> str:
+    """``err`` for a message: its type and the first line of its text, cut short."""
+    text = str(err).strip().split("\n")[0]
+    text = text if len(text) <= 200 else text[:197] + "..."
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
+
+
+class _Watch:
+    """Turns a failure of the cluster while a block runs into one ClusterError.
+
+    A failure is the cluster's when the scheduler went away or restarted (whatever exception
+    that caused in the code that ran, from ``FutureCancelledError`` to ``RuntimeError:
+    ConnectionPool is closed`` or an ``AttributeError`` inside the client), or when the exception
+    is Dask's own report of lost work (a killed worker, a cancelled future, a closed comm).
+    Anything else is the code's own error and passes through.
+    """
+
+    def __init__(self, client: Any, address: str | None, *, after: str = "fitted or saved") -> None:
+        self.client = client
+        self.after = after
+        self.address = address or _address(client)
+        self.scheduler_id = _scheduler_id(client)
+
+    def __enter__(self) -> _Watch:
+        return self
+
+    def __exit__(self, kind: Any, err: BaseException | None, tb: Any) -> bool:
+        if err is None:
+            lost = self._lost()
+            if lost:
+                raise ClusterError(self._message(lost, None))
+            return False
+        if isinstance(err, ClusterError) or not isinstance(
+            err, (Exception, asyncio.CancelledError)
+        ):
+            return False  # already ours, or KeyboardInterrupt / SystemExit
+        lost = self._lost()
+        if lost:
+            raise ClusterError(self._message(lost, err)) from err
+        if any(c.__name__ in _WORKER_LOST for c in type(err).__mro__) or (
+            isinstance(err, (OSError, TimeoutError, RuntimeError, asyncio.CancelledError))
+            and _raised_in_dask(tb)
+        ):
+            raise ClusterError(
+                self._message("a worker died (killed, out of memory) or a connection failed", err)
+            ) from err
+        return False
+
+    def _lost(self) -> str | None:
+        """Why the scheduler is no longer the one the block started with, or None."""
+        client = self.client
+        if client.status != "running" or client.scheduler is None:
+            return "the connection to its scheduler was lost"
+        try:
+            info = client.sync(
+                client.scheduler.identity, n_workers=0, callback_timeout=_PROBE_SECONDS
+            )
+        except Exception:  # an unanswered probe is the answer
+            return "its scheduler stopped answering"
+        if self.scheduler_id is not None and info.get("id") != self.scheduler_id:
+            return "its scheduler restarted while the work ran (the work it held is gone)"
+        return None
+
+    def _message(self, why: str, err: BaseException | None) -> str:
+        cause = f" ({_reason(err)})" if err is not None else ""
+        return (
+            f"the Dask cluster at {self.address} lost work in progress: {why}{cause}. Nothing "
+            f"was {self.after}; check that the scheduler at {self.address} is running and "
+            f"reachable (`dask scheduler`, then `dask worker {self.address}` on each worker) and "
+            "that the workers have enough memory, then rerun."
+        )
+
+
+def _address(client: Any) -> str:
+    scheduler = getattr(client, "scheduler", None)
+    address = getattr(scheduler, "address", None)
+    return str(address) if address else "(unknown address)"
+
+
+def _scheduler_id(client: Any) -> str | None:
+    try:
+        return client.scheduler_info(n_workers=0).get("id")
+    except Exception:  # a client that cannot say: the restart check is skipped
+        return None
+
+
+def _raised_in_dask(tb: Any) -> bool:
+    """Whether the innermost frame of a traceback is Dask's client or comm code."""
+    module = ""
+    while tb is not None:
+        module = tb.tb_frame.f_globals.get("__name__", "")
+        tb = tb.tb_next
+    return module.startswith(("distributed.", "tornado."))
+
+
+def _cluster_failures(after: str) -> Callable[[_F], _F]:
+    """Run the decorated function under a watch of the current Dask client's cluster, if any."""
+
+    def decorate(func: _F) -> _F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                from distributed import default_client
+
+                client = default_client()
+            except (ImportError, ValueError):  # no distributed, or no client: a local scheduler
+                return func(*args, **kwargs)
+            with _Watch(client, None, after=after):
+                return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
 
 
 def _partition_state(spec: dict[str, Any], y_true: Any, y_score: Any) -> Any:
@@ -162,6 +322,7 @@ def _merge_states(*states: Any) -> Any:
     return head
 
 
+@_cluster_failures(after="evaluated")
 def evaluate(
     y_true: Any,
     y_score: Any,
@@ -203,6 +364,8 @@ def evaluate(
         ``y_true`` and ``y_score`` have different numbers of rows.
     ValueError
         An unknown metric name (checked before any work is sent out).
+    ClusterError
+        The current client's scheduler or a worker was lost while the metrics were computed.
     ImportError
         Dask is not installed (``pip install "labelwise[dask]"``).
 
@@ -264,6 +427,7 @@ def _n_outputs(model: Any) -> int | None:
     return None
 
 
+@_cluster_failures(after="scored")
 def predict_proba(model: Any, X: Any, *, n_labels: int | None = None) -> Any:
     """A fitted model's ``predict_proba`` over a Dask collection, partition by partition.
 
@@ -283,6 +447,14 @@ def predict_proba(model: Any, X: Any, *, n_labels: int | None = None) -> Any:
     dask.array.Array of shape (n_samples, n_labels)
         Lazy; the row partitions follow ``X``'s. ``.compute()`` it, or pass it to
         :func:`evaluate`.
+
+    Raises
+    ------
+    ShapeError
+        ``X`` has another number of features than the model was trained on.
+    ClusterError
+        The current client's scheduler or a worker was lost while the partition sizes (or the
+        number of labels) were computed; the scores themselves are computed later, lazily.
 
     Examples
     --------
