@@ -21,7 +21,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["PerLabelWarnings", "fit_recording_warnings", "warn_once_per_fit"]
+__all__ = [
+    "PerLabelWarnings",
+    "call_recording_warnings",
+    "fit_recording_warnings",
+    "warn_once_per_fit",
+]
 
 Record = tuple[type[Warning], str]
 
@@ -30,6 +35,23 @@ SHOWN_NAMES = 5
 
 def _safe_to_catch() -> bool:
     return threading.current_thread() is threading.main_thread()
+
+
+def call_recording_warnings(fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, list[Record]]:
+    """``fn(*args, **kwargs)`` and the warnings it issued (none are caught off the main thread).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> call_recording_warnings(warnings.warn, "careful")
+    (None, [(<class 'UserWarning'>, 'careful')])
+    """
+    if not _safe_to_catch():
+        return fn(*args, **kwargs), []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = fn(*args, **kwargs)
+    return out, [(w.category, str(w.message)) for w in caught]
 
 
 def fit_recording_warnings(
@@ -46,12 +68,7 @@ def fit_recording_warnings(
     >>> [c.__name__ for c, _ in caught]
     ['ConvergenceWarning']
     """
-    if not _safe_to_catch():
-        return estimator.fit(X, y, **fit_params), []
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        fitted = estimator.fit(X, y, **fit_params)
-    return fitted, [(w.category, str(w.message)) for w in caught]
+    return call_recording_warnings(estimator.fit, X, y, **fit_params)
 
 
 class PerLabelWarnings:
@@ -71,6 +88,12 @@ class PerLabelWarnings:
     def add(self, label: int, records: Sequence[Record]) -> None:
         """Record the warnings of label ``label``'s fit."""
         self.by_label[label].extend(records)
+
+    def merge(self, other: PerLabelWarnings) -> None:
+        """Add another fit's warnings of the same labels (an ensemble member's)."""
+        for j, records in enumerate(other.by_label):
+            self.add(j, records)
+        self.unattributed.extend(other.unattributed)
 
     @contextmanager
     def around(self) -> Iterator[None]:
@@ -141,5 +164,5 @@ def warn_once_per_fit(
     for key in unattributed:
         counts[key] = counts.get(key, 0) + 1
     for (category, message), k in counts.items():
-        suffix = f" ({k} times in the {total} per-{unit[:-1]} fits)" if k > 1 else ""
+        suffix = f" (issued {k} times over {total} {unit})" if k > 1 else ""
         warnings.warn(f"{message}{suffix}", category, stacklevel=stacklevel + 1)

@@ -23,6 +23,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from labelwise._validation import Interval, Options, check_params
+from labelwise._warnings import column_label_names
 from labelwise.data.targets import as_array
 from labelwise.errors import DataValueError, ProblemSetupWarning, ShapeError
 from labelwise.models._base import ScoresThenRuleMixin, fit_context
@@ -33,6 +34,11 @@ from labelwise.models._checks import (
     constant_labels,
     multilabel_tags,
     warn_constant_labels,
+)
+from labelwise.models._per_label import (
+    PerLabelWarnings,
+    call_recording_warnings,
+    fit_recording_warnings,
 )
 from labelwise.models.chain_inference import (
     MAX_EXACT_LABELS,
@@ -267,9 +273,12 @@ class ClassifierChain(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        return self._fit(X, y, sample_weight, warn_constant=True)
+        caught = self._fit(X, y, sample_weight, warn_constant=True)
+        caught.emit(column_label_names(self.classes_, len(self.classes_)))
+        return self
 
-    def _fit(self, X: Any, Y: Any, sample_weight: Any, *, warn_constant: bool) -> ClassifierChain:
+    def _fit(self, X: Any, Y: Any, sample_weight: Any, *, warn_constant: bool) -> PerLabelWarnings:
+        """Fit the links; return their warnings by label, for the caller to issue once."""
         self._check_params()
         X, Y = check_multilabel_fit(self, X, Y)
         sample_weight = _check_sample_weight(sample_weight, X.shape[0], type(self).__name__)
@@ -291,19 +300,24 @@ class ClassifierChain(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         feats = Y[:, self.order_].astype(float)  # extra features, in chain positions
         kw = {} if sample_weight is None else {"sample_weight": sample_weight}
         self.estimators_: list[Any] = []
+        caught = PerLabelWarnings(Y.shape[1])
         for j, label in enumerate(self.order_):
             Xa = augment(X, feats[:, :j])
             y = Y[:, label].astype(np.int64)
             if label in constant:
                 self.estimators_.append(ConstantLabelModel(int(y[0]) if y.size else 0).fit(Xa))
                 continue
-            est = clone(base).fit(Xa, y, **kw)
+            est, records = fit_recording_warnings(clone(base), Xa, y, **kw)
+            caught.add(label, records)
             self.estimators_.append(est)
             if cv is not None and j < len(self.order_) - 1:
                 pos = list(est.classes_).index(1)
-                oof = cross_val_predict(clone(base), Xa, y, cv=cv, method="predict_proba")
+                oof, records = call_recording_warnings(
+                    cross_val_predict, clone(base), Xa, y, cv=cv, method="predict_proba"
+                )
+                caught.add(label, records)
                 feats[:, j] = oof[:, pos] > 0.5
-        return self
+        return caught
 
     def _links(self) -> list[ChainLink]:
         return [
@@ -388,11 +402,11 @@ def _fit_member(
     Y: np.ndarray,
     rows: np.ndarray | None,
     sample_weight: np.ndarray | None,
-) -> Any:
+) -> tuple[ClassifierChain, PerLabelWarnings]:
     if rows is None:
-        return chain._fit(X, Y, sample_weight, warn_constant=False)
+        return chain, chain._fit(X, Y, sample_weight, warn_constant=False)
     w = None if sample_weight is None else sample_weight[rows]
-    return chain._fit(X[rows], Y[rows], w, warn_constant=False)
+    return chain, chain._fit(X[rows], Y[rows], w, warn_constant=False)
 
 
 class EnsembleClassifierChains(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
@@ -523,10 +537,16 @@ class EnsembleClassifierChains(ScoresThenRuleMixin, ClassifierMixin, BaseEstimat
                 samples.append(np.sort(rng.choice(n, size=m, replace=False)))
             else:
                 samples.append(None)
-        self.estimators_ = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_member)(c, X, Y, rows, sample_weight)
-            for c, rows in zip(members, samples, strict=True)
-        )
+        caught = PerLabelWarnings(Y.shape[1])
+        with caught.around():
+            fitted = Parallel(n_jobs=self.n_jobs)(
+                delayed(_fit_member)(c, X, Y, rows, sample_weight)
+                for c, rows in zip(members, samples, strict=True)
+            )
+        for _, member_warnings in fitted:
+            caught.merge(member_warnings)
+        caught.emit(column_label_names(self.classes_, Y.shape[1]))
+        self.estimators_ = [chain for chain, _ in fitted]
         return self
 
     def predict_proba(self, X: Any) -> np.ndarray:

@@ -28,6 +28,7 @@ from labelwise.data.targets import _is_label_lists, as_array, carries_names, che
 from labelwise.errors import ShapeError, TargetError
 from labelwise.models._base import fit_context
 from labelwise.models._checks import ACCEPT_SPARSE, check_predict_X
+from labelwise.models._per_label import PerLabelWarnings
 from labelwise.models.binary_relevance import positive_scores
 from labelwise.problem import require_single_label
 
@@ -134,7 +135,10 @@ class OneVsRest(ClassifierMixin, BaseEstimator):
         check_params(self.get_params(deep=False), self._parameter_constraints, caller="OneVsRest")
         X, codes = _check_single_label_fit(self, X, y)
         base = self.estimator if self.estimator is not None else LogisticRegression()
-        self.estimator_ = OneVsRestClassifier(base, n_jobs=self.n_jobs).fit(X, codes)
+        caught = PerLabelWarnings(len(self.classes_))  # scikit-learn fits the classes
+        with caught.around():
+            self.estimator_ = OneVsRestClassifier(base, n_jobs=self.n_jobs).fit(X, codes)
+        caught.emit(self.classes_, unit="classes")
         return self
 
     def predict_proba(self, X: Any) -> np.ndarray:
@@ -237,7 +241,11 @@ class OneVsOne(ClassifierMixin, BaseEstimator):
         check_params(self.get_params(deep=False), self._parameter_constraints, caller="OneVsOne")
         X, codes = _check_single_label_fit(self, X, y)
         base = self.estimator if self.estimator is not None else LogisticRegression()
-        self.estimator_ = OneVsOneClassifier(base, n_jobs=self.n_jobs).fit(X, codes)
+        C = len(self.classes_)
+        caught = PerLabelWarnings(C * (C - 1) // 2)  # scikit-learn fits the pairs
+        with caught.around():
+            self.estimator_ = OneVsOneClassifier(base, n_jobs=self.n_jobs).fit(X, codes)
+        caught.emit([], unit="class pairs")
         return self
 
     def _tallies(self, X: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -21,6 +21,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils import check_random_state
 
 from labelwise._validation import Interval, Options, check_params
+from labelwise._warnings import column_label_names
 from labelwise.decision._base import DecisionRule
 from labelwise.models._base import ScoresThenRuleMixin, fit_context
 from labelwise.models._checks import (
@@ -29,6 +30,7 @@ from labelwise.models._checks import (
     multilabel_tags,
     warn_constant_labels,
 )
+from labelwise.models._per_label import PerLabelWarnings, fit_recording_warnings
 from labelwise.models.label_powerset import fit_label_sets, joint_proba
 
 __all__ = ["RAkEL", "random_labelsets"]
@@ -87,11 +89,12 @@ def random_labelsets(
     return sets
 
 
-def _fit_member(base: Any, X: Any, Y: np.ndarray) -> tuple[Any, np.ndarray]:
+def _fit_member(base: Any, X: Any, Y: np.ndarray) -> tuple[Any, np.ndarray, list]:
     sets, _, codes = fit_label_sets(Y)
     if sets.shape[0] == 1:
-        return None, sets
-    return clone(base).fit(X, codes), sets
+        return None, sets, []
+    model, records = fit_recording_warnings(clone(base), X, codes)
+    return model, sets, records
 
 
 class RAkEL(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
@@ -189,9 +192,16 @@ class RAkEL(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
             Y.shape[1], self.k, self.n_estimators, self.mode, self.random_state
         )
         base = self.estimator if self.estimator is not None else LogisticRegression()
-        members = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_member)(base, X, np.ascontiguousarray(Y[:, s])) for s in self.labelsets_
-        )
+        caught = PerLabelWarnings(len(self.labelsets_))
+        with caught.around():
+            members = Parallel(n_jobs=self.n_jobs)(
+                delayed(_fit_member)(base, X, np.ascontiguousarray(Y[:, s]))
+                for s in self.labelsets_
+            )
+        for m, (_, _, records) in enumerate(members):
+            caught.add(m, records)
+        names = column_label_names(self.classes_, Y.shape[1])
+        caught.emit(["+".join(names[j] for j in s) for s in self.labelsets_], unit="label sets")
         self.estimators_ = [m[0] for m in members]
         self.powersets_ = [m[1] for m in members]
         return self
