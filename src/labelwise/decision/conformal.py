@@ -21,15 +21,14 @@ from sklearn.utils.validation import check_is_fitted
 
 from labelwise._validation import Options
 from labelwise.data.targets import as_array, check_scores, check_targets
-from labelwise.decision.risk_control import (
-    _NOT_FITTED,
+from labelwise.decision._risk import (
     _UNIT,
     Guarantee,
-    _CalibratedRule,
     _smallest_label_count,
     _warn_if_seen,
     required_calibration_size,
 )
+from labelwise.decision.risk_control import _NOT_FITTED, _CalibratedRule
 from labelwise.errors import ShapeError, TargetError
 
 __all__ = ["ConformalSets", "nonconformity"]

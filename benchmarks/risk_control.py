@@ -1,0 +1,394 @@
+"""Guaranteed decisions: do the promises hold on real data, and how informative are the sets?
+
+For each dataset a model is fitted on the training split and scores the test split (Mulan:
+``make_pipeline(StandardScaler or MaxAbsScaler, BinaryRelevance(LogisticRegression(liblinear)))``;
+GoEmotions and Reuters: ``TfidfVectorizer(sublinear_tf, word 1-2 grams, min_df=2)`` +
+``BinaryRelevance(LogisticRegression(liblinear))``; GoEmotions is trained on train.tsv and
+scored on dev.tsv). Rows of the scored split without any true label are left out (MAPIE's
+controller refuses them). Then, ``--resplits`` times, the scored rows are split at random into
+two halves, calibration and test: every rule is fitted on the calibration half and judged on the
+test half by its realised risk (mean per-example loss: FNR, FDP with an empty set counted as 0,
+false-positive count). Reported per (dataset, rule, alpha):
+
+* viol: share of resplits whose test risk exceeds alpha, with its standard error; for a promise
+  with probability 1 - delta the target is viol <= delta + 2 SE;
+* risk: mean test risk +- SE; for a promise in expectation the target is risk <= alpha + 2 SE;
+* prec / rec: micro precision (recall-controlled rules) or micro recall (precision-controlled
+  rules) on the test half, the informativeness at equal validity; size: mean labels per set;
+* ms/fit: fitting time of the rule on the calibration half.
+
+MAPIE's ``MultiLabelClassificationController`` (1.x; CRC and RCPS with WSR bound for recall,
+LTT for precision; its default grid ``np.arange(0, 1, 0.01)``, strict ``>`` predictions) runs
+on the same scores and the same resplits: its per-row risk matrix is computed once with its
+own ``compute_risks`` and each resplit calls its ``compute_best_predict_param`` on the
+calibration rows (the batch API its docs describe). Its full ``calibrate`` is timed separately
+on the first resplits against labelwise's ``fit`` for the three alphas.
+
+Usage (the peers' environment has mapie and labelwise installed)::
+
+    flock /tmp/labelwise-bench.lock .venv-peers/bin/python benchmarks/risk_control.py \\
+        --out benchmarks/_work/risk_control.md [--resplits 500] [--datasets emotions,yeast]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime
+import json
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import MaxAbsScaler, StandardScaler
+
+from labelwise import read
+from labelwise.decision import FalsePositiveControl, PrecisionControl, RecallControl
+from labelwise.errors import ProblemSetupError
+from labelwise.models import BinaryRelevance
+
+MULAN_SETS = ["emotions", "yeast", "scene", "birds", "genbase", "flags", "enron"]
+TEXT_SETS = ["goemotions", "reuters"]
+_SHARED = os.environ.get("LABELWISE_SHARED", str(Path(__file__).resolve().parents[2] / "shared"))
+DATA = Path(_SHARED) / "datasets"
+ALPHAS = (0.05, 0.1, 0.2)
+FP_ALPHAS = (0.5, 1.0, 2.0)
+DELTA = 0.1
+
+
+def _dense(Y):
+    return np.asarray(Y.toarray() if sp.issparse(Y) else Y, dtype=np.int8)
+
+
+def _linear():
+    return BinaryRelevance(LogisticRegression(solver="liblinear"))
+
+
+def mulan_scores(name: str):
+    xml = DATA / "mulan" / f"{name}.xml"
+    train = read(DATA / "mulan" / f"{name}-train.arff", labels=xml)
+    test = read(DATA / "mulan" / f"{name}-test.arff", labels=xml)
+    scaler = MaxAbsScaler() if sp.issparse(train.X) else StandardScaler()
+    model = make_pipeline(scaler, _linear()).fit(train.X, _dense(train.Y))
+    return model.predict_proba(test.X), _dense(test.Y)
+
+
+def _goemotions(split: str):
+    texts, labels = [], []
+    with open(DATA / "text" / "goemotions" / f"{split}.tsv", encoding="utf-8", newline="") as f:
+        for row in csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+            texts.append(row[0])
+            labels.append([int(i) for i in row[1].split(",")])
+    Y = np.zeros((len(texts), 28), dtype=np.int8)
+    for i, ids in enumerate(labels):
+        Y[i, ids] = 1
+    return texts, Y
+
+
+def _reuters(split: str, topics: list[str] | None = None):
+    docs = json.loads((DATA / "text" / f"reuters21578_modapte_{split}.json").read_text())
+    topics = topics or sorted({t for d in docs for t in d["labels"]})
+    col = {t: j for j, t in enumerate(topics)}
+    Y = np.zeros((len(docs), len(topics)), dtype=np.int8)
+    for i, d in enumerate(docs):
+        for t in d["labels"]:
+            if t in col:
+                Y[i, col[t]] = 1
+    return [d["text"] for d in docs], Y, topics
+
+
+def text_scores(name: str):
+    if name == "goemotions":
+        (tr, Ytr), (te, Yte) = _goemotions("train"), _goemotions("dev")
+    else:
+        tr, Ytr, topics = _reuters("train")
+        te, Yte, _ = _reuters("test", topics)
+    vec = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2)
+    model = _linear().fit(vec.fit_transform(tr), Ytr)
+    return model.predict_proba(vec.transform(te)), Yte
+
+
+def losses(Y, P, risk):
+    tp = (Y & P).sum(axis=1).astype(float)
+    if risk == "fp":
+        return P.sum(axis=1) - tp
+    den = (Y if risk == "fnr" else P).sum(axis=1).astype(float)
+    return np.divide(den - tp, den, out=np.zeros_like(den), where=den > 0)
+
+
+def labelwise_rules():
+    """(name, risk, promise kind, alphas, factory)."""
+    return [
+        ("lw recall CRC", "fnr", "expectation", ALPHAS, lambda a: RecallControl(a)),
+        ("lw recall LTT", "fnr", "probability", ALPHAS, lambda a: RecallControl(a, DELTA)),
+        ("lw precision LTT", "fdp", "probability", ALPHAS, lambda a: PrecisionControl(a, DELTA)),
+        ("lw FP count CRC", "fp", "expectation", FP_ALPHAS, lambda a: FalsePositiveControl(a)),
+    ]
+
+
+class MapieOnScores:
+    """MAPIE's controller on precomputed scores: ``X`` is a column of row indices."""
+
+    def __init__(self, S, risk, method):
+        from mapie.risk_control import MultiLabelClassificationController
+
+        self.S = S
+        kw = {"confidence_level": 1 - DELTA} if method in ("rcps", "ltt") else {}
+        self.ctrl = MultiLabelClassificationController(
+            predict_function=lambda X: S[np.asarray(X).ravel().astype(int)],
+            risk=risk,
+            method=method,
+            target_level=[1 - a for a in ALPHAS],
+            **kw,
+        )
+
+    def thresholds(self, risks_cal):
+        self.ctrl._risks = risks_cal
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.ctrl.compute_best_predict_param()
+        return np.atleast_1d(self.ctrl.best_predict_param)
+
+
+def mapie_risk_matrix(S, Y, risk, method):
+    """MAPIE's per-row risks of every grid threshold, from its own compute_risks."""
+    m = MapieOnScores(S, risk, method)
+    idx = np.arange(len(S)).reshape(-1, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m.ctrl.compute_risks(idx, Y)
+    return m, m.ctrl._risks
+
+
+def summarise(values, alpha, kind):
+    values = np.asarray(values, dtype=float)
+    n = len(values)
+    viol = float((values > alpha + 1e-12).mean())
+    return {
+        "viol": viol,
+        "viol_se": float(np.sqrt(max(viol * (1 - viol), DELTA * (1 - DELTA)) / n)),
+        "risk": float(values.mean()),
+        "risk_se": float(values.std(ddof=1) / np.sqrt(n)) if n > 1 else 0.0,
+        "kind": kind,
+    }
+
+
+def run_dataset(name, S, Y, resplits, seed=0):
+    keep = Y.any(axis=1)
+    S, Y = S[keep], Y[keep]
+    n = len(Y)
+    rng = np.random.default_rng(seed)
+    splits = [rng.permutation(n) for _ in range(resplits)]
+    half = n // 2
+    rows = []
+
+    def informativeness(risk, P, Yt):
+        tp = float((P & Yt).sum())
+        if risk == "fdp":
+            return tp / max(1.0, float(Yt.sum()))
+        return tp / max(1.0, float(P.sum()))
+
+    for rule_name, risk, kind, alphas, make in labelwise_rules():
+        for alpha in alphas:
+            vals, info, size, fit_ms, refused = [], [], [], [], None
+            for perm in splits:
+                cal, test = perm[:half], perm[half:]
+                t0 = time.perf_counter()
+                try:
+                    rule = make(alpha).fit(Y[cal], S[cal])
+                except ProblemSetupError as err:
+                    refused = str(err).split("; ")[-1].split(" (")[0]
+                    break
+                fit_ms.append(1000 * (time.perf_counter() - t0))
+                P = rule.predict(S[test])
+                vals.append(losses(Y[test], P, risk).mean())
+                info.append(informativeness(risk, P, Y[test]))
+                size.append(P.sum(axis=1).mean())
+            row = {"dataset": name, "rule": rule_name, "alpha": alpha, "n_cal": half}
+            if refused:
+                row["refused"] = refused
+            else:
+                row |= summarise(vals, alpha, kind)
+                row |= {"info": float(np.mean(info)), "size": float(np.mean(size))}
+                row["ms_fit"] = float(np.median(fit_ms))
+            rows.append(row)
+
+    for rule_name, risk_name, method, risk, kind in [
+        ("MAPIE recall CRC", "recall", "crc", "fnr", "expectation"),
+        ("MAPIE recall RCPS (WSR)", "recall", "rcps", "fnr", "probability"),
+        ("MAPIE precision LTT", "precision", "ltt", "fdp", "probability"),
+    ]:
+        mapie, risks = mapie_risk_matrix(S, Y, risk_name, method)
+        per_alpha = {a: ([], [], []) for a in ALPHAS}
+        uncertified = dict.fromkeys(ALPHAS, 0)
+        for perm in splits:
+            cal, test = perm[:half], perm[half:]
+            thresholds = mapie.thresholds(risks[cal])
+            for alpha, t in zip(ALPHAS, thresholds, strict=True):
+                uncertified[alpha] += not np.isfinite(t)  # MAPIE's LTT returns NaN: no set
+                P = (S[test] > t).astype(np.int8)
+                vals, info, size = per_alpha[alpha]
+                vals.append(losses(Y[test], P, risk).mean())
+                info.append(informativeness(risk, P, Y[test]))
+                size.append(P.sum(axis=1).mean())
+        for alpha, (vals, info, size) in per_alpha.items():
+            row = {"dataset": name, "rule": rule_name, "alpha": alpha, "n_cal": half}
+            row |= summarise(vals, alpha, kind)
+            row |= {"info": float(np.mean(info)), "size": float(np.mean(size))}
+            if uncertified[alpha]:
+                row["uncertified"] = uncertified[alpha]
+            rows.append(row)
+    rows += timing_rows(name, S, Y, splits[:5], half)
+    return rows
+
+
+def timing_rows(name, S, Y, splits, half):
+    """Full calibration time: MAPIE's calibrate (3 alphas in one call) vs labelwise's fit of
+    one rule per alpha, on the same calibration halves."""
+    from mapie.risk_control import MultiLabelClassificationController
+
+    out = []
+    pairs = [
+        ("recall CRC", "recall", "crc", lambda a: RecallControl(a)),
+        ("recall high-probability", "recall", "rcps", lambda a: RecallControl(a, DELTA)),
+        ("precision LTT", "precision", "ltt", lambda a: PrecisionControl(a, DELTA)),
+    ]
+    for label, risk, method, make in pairs:
+        t_mapie, t_lw = [], []
+        for perm in splits:
+            cal = perm[:half]
+            kw = {"confidence_level": 1 - DELTA} if method != "crc" else {}
+            ctrl = MultiLabelClassificationController(
+                predict_function=lambda X: S[np.asarray(X).ravel().astype(int)],
+                risk=risk,
+                method=method,
+                target_level=[1 - a for a in ALPHAS],
+                **kw,
+            )
+            t0 = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ctrl.calibrate(cal.reshape(-1, 1), Y[cal])
+            t_mapie.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            for alpha in ALPHAS:
+                try:
+                    make(alpha).fit(Y[cal], S[cal])
+                except ProblemSetupError:
+                    pass
+            t_lw.append(time.perf_counter() - t0)
+        out.append(
+            {
+                "dataset": name,
+                "timing": label,
+                "mapie_s": float(np.median(t_mapie)),
+                "lw_s": float(np.median(t_lw)),
+            }
+        )
+    return out
+
+
+def _fmt(row):
+    if "refused" in row:
+        return f"| {row['rule']} | {row['alpha']:g} | refused: {row['refused']} | | | | |"
+    target = DELTA + 2 * row["viol_se"] if row["kind"] == "probability" else None
+    if row["kind"] == "probability":
+        ok = "yes" if row["viol"] <= target else "**NO**"
+    else:
+        ok = "yes" if row["risk"] <= row["alpha"] + 2 * row["risk_se"] else "**NO**"
+    ms = f"{row['ms_fit']:.2f}" if "ms_fit" in row else ""
+    info = "" if row["rule"].endswith("FP count CRC") else f"{row['info']:.3f}"
+    if row.get("uncertified"):
+        info += f" (no threshold in {row['uncertified']} resplits: empty sets)"
+    return (
+        f"| {row['rule']} | {row['alpha']:g} | {row['viol']:.3f} | "
+        f"{row['risk']:.4f} +- {row['risk_se']:.4f} | {ok} | {info} | {row['size']:.2f} | {ms} |"
+    )
+
+
+def report(all_rows, args, seconds):
+    lines = [
+        "# Guaranteed decisions on real data: validity and informativeness, labelwise vs MAPIE",
+        "",
+        f"Command: `flock /tmp/labelwise-bench.lock .venv-peers/bin/python benchmarks/"
+        f"risk_control.py --resplits {args.resplits}"
+        + (f" --datasets {args.datasets}" if args.datasets else "")
+        + (f" --out {args.out}`" if args.out else "`")
+        + "  ",
+        f"Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; total "
+        f"{seconds:.0f} s; delta = {DELTA}; {args.resplits} random half/half resplits of the "
+        "scored split per dataset (same resplits for every rule).",
+        "",
+        "`ok`: for a promise with probability 1 - delta, viol <= delta + 2 SE; for a promise in "
+        "expectation (CRC), mean risk <= alpha + 2 SE. `info`: micro precision of the sets for "
+        "recall-controlled rules, micro recall for precision-controlled ones (higher is more "
+        "informative). For the FP rule alpha is the allowed expected number of false positives "
+        "per example.",
+        "",
+    ]
+    by_data = {}
+    for row in all_rows:
+        by_data.setdefault(row["dataset"], []).append(row)
+    for name, rows in by_data.items():
+        n_cal = next(r["n_cal"] for r in rows if "n_cal" in r)
+        lines += [
+            f"## {name} (calibration half: {n_cal} rows)",
+            "",
+            "| rule | alpha | viol | mean risk +- SE | ok | info | size | ms/fit |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        lines += [_fmt(r) for r in rows if "rule" in r]
+        lines += [
+            "",
+            "| calibration of 3 alphas | MAPIE calibrate (s) | labelwise fit (s) | ratio |",
+        ]
+        lines += ["|---|---|---|---|"]
+        for r in rows:
+            if "timing" in r:
+                ratio = r["mapie_s"] / max(r["lw_s"], 1e-9)
+                lines.append(
+                    f"| {r['timing']} | {r['mapie_s']:.3f} | {r['lw_s']:.4f} | {ratio:.0f}x |"
+                )
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--resplits", type=int, default=500)
+    ap.add_argument("--datasets", default="", help="comma-separated subset")
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args()
+    names = args.datasets.split(",") if args.datasets else MULAN_SETS + TEXT_SETS
+    t0 = time.perf_counter()
+    all_rows = []
+    for name in names:
+        t1 = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            S, Y = text_scores(name) if name in TEXT_SETS else mulan_scores(name)
+        print(f"{name}: scores {S.shape} in {time.perf_counter() - t1:.0f} s", flush=True)
+        rows = run_dataset(name, S, Y, args.resplits)
+        all_rows += rows
+        for r in rows:
+            print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()})
+        print(f"{name}: done in {time.perf_counter() - t1:.0f} s", flush=True)
+        if args.out:  # write as we go, so a long run leaves its finished datasets
+            Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.out).write_text(report(all_rows, args, time.perf_counter() - t0))
+    text = report(all_rows, args, time.perf_counter() - t0)
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
