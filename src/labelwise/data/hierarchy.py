@@ -384,10 +384,11 @@ class Hierarchy:
         missing = [n for n in dict.fromkeys(names) if n not in found.parents]
         if not missing:
             return found
-        shown = ", ".join(map(repr, missing[:5])) + (" ..." if len(missing) > 5 else "")
+        shown = ", ".join(map(repr, missing[:5]))
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
         warnings.warn(
             f"{where}: {len(missing)} label(s) that the hierarchy does not mention are roots: "
-            f"{shown}.",
+            f"{shown}{more}.",
             LabelwiseWarning,
             stacklevel=3,
         )

@@ -296,10 +296,29 @@ def hierarchical_precision_recall_f1(
     >>> hierarchical_precision_recall_f1([["A.A1"]], [["A.A2"]], "dotted")
     (0.5, 0.5, 0.5)
     """
+    return _hprf(
+        y_true,
+        y_pred,
+        hierarchy,
+        "hierarchical_precision_recall_f1",
+        labels=labels,
+        sample_weight=sample_weight,
+        zero_division=zero_division,
+    )
+
+
+def _hprf(
+    y_true: Any,
+    y_pred: Any,
+    hierarchy: HierarchySpec,
+    where: str,
+    *,
+    labels: Sequence[str] | None = None,
+    sample_weight: Any = None,
+    zero_division: Any = "warn",
+) -> tuple[float, float, float]:
     check_zero_division(zero_division)
-    stats = _count_stats(
-        y_true, y_pred, hierarchy, labels, sample_weight, "hierarchical_precision_recall_f1"
-    )[0]
+    stats = _count_stats(y_true, y_pred, hierarchy, labels, sample_weight, where)[0]
     return hprf_from_stats(stats, zero_division)
 
 
@@ -314,7 +333,7 @@ def hierarchical_precision_score(
     >>> hierarchical_precision_score([["A.1"]], [["A.2", "A.1"]], h)
     0.6666666666666666
     """
-    return hierarchical_precision_recall_f1(y_true, y_pred, hierarchy, **kwargs)[0]
+    return _hprf(y_true, y_pred, hierarchy, "hierarchical_precision_score", **kwargs)[0]
 
 
 def hierarchical_recall_score(
@@ -328,7 +347,7 @@ def hierarchical_recall_score(
     >>> hierarchical_recall_score([["A.1"]], [["A.2"]], h)
     0.5
     """
-    return hierarchical_precision_recall_f1(y_true, y_pred, hierarchy, **kwargs)[1]
+    return _hprf(y_true, y_pred, hierarchy, "hierarchical_recall_score", **kwargs)[1]
 
 
 def hierarchical_f1_score(
@@ -341,7 +360,7 @@ def hierarchical_f1_score(
     >>> hierarchical_f1_score([["A.1"]], [["A.2", "A.1"]], {"A.1": "A", "A.2": "A"})
     0.8
     """
-    return hierarchical_precision_recall_f1(y_true, y_pred, hierarchy, **kwargs)[2]
+    return _hprf(y_true, y_pred, hierarchy, "hierarchical_f1_score", **kwargs)[2]
 
 
 def per_level_f1_score(
