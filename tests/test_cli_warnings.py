@@ -58,7 +58,7 @@ def test_fit_warning_is_one_clean_line_shown_once(never_label_files):
         fit_and_evaluate(read(train), read(test), rule="per-label", cv=2)
     issued = [str(w.message) for w in raw if "never occurs" in str(w.message)]
     assert len(issued) == 3 and len(set(issued)) == 1
-    result = _invoke("fit", "--train", train, "--test", test, "--cv", 2)
+    result = _invoke("fit", "--train", train, "--test", test, "--cv", 2, "--quiet")
     assert result.exit_code == 0, result.output
     lines = _warning_lines(result.stderr)
     never = [line for line in lines if "never occurs in the training data" in line]

@@ -3,7 +3,9 @@
 Training loops, the sentence encoder and the main job's search all report progress through
 :class:`Progress`. It writes to standard error only when that stream is a terminal (or when the
 caller forces it with ``verbose=True``), so pipes, log files, notebooks' captured output and the
-test suite stay clean.
+test suite stay clean. On a terminal it redraws one line in place; forced on elsewhere (a log
+file), it writes whole lines instead, at most one per ``log_interval`` seconds, and only for
+steps that advance the count (``update(0, ...)`` only refreshes a terminal's line).
 
 Examples
 --------
@@ -47,11 +49,7 @@ def progress_enabled(verbose: bool | int | None = None, stream: IO[str] | None =
     """
     if verbose is not None:
         return bool(verbose)
-    stream = sys.stderr if stream is None else stream
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
+    return _is_terminal(sys.stderr if stream is None else stream)
 
 
 class Progress:
@@ -68,7 +66,10 @@ class Progress:
     stream : file-like, optional
         Standard error by default.
     min_interval : float
-        Seconds between redraws.
+        Seconds between redraws on a terminal.
+    log_interval : float
+        Seconds between the lines written when the stream is not a terminal (0: one line for
+        every step); the last state is written on close.
 
     Attributes
     ----------
@@ -84,17 +85,21 @@ class Progress:
         verbose: bool | int | None = None,
         stream: IO[str] | None = None,
         min_interval: float = 0.1,
+        log_interval: float = 5.0,
     ) -> None:
         self.total = total
         self.desc = desc
         self.stream = sys.stderr if stream is None else stream
         self.enabled = progress_enabled(verbose, self.stream)
         self.min_interval = min_interval
+        self.log_interval = log_interval
         self.n = 0
         self.postfix = ""
         self._start = time.perf_counter()
         self._last = 0.0
         self._width = 0
+        self._terminal = _is_terminal(self.stream)
+        self._logged: tuple[int, str] | None = None  # what the last written line showed
 
     def __enter__(self) -> Progress:
         return self
@@ -107,7 +112,10 @@ class Progress:
         self.n += n
         if details:
             self.set_postfix(**details)
-        self._draw()
+        if self._terminal:
+            self._draw()
+        elif n:
+            self._log()
 
     def set_postfix(self, **details: Any) -> None:
         """Replace the details shown after the count."""
@@ -117,6 +125,27 @@ class Progress:
             parts.append(f"{key}={shown}")
         self.postfix = ", ".join(parts)
 
+    def _line(self, now: float) -> str:
+        elapsed = now - self._start
+        count = f"{self.n}/{self.total}" if self.total else str(self.n)
+        rate = self.n / elapsed if elapsed > 0 else 0.0
+        line = f"{self.desc}: {count} [{elapsed:.0f}s, {rate:.3g}/s]"
+        if self.postfix:
+            line += f" {self.postfix}"
+        return line
+
+    def _log(self, force: bool = False) -> None:
+        """One whole line (not a terminal), unless one was written less than log_interval ago."""
+        if not self.enabled or self._logged == (self.n, self.postfix):
+            return
+        now = time.perf_counter()
+        if not force and self._logged is not None and now - self._last < self.log_interval:
+            return
+        self._last = now
+        self._logged = (self.n, self.postfix)
+        self.stream.write(self._line(now) + "\n")
+        self.stream.flush()
+
     def _draw(self, force: bool = False) -> None:
         if not self.enabled:
             return
@@ -124,12 +153,7 @@ class Progress:
         if not force and now - self._last < self.min_interval:
             return
         self._last = now
-        elapsed = now - self._start
-        count = f"{self.n}/{self.total}" if self.total else str(self.n)
-        rate = self.n / elapsed if elapsed > 0 else 0.0
-        line = f"{self.desc}: {count} [{elapsed:.0f}s, {rate:.3g}/s]"
-        if self.postfix:
-            line += f" {self.postfix}"
+        line = self._line(now)
         pad = max(0, self._width - len(line))
         self._width = len(line)
         self.stream.write("\r" + line + " " * pad)
@@ -137,7 +161,18 @@ class Progress:
 
     def close(self) -> None:
         """Draw the final state and end the line."""
-        if self.enabled:
-            self._draw(force=True)
-            self.stream.write("\n")
-            self.stream.flush()
+        if not self.enabled:
+            return
+        if not self._terminal:
+            self._log(force=True)
+            return
+        self._draw(force=True)
+        self.stream.write("\n")
+        self.stream.flush()
+
+
+def _is_terminal(stream: IO[str]) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False

@@ -12,6 +12,7 @@ from sklearn.metrics import f1_score as sk_f1
 
 from labelwise.auto import AutoClassifier, NoCandidateFinished, get_objective, objective_names
 from labelwise.auto import candidates as cand_mod
+from labelwise.auto.budget import _shrunk, _too_slow
 from labelwise.auto.candidates import (
     Candidate,
     DataProfile,
@@ -19,7 +20,7 @@ from labelwise.auto.candidates import (
     fit_seconds,
     profile_data,
 )
-from labelwise.auto.search import _shrunk, _too_slow, evaluate_rules
+from labelwise.auto.search import evaluate_rules
 from labelwise.decision import FixedThreshold, GlobalThreshold
 from labelwise.errors import ProblemSetupError
 from labelwise.models import BinaryRelevance, MLkNN
@@ -109,8 +110,9 @@ def test_a_tuned_rule_must_beat_the_plain_cut_by_more_than_fold_noise():
 def test_auto_picks_the_best_cross_validated_candidate_and_fits_the_rule_out_of_fold(data):
     X, Y = data
     auto = AutoClassifier(
-        "micro_f1", candidates=["BinaryRelevance", "MLkNN"], blend=False, cv=3
-    ).fit(X, Y)
+        "micro_f1", candidates=["BinaryRelevance", "MLkNN"], blend=False, cv=3,
+        keep_oof_scores=True,
+    ).fit(X, Y)  # fmt: skip
     rows = [r for r in auto.leaderboard_ if r["status"] == "ok"]
     assert {r["candidate"] for r in rows} == {"BinaryRelevance(LogisticRegression)", "MLkNN(k=10)"}
     assert (

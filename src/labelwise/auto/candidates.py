@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -88,6 +88,11 @@ class Candidate:
         this one (a forest with fewer trees; None below its useful size), tried when the full one
         does not fit in the time left;
         ``None`` when the model has no such knob.
+    cost_at : callable or None
+        ``cost_at(n_rows) -> seconds``: the estimate on another number of rows, for models whose
+        cost is not proportional to the rows (a neighbour search, a forest); ``None``:
+        proportional. The search scales a fold's measured time to the final refit on all rows
+        by ``cost_at(n) / cost_at(fold rows)``.
     """
 
     name: str
@@ -95,6 +100,24 @@ class Candidate:
     cost: float
     family: str = "linear"
     shrink: Callable[[float], Candidate | None] | None = None
+    cost_at: Callable[[float], float] | None = None
+
+    def rows_factor(self, n_rows: float, fold_rows: float) -> float:
+        """How much longer a fit on ``n_rows`` rows takes than one on ``fold_rows`` rows.
+
+        Examples
+        --------
+        >>> Candidate("linear", lambda: None, 1.0).rows_factor(500, 400)
+        1.25
+        >>> quadratic = Candidate("knn", lambda: None, 1.0, cost_at=lambda n: n * n)
+        >>> quadratic.rows_factor(500, 400)
+        1.5625
+        """
+        if fold_rows <= 0:
+            return 1.0
+        if self.cost_at is None:
+            return float(n_rows) / float(fold_rows)
+        return float(self.cost_at(n_rows)) / max(float(self.cost_at(fold_rows)), 1e-12)
 
 
 def is_text(X: Any) -> bool:
@@ -200,6 +223,11 @@ def fit_seconds(kind: str, p: DataProfile, **kw: float) -> float:
     raise ValueError(f"fit_seconds: no cost model for {kind!r}")
 
 
+def _at_rows(kind: str, p: DataProfile, **kw: float) -> Callable[[float], float]:
+    """``n -> fit_seconds(kind, p with n rows)``: a :attr:`Candidate.cost_at`."""
+    return lambda n: fit_seconds(kind, replace(p, n_samples=int(n)), **kw)
+
+
 def _scaler(sparse: bool) -> Any:
     from sklearn.preprocessing import MaxAbsScaler, StandardScaler
 
@@ -242,6 +270,7 @@ def _multilabel_candidates(p: DataProfile, random_state: int) -> list[Candidate]
             lambda: _with_scaling(MLkNN(k=10), sparse),
             fit_seconds("mlknn", p),
             "neighbours",
+            cost_at=_at_rows("mlknn", p),
         ),
     ]
     # Forests handle sparse input but grow slowly on wide sparse data (text-like features).
@@ -327,6 +356,7 @@ def _forest(kind: str, p: DataProfile, random_state: int, trees: int = 300) -> C
         fit_seconds(family_kind, p, trees=trees),
         "trees",
         shrink if trees > MIN_TREES else None,
+        _at_rows(family_kind, p, trees=trees),
     )
 
 
@@ -392,6 +422,7 @@ def _multiclass_candidates(p: DataProfile, random_state: int) -> list[Candidate]
             lambda: _with_scaling(KNeighborsClassifier(n_neighbors=10, weights="distance"), sparse),
             fit_seconds("mlknn", p),
             "neighbours",
+            cost_at=_at_rows("mlknn", p),
         ),
     ]
     if not (sparse and p.n_features > 5000):

@@ -70,6 +70,21 @@ def _fold_threads(n_jobs: int | None) -> Any:
     return threadpool_limits(limits=max(1, (os.cpu_count() or 1) // workers), user_api="blas")
 
 
+def _finite_seconds(value: Any) -> bool:
+    """a finite number of seconds >= 0"""
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and bool(np.isfinite(value))
+        and value >= 0
+    )
+
+
+def _worker_count(value: Any) -> bool:
+    """an integer other than 0 (-1 for every core)"""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value != 0
+
+
 class AutoClassifier(ClassifierMixin, BaseEstimator):
     """Cross-validated choice of model, decision rule and blend for one metric.
 
@@ -81,11 +96,13 @@ class AutoClassifier(ClassifierMixin, BaseEstimator):
         precision_at_k, ndcg_at_k, precision_at_1, hierarchical_f1; accuracy, balanced_accuracy,
         top_k_accuracy for multi-class).
     time_limit : float or None, default=None
-        Seconds for the search (the final refit comes on top). Candidates run cheapest first;
-        one whose estimated time no longer fits is skipped. The cheapest always runs.
+        Seconds for the whole of ``fit``, the refit of the winner on all rows included.
+        Candidates run cheapest first; one whose estimated cross-validation and refit no longer
+        fit is skipped, and a blend whose refit would not fit is not formed
+        (:mod:`labelwise.auto.budget`). The cheapest always runs, however long it takes.
     n_jobs : int or None, default=None
         Folds fitted in parallel (joblib; ``joblib.parallel_backend("dask")`` sends them to a
-        Dask cluster).
+        Dask cluster); -1 for every core, never 0.
     cv : int or "auto", default="auto"
         Folds; "auto" is 5, or 3 above 20,000 training examples.
     candidates : list of str or None, default=None
@@ -99,7 +116,11 @@ class AutoClassifier(ClassifierMixin, BaseEstimator):
         labels, when their number matches).
     random_state : int, default=0
     verbose : bool, int or None, default=None
-        Progress display; None shows it on a terminal only.
+        Progress display on standard error (candidate, fold, best so far, time left); None
+        shows it on a terminal only; forced on elsewhere it writes one line per candidate.
+    keep_oof_scores : bool, default=False
+        Keep the winner's out-of-fold training scores as ``oof_scores_`` (rows x labels);
+        prediction never needs them, and a saved model stays small without them.
 
     Attributes
     ----------
@@ -115,6 +136,12 @@ class AutoClassifier(ClassifierMixin, BaseEstimator):
         Label names (multi-label) or classes (multi-class).
     kind_ : str
         ``"multilabel"``, ``"multiclass"`` or ``"binary"``.
+    fit_seconds_, search_seconds_, refit_seconds_ : float
+        Wall time of the whole ``fit``, of the search, and of the final refit.
+    refit_estimate_ : float
+        The refit's seconds as estimated before it ran (from the winner's fold times).
+    oof_scores_ : ndarray of shape (n_samples, n_labels)
+        Only with ``keep_oof_scores=True``.
 
     Examples
     --------
@@ -130,13 +157,14 @@ class AutoClassifier(ClassifierMixin, BaseEstimator):
 
     _parameter_constraints: ClassVar[dict] = {
         "metric": [str],
-        "time_limit": [Interval(numbers.Real, 0, None, closed="left"), None],
-        "n_jobs": [numbers.Integral, None],
+        "time_limit": [_finite_seconds, None],
+        "n_jobs": [_worker_count, None],
         "cv": [Interval(numbers.Integral, 2, None), Options({"auto"})],
         "candidates": [list, tuple, None],
         "blend": [bool],
         "random_state": [numbers.Integral],
         "verbose": [bool, int, None],
+        "keep_oof_scores": [bool],
     }
 
     def __init__(
@@ -152,6 +180,7 @@ class AutoClassifier(ClassifierMixin, BaseEstimator):
         label_names: Any = None,
         random_state: int = 0,
         verbose: bool | int | None = None,
+        keep_oof_scores: bool = False,
     ) -> None:
         self.metric = metric
         self.time_limit = time_limit
@@ -163,6 +192,7 @@ class AutoClassifier(ClassifierMixin, BaseEstimator):
         self.label_names = label_names
         self.random_state = random_state
         self.verbose = verbose
+        self.keep_oof_scores = keep_oof_scores
 
     def _splitter(self, n: int, multiclass: bool) -> Any:
         from labelwise.split import MultilabelStratifiedKFold
@@ -243,7 +273,10 @@ class AutoClassifier(ClassifierMixin, BaseEstimator):
             self._splitter(n, multiclass),
             multiclass=multiclass,
             n_classes=len(classes) if multiclass else None,
-            time_limit=self.time_limit,
+            # the limit is for the whole fit: what checking the data took is spent already
+            time_limit=None
+            if self.time_limit is None
+            else self.time_limit - (time.perf_counter() - start),
             n_jobs=self.n_jobs,
             blend=self.blend,
             verbose=self.verbose,
@@ -284,8 +317,11 @@ class AutoClassifier(ClassifierMixin, BaseEstimator):
             )
         else:
             model = best.candidate.make()
+        refit_start = time.perf_counter()
         with _fold_threads(self.n_jobs):
             model.fit(X, Y)
+        self.refit_seconds_ = time.perf_counter() - refit_start
+        self.refit_estimate_ = float(best.refit_seconds)
         self.best_estimator_ = model
         self.best_name_ = best.name
         self.best_score_ = float(best.score)
@@ -301,7 +337,10 @@ class AutoClassifier(ClassifierMixin, BaseEstimator):
             self.rule_ = clone(best.rule).fit(Y, best.oof)
         else:
             self.rule_ = None
-        self.oof_scores_ = best.oof
+        if self.keep_oof_scores:
+            self.oof_scores_ = best.oof
+        elif hasattr(self, "oof_scores_"):  # from an earlier fit with keep_oof_scores=True
+            del self.oof_scores_
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Scores of the winner: (n_samples, n_labels) for multi-label, (n, n_classes) else."""

@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import clone
 
 from labelwise._progress import Progress
+from labelwise.auto.budget import TimeBudget, parallel_seconds
 from labelwise.auto.candidates import Candidate
 from labelwise.auto.objectives import Objective
 
@@ -45,6 +46,8 @@ class CandidateResult:
     joint_predictions: dict[str, np.ndarray] = field(default_factory=dict)
     candidate: Candidate | None = None
     members: dict[str, int] | None = None  # for a blend: candidate name -> weight
+    refit_seconds: float = 0.0  # estimated seconds of the refit on all rows
+    rules_seconds: float = 0.0  # seconds judging the rules on its out-of-fold scores
 
     def row(self) -> dict[str, Any]:
         """The JSON-able leaderboard row."""
@@ -57,6 +60,7 @@ class CandidateResult:
                 k: (None if np.isnan(v) else float(v)) for k, v in self.rule_scores.items()
             },
             "cv_seconds": round(self.seconds, 3),
+            "refit_seconds_estimate": round(self.refit_seconds, 3),
             "error": self.error,
             **({"members": self.members} if self.members else {}),
         }
@@ -205,27 +209,47 @@ def _blend(
     multiclass: bool,
     score_kwargs: dict,
     max_steps: int = 10,
+    budget: TimeBudget | None = None,
 ) -> CandidateResult | None:
-    """Greedy ensemble selection with replacement over the pool's out-of-fold scores."""
+    """Greedy ensemble selection with replacement over the pool's out-of-fold scores.
+
+    With a ``budget``, a member is added only while the blend's refit (its members fitted
+    ``budget.workers`` at a time) still fits in the time left after one more selection step, and
+    the selection stops when it does not.
+    """
     if len(pool) < 2:
         return None
     start = time.perf_counter()
     counts = {r.name: 0 for r in pool}
+    refit = {r.name: r.refit_seconds for r in pool}
     best_single = pool[0]
     counts[best_single.name] = 1
     total = best_single.oof.copy()
     n_members = 1
     current = best_single.score
     current_rule, current_values = best_single.rule, best_single.rule_scores
+    step_seconds = sum(r.rules_seconds for r in pool)  # one step judges the rules once a member
+
+    def fits(names: set[str]) -> bool:
+        if budget is None:
+            return True
+        needed = parallel_seconds([refit[n] for n in names], budget.workers)
+        return step_seconds + needed <= budget.left()
+
     for _ in range(max_steps - 1):
+        step_start = time.perf_counter()
+        used = {n for n, c in counts.items() if c > 0}
         step_best = None
         for r in pool:
+            if not fits(used | {r.name}):
+                continue
             mean = (total + r.oof) / (n_members + 1)
             value, rule, values = evaluate_rules(
                 objective, Y, mean, folds, multiclass, score_kwargs=score_kwargs
             )
             if step_best is None or objective.better(value, step_best[0]):
                 step_best = (value, rule, values, r)
+        step_seconds = time.perf_counter() - step_start
         if step_best is None or not objective.better(step_best[0], current):
             break
         # Ask for a real gain, not a rounding-level one, before adding a member.
@@ -235,18 +259,20 @@ def _blend(
         total += chosen.oof
         n_members += 1
         counts[chosen.name] += 1
-    used = {name: c for name, c in counts.items() if c > 0}
-    if len(used) < 2:
+    used_counts = {name: c for name, c in counts.items() if c > 0}
+    if len(used_counts) < 2:
         return None
+    workers = 1 if budget is None else budget.workers
     result = CandidateResult(
-        name="Blend(" + ", ".join(f"{c}x {n}" for n, c in used.items()) + ")",
+        name="Blend(" + ", ".join(f"{c}x {n}" for n, c in used_counts.items()) + ")",
         status="ok",
         score=current,
         rule=current_rule,
         rule_scores=current_values,
         seconds=time.perf_counter() - start,
         oof=total / n_members,
-        members=used,
+        members=used_counts,
+        refit_seconds=parallel_seconds([refit[n] for n in used_counts], workers),
     )
     return result
 
@@ -269,50 +295,55 @@ def run_search(
 ) -> SearchResult:
     """Cross-validate every candidate (cheapest first, within ``time_limit``); pick the best.
 
-    The cheapest candidate always runs; each later one runs only while its estimated time (from
-    the seconds per unit of cost measured so far) fits in what is left of ``time_limit``; one
-    that does not fit but can shrink (a forest, to fewer trees, at least
-    :data:`~labelwise.auto.candidates.MIN_TREES`) runs in the size that fits. A candidate that
-    raises is recorded as failed, with the error, and skipped.
+    ``time_limit`` bounds the search *and* the refit of the winner on all rows that follows it
+    (:mod:`labelwise.auto.budget`). The cheapest candidate always runs; each later one runs only
+    while its estimated cross-validation time (from the seconds per unit of cost measured so far)
+    and the refit after it fit in what is left; one that does not fit but can shrink (a forest,
+    to fewer trees, at least :data:`~labelwise.auto.candidates.MIN_TREES`) runs in the size that
+    fits. A candidate that raises is recorded as failed, with the error, and skipped. A blend
+    whose members' refit would not fit in the time left is not formed, and the winner is the
+    best model whose refit fits.
     """
     start = time.perf_counter()
     score_kwargs = score_kwargs or {}
-    split_rows = np.zeros(len(X) if isinstance(X, (list, tuple)) else X.shape[0])
-    splits = list(splitter.split(split_rows, Y))
-    folds = np.empty(split_rows.shape[0], dtype=np.int64)
+    n_rows = len(X) if isinstance(X, (list, tuple)) else X.shape[0]
+    splits = list(splitter.split(np.zeros(n_rows), Y))
+    folds = np.empty(n_rows, dtype=np.int64)
     for k, (_, test) in enumerate(splits):
         folds[test] = k
+    budget = TimeBudget(
+        time_limit,
+        start,
+        workers=min(effective_n_jobs(n_jobs), len(splits)),
+        n_folds=len(splits),
+        n_rows=n_rows,
+        fold_rows=int(np.median([len(tr) for tr, _ in splits])),
+    )
     _start_workers(n_jobs, len(splits))
     joint_rules = [
         r for r in (objective.rules() if not multiclass else []) if getattr(r, "uses_joint", False)
     ]
     results: list[CandidateResult] = []
     best: CandidateResult | None = None
-    rates: dict[str, list[float]] = {}  # family -> measured seconds per unit of cost
-    with Progress(total=len(candidates), desc="candidates", verbose=verbose) as bar:
+    bar = Progress(total=len(candidates), desc="candidates", verbose=verbose, log_interval=0.0)
+    with bar:
         for cand in candidates:
             skip = ""
-            if time_limit is not None and results:
-                # Keep time for refitting the best so far on all the data (about one fold's fit
-                # on k/(k-1) of the rows; folds ran n_jobs at a time).
-                reserve = 0.0 if best is None else 2.0 * best.seconds / len(splits)
-                left = time_limit - (time.perf_counter() - start) - reserve
-                skip = _too_slow(cand, rates, left, time_limit)
-                smaller = _shrunk(cand, rates, left, time_limit) if skip else None
+            if results:
+                reserve = 0.0 if best is None else best.refit_seconds
+                skip = budget.why_skip(cand, reserve)
+                smaller = budget.shrunk(cand, reserve) if skip else None
                 if smaller is not None:
                     cand, skip = smaller, ""
             res = CandidateResult(cand.name, candidate=cand)
             results.append(res)
             if skip:
                 res.status, res.error = "skipped", skip
-                bar.update(candidate=cand.name, best=_fmt(best))
+                bar.update(candidate=cand.name, status="skipped", **_details(best, budget))
                 continue
             t0 = time.perf_counter()
             try:
-                parts = Parallel(n_jobs=n_jobs)(
-                    delayed(_fit_fold)(cand.make, X, Y, tr, te, n_classes, joint_rules)
-                    for tr, te in splits
-                )
+                parts = _cross_validate(cand, X, Y, splits, n_classes, joint_rules, n_jobs, bar)
             except KeyboardInterrupt:
                 raise
             except Exception as exc:  # a crashing candidate is logged and skipped
@@ -321,11 +352,12 @@ def run_search(
                 res.seconds = time.perf_counter() - t0
                 if log is not None:
                     log(f"candidate {cand.name} failed: {res.error}\n{traceback.format_exc()}")
-                bar.update(candidate=cand.name, best=_fmt(best))
+                bar.update(candidate=cand.name, status="failed", **_details(best, budget))
                 continue
             res.seconds = time.perf_counter() - t0
+            res.refit_seconds = budget.refit_from_folds(cand, [p[3] for p in parts])
             width = n_classes if multiclass else Y.shape[1]
-            oof = np.zeros((folds.shape[0], width))
+            oof = np.zeros((n_rows, width))
             joint: dict[str, np.ndarray] = {}
             for test, scores, jp, _ in parts:
                 oof[test] = scores
@@ -334,27 +366,29 @@ def run_search(
             if any(len(jp) < len(joint_rules) for _, _, jp, _ in parts):
                 joint = {}
             res.oof = oof
+            t1 = time.perf_counter()
             res.score, res.rule, res.rule_scores = evaluate_rules(
                 objective, Y, oof, folds, multiclass, joint, score_kwargs
             )
+            res.rules_seconds = time.perf_counter() - t1
             res.joint_predictions = joint
             res.status = "ok"
-            rates.setdefault(cand.family, []).append(res.seconds / cand.cost)
+            budget.record(cand, res.seconds)
             if best is None or objective.better(res.score, best.score):
                 best = res
-            left = (
-                ""
-                if time_limit is None
-                else f"{max(0, time_limit - (time.perf_counter() - start)):.0f}s"
-            )
-            bar.update(candidate=cand.name, best=_fmt(best), left=left)
+            bar.update(candidate=cand.name, score=_fmt(res), **_details(best, budget))
     ok = sorted(
         (r for r in results if r.status == "ok" and not np.isnan(r.score)),
         key=lambda r: -r.score if objective.greater_is_better else r.score,
     )
+    best = _best_that_fits(ok, budget)
     # A blend needs each member's joint-free scores; rules that used joints are re-judged.
-    if blend and len(ok) >= 2:
-        mixed = _blend(ok[:5], objective, Y, folds, multiclass, score_kwargs)
+    if blend and best is not None:
+        pool = [r for r in ok[:5] if r.refit_seconds <= budget.left()]
+        if best in pool:  # the best single model that fits leads the blend
+            pool.remove(best)
+            pool.insert(0, best)
+        mixed = _blend(pool, objective, Y, folds, multiclass, score_kwargs, budget=budget)
         if mixed is not None:
             results.append(mixed)
             if objective.better(mixed.score, best.score) and _clearly_better(
@@ -364,6 +398,55 @@ def run_search(
             elif objective.better(mixed.score, best.score):
                 mixed.error = "within fold noise of the best single model: not chosen"
     return SearchResult(results, best, folds, time.perf_counter() - start)
+
+
+def _cross_validate(
+    cand: Candidate,
+    X: Any,
+    Y: np.ndarray,
+    splits: list,
+    n_classes: int | None,
+    joint_rules: list,
+    n_jobs: int | None,
+    bar: Progress,
+) -> list:
+    """Every fold of ``cand`` (``n_jobs`` at a time), the display told of each one that ends."""
+    jobs = (
+        delayed(_fit_fold)(cand.make, X, Y, tr, te, n_classes, joint_rules) for tr, te in splits
+    )
+    parts = []
+    for part in Parallel(n_jobs=n_jobs, return_as="generator")(jobs):
+        parts.append(part)
+        bar.update(0, candidate=cand.name, fold=f"{len(parts)}/{len(splits)}")
+    return parts
+
+
+def _best_that_fits(ok: list[CandidateResult], budget: TimeBudget) -> CandidateResult | None:
+    """The best of ``ok`` (sorted best first) whose refit fits in the time left.
+
+    When none fits (the cheapest candidate alone took the time), the one quickest to refit: a
+    model is refitted in any case, and the time limit is then exceeded as little as possible.
+    Better models passed over are told why in their ``error``.
+    """
+    if not ok:
+        return None
+    left = budget.left()
+    fitting = [r for r in ok if r.refit_seconds <= left]
+    chosen = fitting[0] if fitting else min(ok, key=lambda r: r.refit_seconds)
+    for r in ok[: ok.index(chosen)]:
+        r.error = (
+            f"its refit (about {r.refit_seconds:.0f} s) would not fit in the "
+            f"{max(0.0, left):.0f} s left: not chosen"
+        )
+    return chosen
+
+
+def _details(best: CandidateResult | None, budget: TimeBudget) -> dict[str, str]:
+    """What the progress display shows after each candidate: the best so far, the time left."""
+    out = {"best": _fmt(best)}
+    if budget.limit is not None:
+        out["left"] = f"{max(0.0, budget.left()):.0f}s"
+    return out
 
 
 def _fold_values(
@@ -440,48 +523,6 @@ def _start_workers(n_jobs: int | None, n_folds: int) -> None:
     if n_jobs in (None, 1) or n_folds < 2:
         return
     Parallel(n_jobs=n_jobs)(delayed(_import_models)() for _ in range(n_folds))
-
-
-def _too_slow(cand: Candidate, rates: dict[str, list[float]], left: float, limit: float) -> str:
-    """Why ``cand`` should be skipped with ``left`` seconds to go, or "" to run it.
-
-    The estimate is the candidate's estimated fit seconds (:func:`fit_seconds` for this data)
-    times the median measured seconds per estimated second: of its own family when one of them
-    ran, else of every candidate that ran (the machine's speed, as the cost model is one scale
-    for all families). A new family is also skipped once less than a quarter of the time is
-    left, as its estimate is the least certain.
-    """
-    if left <= 0:
-        return "time limit reached"
-    guess = _guess(cand, rates)
-    if guess is not None and guess > left:
-        return f"time limit: about {guess:.0f} s needed, {left:.0f} s left"
-    if not rates.get(cand.family) and left < 0.25 * limit:
-        return f"time limit: {left:.0f} s left, too little to try a new kind of model"
-    return ""
-
-
-def _guess(cand: Candidate, rates: dict[str, list[float]]) -> float | None:
-    """Seconds ``cand`` should take at the speed measured so far (None before any measure)."""
-    measured = rates.get(cand.family) or [r for family in rates.values() for r in family]
-    return float(np.median(measured)) * cand.cost if measured else None
-
-
-def _shrunk(
-    cand: Candidate, rates: dict[str, list[float]], left: float, limit: float
-) -> Candidate | None:
-    """A smaller version of ``cand`` that fits in ``left`` seconds (fewer trees), or None.
-
-    Asks for 80% of the time left at the estimated speed, so that an estimate a little low still
-    ends within the limit.
-    """
-    guess = _guess(cand, rates)
-    if cand.shrink is None or left <= 0 or not guess:
-        return None
-    smaller = cand.shrink(0.8 * left / guess)
-    if smaller is None or _too_slow(smaller, rates, left, limit):
-        return None
-    return smaller
 
 
 def _fmt(best: CandidateResult | None) -> str:

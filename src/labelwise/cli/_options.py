@@ -12,7 +12,10 @@
 
 from __future__ import annotations
 
+import math
+import os
 import re
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,12 +27,15 @@ from labelwise.data.dataset import Dataset
 __all__ = [
     "LABELS_HELP",
     "bundled_names",
+    "check_output_path",
     "evaluation_data",
     "labels_option",
     "load_data",
     "load_model_file",
     "parse_labels",
     "read_file",
+    "seconds_option",
+    "workers_option",
 ]
 
 LABELS_HELP = (
@@ -163,3 +169,65 @@ def evaluation_data(source: str, labels: Any) -> Dataset:
     if not Path(source).exists() and name in bundled_names():
         return load_data(name, labels, split=split or "test")
     return load_data(source, labels)
+
+
+def check_output_path(path: str | None, force: bool, option: str = "--out") -> None:
+    """Refuse, before any work, an output file that could not be written at the end.
+
+    The folder must exist and take a new file (tried for real: a temporary file is created and
+    removed there, as the writer's own atomic replace needs); an existing file needs ``force``.
+
+    Raises
+    ------
+    click.ClickException
+        One ``Error:`` line naming the path and the problem (exit status 1).
+    click.UsageError
+        The file exists and ``force`` was not given.
+    """
+    if path is None:
+        return
+    target = Path(path)
+    if target.exists() and not force:
+        raise click.UsageError(f"{path} exists; pass --force to replace it.")
+    folder = target.parent
+    if not folder.exists():
+        raise click.ClickException(f"{option} {path}: the folder {str(folder)!r} does not exist.")
+    if not folder.is_dir():
+        raise click.ClickException(f"{option} {path}: {str(folder)!r} is not a folder.")
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".labelwise-", dir=folder)
+    except OSError as err:
+        reason = err.strerror or type(err).__name__
+        raise click.ClickException(
+            f"{option} {path}: cannot write in {str(folder)!r} ({reason})."
+        ) from None
+    os.close(handle)
+    os.unlink(probe)
+
+
+def _seconds(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    if value is not None and not (math.isfinite(value) and value >= 0):
+        raise click.ClickException(
+            f"--{param.name.replace('_', '-')} must be a finite number of seconds, 0 or more; "
+            f"got {value!r}."
+        )
+    return value
+
+
+def seconds_option(*decls: str, **kw: Any) -> Callable[[Callable[..., Any]], Any]:
+    """A duration option: a finite number of seconds >= 0 (``nan``, ``inf``, negatives refused)."""
+    return click.option(*decls, type=float, callback=_seconds, metavar="SECONDS", **kw)
+
+
+def _workers(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
+    if value == 0:
+        raise click.ClickException(
+            f"--{param.name.replace('_', '-')} must be a positive number of workers, or -1 for "
+            "every core (-2 for all but one); got 0."
+        )
+    return value
+
+
+def workers_option(*decls: str, **kw: Any) -> Callable[[Callable[..., Any]], Any]:
+    """A number of parallel workers in joblib's sense: n > 0, or -1 for every core; never 0."""
+    return click.option(*decls, type=int, callback=_workers, **kw)
