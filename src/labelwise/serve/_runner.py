@@ -15,7 +15,7 @@ import ipaddress
 import socket
 from typing import Any
 
-__all__ = ["bind", "is_loopback", "run"]
+__all__ = ["bind", "is_loopback", "run", "server"]
 
 
 def is_loopback(host: str) -> bool:
@@ -55,15 +55,14 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def run(
+def server(
     app: Any,
-    sock: socket.socket,
     *,
     read_timeout: float,
     timeout_keep_alive: int = 5,
     log_level: str = "warning",
-) -> None:
-    """Serve ``app`` on ``sock`` with uvicorn until interrupted."""
+) -> Any:
+    """A ``uvicorn.Server`` for ``app`` with the header deadline; ``.run(sockets=[sock])``."""
     import uvicorn
 
     config = uvicorn.Config(
@@ -74,7 +73,12 @@ def run(
         timeout_keep_alive=timeout_keep_alive,
         h11_max_incomplete_event_size=16 * 1024,  # the request line and headers
     )
-    uvicorn.Server(config).run(sockets=[sock])
+    return uvicorn.Server(config)
+
+
+def run(app: Any, sock: socket.socket, *, read_timeout: float, log_level: str = "warning") -> None:
+    """Serve ``app`` on ``sock`` with uvicorn until interrupted."""
+    server(app, read_timeout=read_timeout, log_level=log_level).run(sockets=[sock])
 
 
 def _deadline_protocol(read_timeout: float) -> type:
