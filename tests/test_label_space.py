@@ -58,8 +58,7 @@ def test_hierarchy_from_names_and_ancestor_matrix():
     assert not h.is_trivial() and Hierarchy({"a": None}).is_trivial()
 
 
-def test_hierarchy_rejects_cycles_and_missing_parents():
+def test_hierarchy_rejects_cycles_and_makes_missing_parents_roots():
     with pytest.raises(TargetError, match="cycle"):
         Hierarchy({"a": "b", "b": "a"})
-    with pytest.raises(TargetError, match="not a label"):
-        Hierarchy({"a": "zz"})
+    assert Hierarchy({"a": "zz"}).parent == {"a": "zz", "zz": None}  # issue 18: implicit root
