@@ -24,6 +24,7 @@ def report_command(model_path: str, data: str, labels: Any, output: str, force: 
     calibration and the leaderboard from `labelwise fit`. It opens with no network."""
     from labelwise.evaluation import align_to_model, model_inputs
     from labelwise.report import build_report, rule_thresholds, write_report
+    from labelwise.report.header import describe_model
 
     if Path(output).exists() and not force:
         raise click.UsageError(f"{output} exists; pass --force to replace it.")
@@ -52,6 +53,7 @@ def report_command(model_path: str, data: str, labels: Any, output: str, force: 
         metadata=meta,
         title=f"labelwise report: {Path(model_path).name} on {data}",
         dataset_name=data,
+        model_name=describe_model(model),
     )
     write_report(output, page, overwrite=force)
     click.echo(f"report written to {output}")

@@ -19,6 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from labelwise.report import figures
+from labelwise.report.header import describe_rule, tuned_for
 
 __all__ = ["build_report", "rule_thresholds", "write_report"]
 
@@ -131,6 +132,7 @@ def build_report(
     metadata: dict | None = None,
     title: str = "labelwise report",
     dataset_name: str | None = None,
+    model_name: str | None = None,
 ) -> str:
     """The HTML page, as a string.
 
@@ -151,6 +153,9 @@ def build_report(
         The model file's metadata; a few fields are shown at the top.
     title : str
     dataset_name : str, optional
+    model_name : str, optional
+        How the header names the model (:func:`labelwise.report.header.describe_model`);
+        default: the metadata's ``model`` field.
 
     Returns
     -------
@@ -199,14 +204,9 @@ def build_report(
         ("dataset", dataset_name or "-"),
         ("examples", n),
         ("labels", L),
-        ("model", meta.get("model_class", "-")),
-        ("tuned for", meta.get("metric", "-")),
-        (
-            "decision rule",
-            meta.get("decision_rule", {}).get("class", "-")
-            if isinstance(meta.get("decision_rule"), dict)
-            else meta.get("decision_rule", "-"),
-        ),
+        ("model", model_name or meta.get("model") or "-"),
+        ("tuned for", tuned_for(meta)),
+        ("decision rule", describe_rule(meta.get("decision_rule"))),
         ("report made", created),
     ]
     parts.append(f"<h1>{_esc(title)}</h1>")

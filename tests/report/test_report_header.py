@@ -1,0 +1,58 @@
+"""The report's header names the model, the metric it was tuned for and its rule, on every path."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from labelwise.cli import main
+from labelwise.report.header import describe_rule, tuned_for
+
+pytest.importorskip("matplotlib")
+
+
+def _header(html: str) -> dict[str, str]:
+    rows = re.findall(r"<tr><td>([^<]+)</td><td>([^<]*)</td></tr>", html)
+    return {k: v for k, v in rows}
+
+
+def _fit_and_report(tmp_path, fit_args: list[str]) -> dict[str, str]:
+    runner = CliRunner()
+    model = tmp_path / "m.lw"
+    out = runner.invoke(main, ["fit", "emotions", *fit_args, "--out", str(model)])
+    assert out.exit_code == 0, out.output
+    page = tmp_path / "r.html"
+    out = runner.invoke(main, ["report", str(model), "emotions", "-o", str(page)])
+    assert out.exit_code == 0, out.output
+    return _header(page.read_text(encoding="utf-8"))
+
+
+def test_fit_with_a_rule_then_report_names_model_metric_and_rule(tmp_path):
+    head = _fit_and_report(tmp_path, ["--rule", "per-label"])
+    expected = "ThresholdedClassifier(StandardScaler -&gt; BinaryRelevance(LogisticRegression))"
+    assert head["model"] == expected
+    assert head["tuned for"] == "F1 of each label (macro-F1)"
+    assert head["decision rule"].startswith("PerLabelThreshold(")
+    assert "labelwise." not in head["decision rule"]  # no dotted class path
+
+
+def test_main_job_then_report_names_the_winner_and_its_metric(tmp_path):
+    head = _fit_and_report(
+        tmp_path,
+        ["--metric", "micro_f1", "--candidates", "BinaryRelevance", "--time-limit", "60",
+         "--n-jobs", "1"],
+    )  # fmt: skip
+    assert head["model"].startswith("AutoClassifier: BinaryRelevance")
+    assert head["tuned for"] == "micro_f1"
+    assert head["decision rule"] not in ("-", "None")
+
+
+def test_rule_and_metric_descriptions_from_records():
+    record = {"class": "labelwise.decision.bayes.BayesOptimal", "params": {"metric": "hamming"}}
+    assert describe_rule(record) == "BayesOptimal(metric='hamming')"
+    assert tuned_for({"decision_rule": record}) == "hamming"
+    wrapped = {"class": "a.AtLeastOne", "params": {"rule": {"class": "b.PerLabelThreshold"}}}
+    assert tuned_for({"decision_rule": wrapped}) == "F1 of each label (macro-F1)"
+    assert describe_rule(wrapped) == "AtLeastOne(rule=PerLabelThreshold())"
