@@ -111,3 +111,27 @@ def test_check_scores():
     with pytest.raises(TargetError, match="2 NaN or infinite values; the first at row 0, column 1"):
         check_scores([[0.1, np.inf], [np.nan, 0]])
     np.testing.assert_array_equal(check_scores(torch.tensor([[0.25]])), [[0.25]])
+
+
+def test_dataframe_column_names_are_the_classes():
+    frame = pd.DataFrame(Y, columns=["news", "sport", 7])
+    t = check_targets(frame)
+    assert t.classes == ("news", "sport", "7") and t.form == "indicator"
+    np.testing.assert_array_equal(t.Y, Y)
+    assert check_targets(pd.DataFrame(Y)).classes == (0, 1, 2)  # numbered columns: no names
+
+
+def test_dataframe_duplicate_names_are_named():
+    frame = pd.DataFrame(Y, columns=["a", "b", "a"])
+    with pytest.raises(TargetError, match=r"Y has duplicate column names \['a'\]"):
+        check_targets(frame, name="Y")
+
+
+def test_categorical_classes_follow_the_categories():
+    y = pd.Series(pd.Categorical(["lo", "hi", "mid", "hi"], categories=["lo", "mid", "hi", "x"]))
+    t = check_targets(y)
+    assert t.kind == "multiclass" and t.classes == ("lo", "mid", "hi")  # "x" never occurs
+    np.testing.assert_array_equal(t.class_indices(), [0, 2, 1, 2])
+    assert check_targets(pd.Series(["b", "a", "b"])).classes == ("a", "b")  # values, sorted
+    with pytest.raises(TargetError, match="missing class at row 1"):
+        check_targets(pd.Series(pd.Categorical(["a", None, "b"])))
