@@ -75,8 +75,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from labelwise.errors import LabelwiseWarning, ModelFileError
+from labelwise.errors import LabelwiseError, LabelwiseWarning, ModelFileError
 from labelwise.persist._archive import METADATA, read_members, write_atomic
+from labelwise.persist._limits import DEFAULT_MAX_BYTES, DEFAULT_MAX_RATIO, check_bounds
 from labelwise.persist._metadata import (
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -84,6 +85,7 @@ from labelwise.persist._metadata import (
     fingerprint,
     warn_version_differences,
 )
+from labelwise.persist._model import metadata_problems, model_problems
 from labelwise.persist._trust import TRUSTED_TYPES
 
 __all__ = [
@@ -131,15 +133,26 @@ def save(
     ------
     ModelExistsError
         ``path`` exists (and ``overwrite`` is False, or it is not a model file).
+    NotFittedError
+        The model is not fitted (a model whose fit failed stays unfitted).
     TypeError
         The model holds an object skops cannot store.
+    ValueError
+        ``load`` would refuse the file: the model is not a classifier with ``predict`` and
+        ``predict_proba``, or the metadata does not describe it (``label_names`` of another
+        length than the model's labels, a wrong ``n_features``, ...).
 
     Notes
     -----
+    ``label_names`` defaults to the model's own: its ``classes_`` as strings (the label names of
+    a model fitted on label lists, a named DataFrame, or classes), unless they are only the
+    column numbers ``0..L-1``.
+
     A model that refers to types a default :func:`load` would refuse is saved with a
     ``LabelwiseWarning`` naming them; loading it then needs ``trusted=[...]``.
     """
     import skops.io as sio
+    from sklearn.exceptions import NotFittedError
     from sklearn.utils.validation import check_is_fitted
 
     from labelwise.persist._state import encode_state, split_states
@@ -148,7 +161,13 @@ def save(
     if isinstance(path, str) and path.endswith(("/", os.sep)):
         raise ModelFileError(f"{path}: names a folder; give a file path such as model.lw.")
     path = Path(path)
-    check_is_fitted(model)
+    try:
+        check_is_fitted(model)
+    except NotFittedError:
+        raise NotFittedError(
+            f"save: this {type(model).__name__} is not fitted, so there is nothing to write to "
+            f"{path}; fit it first (a model whose fit failed stays unfitted)."
+        ) from None
     stored, states = split_states(model)
     try:
         blob = sio.dumps(stored)
@@ -163,6 +182,9 @@ def save(
         for i, (cls, _) in enumerate(states)
     ]
     meta = build_metadata(model, metadata, state_meta)
+    problems = metadata_problems(meta) or model_problems(model, meta)
+    if problems:
+        raise ValueError(f"save: {'; '.join(problems)}; {path} was not written.")
     members = {METADATA: json.dumps(meta, indent=1, allow_nan=False).encode(), _ESTIMATOR: blob}
     for entry, (cls, state) in zip(state_meta, states, strict=True):
         members[entry["tree"]], members[entry["arrays"]] = encode_state(state, cls)
@@ -177,7 +199,13 @@ def save(
         )
 
 
-def load(path: PathLike, *, trusted: Iterable[str | type] | None = None) -> Any:
+def load(
+    path: PathLike,
+    *,
+    trusted: Iterable[str | type] | None = None,
+    max_ratio: float = DEFAULT_MAX_RATIO,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Any:
     """Read a fitted model from a model file, executing no code from the file.
 
     Parameters
@@ -186,6 +214,12 @@ def load(path: PathLike, *, trusted: Iterable[str | type] | None = None) -> Any:
     trusted : list of str or type, optional
         Types to trust beyond skops' defaults and :data:`TRUSTED_TYPES`, by dotted name (as
         :func:`untrusted_types` lists them) or as types. Only add types you have inspected.
+    max_ratio : float, default=200
+        The file's members, and the archives inside them, may inflate to at most this many times
+        the file's size, all together (a 1 MB file: 200 MB). Files labelwise writes inflate 10
+        to 40 times; deflate's own limit is about 1,000.
+    max_bytes : int, default=8 GiB
+        And never to more than this many bytes, whatever the file's size.
 
     Returns
     -------
@@ -197,7 +231,11 @@ def load(path: PathLike, *, trusted: Iterable[str | type] | None = None) -> Any:
     ------
     ModelFileError
         Missing, not a model file, truncated, modified (a checksum fails), a newer format
-        version, or an estimator that cannot be rebuilt.
+        version, over a bound (a member's inflated size; a JSON document above 16 MiB, or nested
+        deeper than 100 levels, 200 for the skops schema), an estimator that cannot be rebuilt,
+        an object that is not a fitted classifier with ``predict`` and ``predict_proba``, or
+        metadata that does not describe the model (label names, feature count and names, input
+        kind, problem type). Every error raised while loading is a ``ModelFileError``.
     UntrustedTypesError
         The file refers to types not trusted; its ``types`` attribute lists them.
 
@@ -207,13 +245,30 @@ def load(path: PathLike, *, trusted: Iterable[str | type] | None = None) -> Any:
         The file was written with other versions of labelwise, scikit-learn, NumPy, SciPy or
         skops.
     """
+    from labelwise.persist._trust import trusted_names
+
+    trusted_names(trusted)  # reject a malformed ``trusted`` before touching the file
+    check_bounds(max_ratio, max_bytes)
+    path = Path(path)
+    try:
+        return _load(path, trusted, max_ratio, max_bytes)
+    except LabelwiseError:
+        raise
+    except Exception as exc:  # the last line: nothing foreign leaves the loader
+        raise ModelFileError(
+            f"{path}: could not be loaded (an unexpected {type(exc).__name__}: "
+            f"{str(exc)[:300]}); it is damaged or was not written by labelwise."
+        ) from exc
+
+
+def _load(path: Path, trusted: Any, max_ratio: float, max_bytes: int) -> Any:
     from labelwise.persist._checks import check_loaded
+    from labelwise.persist._limits import check_inner_archive, parse_json
     from labelwise.persist._state import decode_state, restore_states
     from labelwise.persist._trust import loads_estimator, trusted_names
 
-    trusted_names(trusted)  # reject a malformed ``trusted`` before touching the file
-    path = Path(path)
-    metadata, members = read_members(path)
+    metadata, members, budget = read_members(path, max_ratio=max_ratio, max_bytes=max_bytes)
+    _refuse(metadata_problems(metadata), path)
     diffs = warn_version_differences(metadata, path)
     note = f" (the file was written with {', '.join(diffs)})" if diffs else ""
     if _ESTIMATOR not in members:
@@ -224,28 +279,50 @@ def load(path: PathLike, *, trusted: Iterable[str | type] | None = None) -> Any:
         path=path,
         version_note=note,
         also=_state_classes(metadata),
+        budget=budget,
     )
     check_loaded(model, path)
     states = []
     for entry in metadata.get("states") or []:
-        names = [entry.get(k) if isinstance(entry, dict) else None for k in ("tree", "arrays")]
-        if not all(n in members for n in names):
+        names = [entry.get(k) for k in ("tree", "arrays")]
+        if not all(isinstance(n, str) and n in members for n in names):
             raise ModelFileError(f"{path}: lists a model state {names!r} it does not hold.")
+        parse_json(members[names[0]], path, names[0])  # size and depth, before decoding
+        check_inner_archive(members[names[1]], budget, names[1])
         states.append(decode_state(members[names[0]], members[names[1]], f"{path}: {names[0]}"))
-    return restore_states(model, states, trusted_names(trusted), path)
+    model = restore_states(model, states, trusted_names(trusted), path)
+    _refuse(model_problems(model, metadata), path)
+    return model
 
 
-def load_metadata(path: PathLike) -> dict[str, Any]:
+def _refuse(problems: list[str], path: Path) -> None:
+    if problems:
+        raise ModelFileError(
+            f"{path}: {'; '.join(problems)}. It was not written by labelwise from this model, "
+            "or was modified; nothing was returned."
+        )
+
+
+def load_metadata(
+    path: PathLike,
+    *,
+    max_ratio: float = DEFAULT_MAX_RATIO,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> dict[str, Any]:
     """What a model file records about its model, without loading the model.
 
-    The same format and checksum checks as :func:`load` apply.
+    The same format, size, checksum and metadata checks as :func:`load` apply (``max_ratio``
+    and ``max_bytes`` as there); whether the metadata agrees with the model is checked by
+    :func:`load` only.
 
     Returns
     -------
     dict
         The ``metadata.json`` object (keys in the module docstring).
     """
-    metadata, _ = read_members(Path(path))
+    path = Path(path)
+    metadata, _, _ = read_members(path, max_ratio=max_ratio, max_bytes=max_bytes)
+    _refuse(metadata_problems(metadata), path)
     return metadata
 
 
@@ -257,21 +334,27 @@ def untrusted_types(path: PathLike, *, trusted: Iterable[str | type] | None = No
     list of str
         Dotted names, sorted; empty when the file loads with the default trust.
     """
+    from labelwise.persist._limits import check_inner_archive
     from labelwise.persist._trust import untrusted_types as _untrusted
 
     path = Path(path)
-    metadata, members = read_members(path)
+    metadata, members, budget = read_members(path)
+    _refuse(metadata_problems(metadata), path)
     if _ESTIMATOR not in members:
         raise ModelFileError(f"{path}: has no {_ESTIMATOR} member; it is not a complete model.")
+    check_inner_archive(members[_ESTIMATOR], budget, _ESTIMATOR)
     try:
         return _untrusted(members[_ESTIMATOR], trusted, also=_state_classes(metadata))
     except Exception as exc:
         raise ModelFileError(
-            f"{path}: its estimator is not a readable skops archive ({exc})."
+            f"{path}: its estimator is not a readable skops archive ({type(exc).__name__}: "
+            f"{str(exc)[:300]})."
         ) from None
 
 
 def _state_classes(metadata: Mapping[str, Any]) -> list[str]:
     """Classes the file rebuilds from array states (named in ``metadata["states"]``)."""
     entries = metadata.get("states") or []
-    return [str(e.get("class")) for e in entries if isinstance(e, dict)]
+    if not isinstance(entries, list):
+        raise ModelFileError("metadata['states'] is not a list of records.")
+    return [str(e.get("class"))[:200] for e in entries if isinstance(e, dict)]

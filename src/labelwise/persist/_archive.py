@@ -19,13 +19,19 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from labelwise.errors import ModelExistsError, ModelFileError
+from labelwise.persist._limits import (
+    MAX_JSON_BYTES,
+    Budget,
+    check_bounds,
+    parse_json,
+    read_member,
+)
 
 __all__ = ["MANIFEST", "METADATA", "is_model_file", "read_members", "sha256", "write_atomic"]
 
 METADATA = "metadata.json"
 MANIFEST = "MANIFEST.json"
 _TMP_SUFFIX = ".lwtmp"
-_MAX_METADATA_BYTES = 64 * 2**20
 
 
 def sha256(data: bytes) -> str:
@@ -66,8 +72,10 @@ def is_model_file(path: Path) -> bool:
 
     try:
         with zipfile.ZipFile(path) as zf:
-            meta = json.loads(zf.read(METADATA))
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError):
+            info = zf.getinfo(METADATA)
+            budget = Budget(path, MAX_JSON_BYTES, max_ratio=1, max_bytes=MAX_JSON_BYTES)
+            meta = parse_json(read_member(zf, info, budget, METADATA), path, METADATA)
+    except Exception:  # anything unreadable is not a model file, so it is never replaced
         return False
     return isinstance(meta, dict) and meta.get("format") == FORMAT_NAME
 
@@ -155,23 +163,32 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
-def read_members(path: str | os.PathLike) -> tuple[dict, dict[str, bytes]]:
-    """The metadata and every member of a model file, after the format and checksum checks.
+def read_members(
+    path: str | os.PathLike, *, max_ratio: float | None = None, max_bytes: int | None = None
+) -> tuple[dict, dict[str, bytes], Budget]:
+    """The metadata and every member of a model file, after the format, size and checksum checks.
+
+    ``max_ratio`` and ``max_bytes`` bound what the members may inflate to
+    (:mod:`labelwise.persist._limits`; ``None``: the defaults). Every member's declared size is
+    checked against them, and against the manifest's, before anything large is inflated.
 
     Returns
     -------
     metadata : dict
     members : dict of str to bytes
         Every member but the manifest.
+    budget : Budget
+        What the members inflated to so far; nested archives are charged to it as they are read.
 
     Raises
     ------
     ModelFileError
         Missing, a directory, not a zip archive, truncated, not a labelwise model, a newer major
-        format version, or a member whose checksum fails.
+        format version, a member over a bound, or a member whose checksum fails.
     """
     from labelwise.persist._metadata import check_format
 
+    ratio, cap = check_bounds(max_ratio, max_bytes)
     path = Path(path)
     if not path.exists():
         raise ModelFileError(f"{path}: no such model file.")
@@ -179,22 +196,29 @@ def read_members(path: str | os.PathLike) -> tuple[dict, dict[str, bytes]]:
         raise ModelFileError(f"{path}: is a directory, not a labelwise model file.")
     try:
         zf = zipfile.ZipFile(path)
+        size = path.stat().st_size
     except zipfile.BadZipFile:
         raise ModelFileError(_not_a_zip_message(path)) from None
     except OSError as exc:
         raise ModelFileError(f"{path}: cannot be read ({exc.strerror or exc}).") from None
+    except Exception as exc:  # a forged central directory: bad offsets, names, sizes
+        raise ModelFileError(
+            f"{path}: is a damaged zip archive ({type(exc).__name__}: {exc}); save the model again."
+        ) from None
+    budget = Budget(path, size, max_ratio=ratio, max_bytes=cap)
     with zf:
-        names = zf.namelist()
+        infos = {info.filename: info for info in zf.infolist()}
+        names = [info.filename for info in zf.infolist()]
         if METADATA not in names:
             raise ModelFileError(
                 f"{path}: is a zip archive but not a labelwise model file (it has no {METADATA})."
             )
-        metadata = _json_member(zf, METADATA, path)
+        metadata, metadata_bytes = _json_member(zf, infos[METADATA], path, budget)
         check_format(metadata, path)  # before the checksums: a newer format may differ there
         if MANIFEST not in names:
             raise ModelFileError(f"{path}: is damaged: it has no {MANIFEST} (checksums).")
-        manifest = _json_member(zf, MANIFEST, path)
-        listed = manifest.get("members") if isinstance(manifest, dict) else None
+        manifest, _ = _json_member(zf, infos[MANIFEST], path, budget)
+        listed = manifest.get("members")
         if not isinstance(listed, dict):
             raise ModelFileError(f"{path}: is damaged: {MANIFEST} lists no members.")
         present = set(names) - {MANIFEST}
@@ -203,19 +227,26 @@ def read_members(path: str | os.PathLike) -> tuple[dict, dict[str, bytes]]:
         if extra or missing or len(names) != len(set(names)):
             what = []
             if extra:
-                what.append(f"members not in the manifest: {', '.join(extra)}")
+                what.append(f"members not in the manifest: {', '.join(_short(extra))}")
             if missing:
-                what.append(f"members missing: {', '.join(missing)}")
+                what.append(f"members missing: {', '.join(_short(missing))}")
             if len(names) != len(set(names)):
                 what.append("a member name appears twice")
             raise ModelFileError(
                 f"{path}: was modified after it was written ({'; '.join(what)}); do not load it."
             )
+        rest = [n for n in names if n not in (MANIFEST, METADATA)]
+        for name in [METADATA, *rest]:  # declared sizes, all before any member is inflated
+            _check_declared(infos[name], listed[name], path)
+        for name in sorted(rest, key=lambda n: -infos[n].file_size):
+            budget.charge(infos[name].file_size, name)  # the largest first: it names the culprit
+        budget.used -= sum(infos[n].file_size for n in rest)  # charged again as each is read
         members = {}
-        for name in names:
-            if name == MANIFEST:
-                continue
-            data = _read(zf, name, path)
+        for name in [METADATA, *rest]:
+            if name == METADATA:
+                data = metadata_bytes
+            else:
+                data = read_member(zf, infos[name], budget, name)
             entry = listed[name]
             if not isinstance(entry, dict) or sha256(data) != entry.get("sha256"):
                 raise ModelFileError(
@@ -223,7 +254,7 @@ def read_members(path: str | os.PathLike) -> tuple[dict, dict[str, bytes]]:
                     "or damaged after it was written; do not load it."
                 )
             members[name] = data
-    return metadata, members
+    return metadata, members, budget
 
 
 def _not_a_zip_message(path: Path) -> str:
@@ -239,24 +270,38 @@ def _not_a_zip_message(path: Path) -> str:
     return f"{path}: is not a labelwise model file (not a zip archive)."
 
 
-def _read(zf: zipfile.ZipFile, name: str, path: Path) -> bytes:
-    try:
-        return zf.read(name)
-    except (zipfile.BadZipFile, EOFError, OSError, zipfile.LargeZipFile) as exc:
+def _short(names: list[str], n: int = 5) -> list[str]:
+    """At most ``n`` member names, each at most 60 characters, for a message."""
+    shown = [x if len(x) <= 60 else x[:57] + "..." for x in names[:n]]
+    return shown + ([f"and {len(names) - n} more"] if len(names) > n else [])
+
+
+def _check_declared(info: zipfile.ZipInfo, entry: object, path: Path) -> None:
+    """The zip header's size of a member must be the manifest's (when the manifest has one)."""
+    size = entry.get("size") if isinstance(entry, dict) else None
+    if size is None:
+        return
+    if isinstance(size, bool) or not isinstance(size, int) or size != info.file_size:
+        raise ModelFileError(  # another size is another hash: no need to inflate it to know
+            f"{path}: member {info.filename!r} fails its SHA-256 checksum: its zip header "
+            f"declares {info.file_size:,} bytes where {MANIFEST} says {str(size)[:40]}, so the "
+            "file was modified or damaged after it was written; do not load it."
+        )
+
+
+def _json_member(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, budget: Budget
+) -> tuple[dict, bytes]:
+    """A JSON object member (metadata or manifest), bounded, and its bytes."""
+    if info.file_size > MAX_JSON_BYTES:
         raise ModelFileError(
-            f"{path}: member {name!r} is damaged ({exc}); save the model again."
-        ) from None
-    except Exception as exc:  # zlib.error and friends on corrupt compressed data
-        raise ModelFileError(f"{path}: member {name!r} is damaged ({exc}).") from None
-
-
-def _json_member(zf: zipfile.ZipFile, name: str, path: Path) -> dict:
-    if zf.getinfo(name).file_size > _MAX_METADATA_BYTES:
-        raise ModelFileError(f"{path}: {name} is implausibly large; not a labelwise model file.")
-    try:
-        value = json.loads(_read(zf, name, path))
-    except ValueError as exc:
-        raise ModelFileError(f"{path}: {name} is not valid JSON ({exc}).") from None
+            f"{path}: {info.filename} declares {info.file_size:,} bytes; the bound for it is "
+            f"{MAX_JSON_BYTES:,} bytes. It is not a labelwise model file."
+        )
+    data = read_member(zf, info, budget, info.filename)
+    value = parse_json(data, path, info.filename)
     if not isinstance(value, dict):
-        raise ModelFileError(f"{path}: {name} is not a JSON object; not a labelwise model file.")
-    return value
+        raise ModelFileError(
+            f"{path}: {info.filename} is not a JSON object; not a labelwise model file."
+        )
+    return value, data

@@ -6,6 +6,7 @@ import datetime as _dt
 import hashlib
 import math
 import platform
+import re
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -60,29 +61,44 @@ def _version(module: str) -> str:
 def check_format(metadata: Mapping[str, Any], path: Path) -> None:
     """Refuse metadata that is not labelwise's model format, or a newer major version of it."""
     if metadata.get("format") != FORMAT_NAME:
+        shown = repr(metadata.get("format"))
         raise ModelFileError(
             f"{path}: is not a labelwise model file (its metadata names format "
-            f"{metadata.get('format')!r}, not {FORMAT_NAME!r})."
+            f"{shown if len(shown) <= 60 else shown[:57] + '...'}, not {FORMAT_NAME!r})."
         )
     major, minor = parse_version(metadata.get("format_version"), path)
     if major > FORMAT_VERSION[0]:
         import labelwise
 
+        versions = metadata.get("versions")
+        writer = versions.get("labelwise", "?") if isinstance(versions, Mapping) else "?"
         raise ModelFileError(
             f"{path}: was written in model format {major}.{minor} (by labelwise "
-            f"{metadata.get('versions', {}).get('labelwise', '?')}); this labelwise "
+            f"{str(writer)[:40]}); this labelwise "
             f"({labelwise.__version__}) reads format {FORMAT_VERSION[0]}.x up to "
             f"{FORMAT_VERSION[0]}.{FORMAT_VERSION[1]}. Upgrade labelwise to load it."
         )
 
 
 def parse_version(value: Any, path: Path) -> tuple[int, int]:
-    parts = str(value).split(".") if isinstance(value, str) else []
-    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+    """``(major, minor)`` from ``"MAJOR.MINOR"``: ASCII digits, at most 6 of each.
+
+    Examples
+    --------
+    >>> parse_version("1.0", Path("m.lw"))
+    (1, 0)
+    >>> parse_version("1" * 5000 + ".0", Path("m.lw"))
+    Traceback (most recent call last):
+    ...
+    labelwise.errors.ModelFileError: m.lw: has an invalid format_version '111111111111...' ...
+    """
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{1,6}\.[0-9]{1,6}", value):
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:15] + "...'"
         raise ModelFileError(
-            f"{path}: has an invalid format_version {value!r} (expected 'MAJOR.MINOR')."
+            f"{path}: has an invalid format_version {shown} (expected 'MAJOR.MINOR')."
         )
-    return int(parts[0]), int(parts[1])
+    major, minor = value.split(".")
+    return int(major), int(minor)
 
 
 def warn_version_differences(metadata: Mapping[str, Any], path: Path) -> list[str]:
@@ -95,7 +111,7 @@ def warn_version_differences(metadata: Mapping[str, Any], path: Path) -> list[st
         return []
     now = library_versions()
     diffs = [
-        f"{name} {saved[name]} -> {now[name]}"
+        f"{name} {str(saved[name])[:40]} -> {now[name]}"
         for name in ("labelwise", "scikit-learn", "numpy", "scipy", "skops")
         if name in saved and str(saved[name]) != now[name]
     ]
@@ -154,6 +170,7 @@ def infer_model_facts(model: Any) -> dict[str, Any]:
     """Problem type, labels, features, input kind, pipeline steps and decision rule of ``model``
     (and an ``AutoClassifier``'s metric and leaderboard)."""
     from labelwise.models._base import ScoresThenRuleMixin, resolve_rule
+    from labelwise.persist._model import model_label_names
 
     final = _final(model)
     problem = getattr(final, "target_kind_", None) or getattr(final, "kind_", None)
@@ -171,7 +188,7 @@ def infer_model_facts(model: Any) -> dict[str, Any]:
     n_features = getattr(model, "n_features_in_", None)
     return {
         "problem_type": problem,
-        "label_names": to_jsonable(getattr(final, "classes_", None), where="classes_"),
+        "label_names": model_label_names(final),
         "hierarchy": _hierarchy(final, rule),
         "feature_names": to_jsonable(names, where="feature_names_in_"),
         "n_features": None if n_features is None else int(n_features),

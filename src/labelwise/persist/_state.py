@@ -158,7 +158,12 @@ def decode_state(text: bytes, npz: bytes, where: str) -> Any:
             return [dec(x) for x in v]
         return v
 
-    return dec(tree)
+    try:
+        return dec(tree)
+    except ModelFileError:
+        raise
+    except Exception as exc:  # a float that is not one, a key that is not a string, ...
+        raise ModelFileError(f"{where}: is not a readable state ({type(exc).__name__}).") from None
 
 
 def restore_states(model: Any, states: list[Any], trusted: list[str], path: Path) -> Any:

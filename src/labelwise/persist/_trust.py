@@ -16,6 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from labelwise.errors import ModelFileError, UntrustedTypesError
+from labelwise.persist._limits import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_RATIO,
+    MAX_SCHEMA_DEPTH,
+    Budget,
+    check_inner_archive,
+    json_depth,
+)
 
 __all__ = ["TRUSTED_TYPES", "loads_estimator", "trusted_names", "untrusted_types"]
 
@@ -32,6 +40,7 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "labelwise.models.multiclass.OneVsRest",
     "labelwise.models.multiclass.OneVsOne",
     "labelwise.models.native.NativeMultilabel",
+    "labelwise.models.label_tree.LabelTree",
     "labelwise.models.averaging.ScoreAverage",
     "labelwise.models.neural.NeuralClassifier",  # rebuilt by its from_state (persist._state)
     "labelwise.models.hierarchical.HierarchicalClassifier",
@@ -52,6 +61,10 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "labelwise.decision.hierarchical.PruneDownward",
     "labelwise.decision.hierarchical.ConsistentSet",
     "labelwise.decision.hierarchical.TopDownArgmax",
+    "labelwise.decision.risk_control.RecallControl",
+    "labelwise.decision.risk_control.PrecisionControl",
+    "labelwise.decision.risk_control.FalsePositiveControl",
+    "labelwise.decision.conformal.ConformalSets",
     "labelwise.text.classifiers.TfidfClassifier",
     "labelwise.text.classifiers.EmbeddingClassifier",
     "labelwise.text.ensemble.TextEnsemble",
@@ -124,9 +137,15 @@ def loads_estimator(
     path: Path,
     version_note: str,
     also: Iterable[str] = (),
+    budget: Budget | None = None,
 ) -> Any:
     """Construct the estimator from its skops bytes, refusing untrusted types (including the
-    ``also`` classes, rebuilt later from array states) before anything is imported."""
+    ``also`` classes, rebuilt later from array states) before anything is imported.
+
+    The archive is checked first (:func:`labelwise.persist._limits.check_inner_archive`: sizes
+    charged to ``budget``, every member inflated once, array headers, the schema's size and
+    depth), so skops reads only what has passed.
+    """
     import skops.io as sio
     from skops.io.exceptions import UntrustedTypesFoundException
 
@@ -138,8 +157,14 @@ def loads_estimator(
             f"{path}: its estimator is not a readable skops archive{version_note}; labelwise "
             "loads nothing else."
         )
+    if budget is None:
+        budget = Budget(path, len(data), max_ratio=DEFAULT_MAX_RATIO, max_bytes=DEFAULT_MAX_BYTES)
+    schema = check_inner_archive(data, budget, "estimator.skops")["schema"]
+    if not isinstance(schema, dict):
+        raise ModelFileError(f"{path}: the estimator's schema.json is not a JSON object.")
+    _check_embedded_json(schema, path)
     try:
-        check_tree_arguments(data)
+        check_tree_arguments(data, schema)
     except ValueError as exc:
         raise ModelFileError(
             f"{path}: holds {exc}; it was not written by labelwise from a fitted model, or was "
@@ -151,21 +176,54 @@ def loads_estimator(
             raise UntrustedTypesFoundException(set(untrusted_states))
         return sio.loads(data, trusted=allowed)  # audits every type before it imports any
     except UntrustedTypesFoundException:
-        unknown = untrusted_types(data, trusted, also)
-        listing = "\n".join(f"  - {t}" for t in unknown)
+        try:
+            unknown = untrusted_types(data, trusted, also)
+        except Exception as exc:
+            raise ModelFileError(
+                f"{path}: its estimator's types cannot be listed ({type(exc).__name__}: {exc})."
+            ) from None
+        listing = "\n".join(f"  - {t[:200]}" for t in unknown[:50])
         raise UntrustedTypesError(
             f"{path}: refers to {len(unknown)} type(s) that labelwise does not trust by "
             f"default:\n{listing}\nNothing was loaded. Loading would import these and call "
             "their code, so inspect them first (labelwise.persist.untrusted_types(path) lists "
             "them); if you trust the file's author and these types, load it with "
-            f"labelwise.load(path, trusted={unknown!r}).",
+            f"labelwise.load(path, trusted={unknown[:50]!r}).",
             unknown,
         ) from None
     except Exception as exc:
         raise ModelFileError(
-            f"{path}: its estimator could not be rebuilt ({type(exc).__name__}: {exc})"
-            f"{version_note}."
+            f"{path}: its estimator could not be rebuilt ({type(exc).__name__}: "
+            f"{_brief(str(exc))}){version_note}."
         ) from exc
+
+
+def _check_embedded_json(schema: dict, path: Path) -> None:
+    """skops keeps plain values as JSON text inside the schema (``JsonNode``); bound their depth
+    too, as skops parses them recursively."""
+    stack: list[Any] = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            content = node.get("content")
+            if (
+                node.get("__loader__") == "JsonNode"
+                and isinstance(content, str)
+                and content.count("[") + content.count("{") > MAX_SCHEMA_DEPTH  # else shallow
+            ):
+                depth = json_depth(content.encode("utf-8", "surrogatepass"))
+                if depth > MAX_SCHEMA_DEPTH:
+                    raise ModelFileError(
+                        f"{path}: estimator.skops/schema.json holds a value nested {depth:,} "
+                        f"levels deep; the bound is {MAX_SCHEMA_DEPTH}."
+                    )
+            stack.extend(node.values())
+
+
+def _brief(text: str, n: int = 300) -> str:
+    return text if len(text) <= n else text[: n - 3] + "..."
 
 
 def _is_skops_archive(data: bytes) -> bool:
@@ -175,5 +233,5 @@ def _is_skops_archive(data: bytes) -> bool:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             return "schema.json" in zf.namelist()
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except Exception:  # whatever zipfile makes of a forged directory: not an archive
         return False
