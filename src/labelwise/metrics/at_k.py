@@ -33,6 +33,7 @@ from labelwise._validation import Interval, check_params
 from labelwise.data.targets import as_array, check_targets
 from labelwise.errors import ShapeError
 from labelwise.metrics._divide import check_zero_division, safe_divide
+from labelwise.metrics._inputs import check_same_shape, check_sample_weight
 from labelwise.metrics._ranking_core import (
     ScoreInputs,
     SumState,
@@ -43,6 +44,7 @@ from labelwise.metrics._ranking_core import (
 from labelwise.metrics._state import register_metric
 
 __all__ = [
+    "AtKState",
     "at_k_state",
     "inverse_propensity",
     "ndcg_at_k",
@@ -68,6 +70,8 @@ def _topk_credit(
     inp: ScoreInputs, k: int, position_weight: np.ndarray, gain: np.ndarray | None
 ) -> np.ndarray:
     """Per row: sum over true labels of gain x (tie-averaged) weight of the positions they take."""
+    if sp.issparse(inp.S):
+        return _topk_credit_sparse(inp, k, position_weight, gain)
     n, L = inp.S.shape
     C = _cum(position_weight)
     out = np.zeros(n)
@@ -95,6 +99,73 @@ def _topk_credit(
             credit = credit * gain[cols]
         out[r0:r1] = np.bincount(rows, weights=credit, minlength=r1 - r0)
     return out
+
+
+def _topk_credit_sparse(
+    inp: ScoreInputs, k: int, position_weight: np.ndarray, gain: np.ndarray | None
+) -> np.ndarray:
+    """:func:`_topk_credit` for sparse top-k scores: absent entries rank below every stored one.
+
+    Equals the dense computation on the same matrix with every absent entry set to one value
+    below all stored scores: stored entries are ranked by score (ties averaged), and the
+    ``L - m`` absent labels of a row with ``m`` stored entries share positions ``m .. L-1``.
+    Cost: one sort of the stored entries and a binary search of the true labels among them.
+    """
+    S = inp.S
+    n, L = S.shape
+    C = _cum(position_weight)
+    counts = np.diff(S.indptr)
+    r = np.repeat(np.arange(n, dtype=np.int64), counts)
+    order = np.lexsort((-S.data, r))
+    v, c = S.data[order], S.indices[order].astype(np.int64)
+    pos = np.arange(r.shape[0]) - S.indptr[:-1][r]
+    new_group = np.r_[True, (r[1:] != r[:-1]) | (v[1:] != v[:-1])] if r.shape[0] else r > 0
+    gid = np.cumsum(new_group) - 1
+    g = pos[new_group][gid]  # stored labels scored strictly higher
+    e = np.bincount(gid)[gid]  # labels tied with this one
+    entry_credit = (C[np.minimum(g + e, k)] - C[np.minimum(g, k)]) / e
+    key = r * L + c
+    by_key = np.argsort(key, kind="stable")
+    rows, cols = row_positive_lists(inp.Y, 0, n)
+    want = rows * L + cols
+    sorted_key = key[by_key]
+    if sorted_key.shape[0]:
+        at = np.minimum(np.searchsorted(sorted_key, want), sorted_key.shape[0] - 1)
+        hit = sorted_key[at] == want
+    else:
+        at, hit = np.zeros(want.shape[0], dtype=np.intp), np.zeros(want.shape[0], dtype=bool)
+    credit = np.zeros(want.shape[0])
+    credit[hit] = entry_credit[by_key[at[hit]]]
+    m = np.minimum(counts[rows[~hit]], k)
+    credit[~hit] = (C[k] - C[m]) / (L - counts[rows[~hit]])
+    if gain is not None:
+        credit = credit * gain[cols]
+    return np.bincount(rows, weights=credit, minlength=n)
+
+
+def _check_sparse(name: str, y_true: Any, y_score: Any, sample_weight: Any) -> ScoreInputs:
+    """Checked inputs with sparse top-k scores (kept sparse: absent entries are not ranked)."""
+    S = sp.csr_matrix(y_score, dtype=np.float64)
+    S.sum_duplicates()
+    bad = np.flatnonzero(~np.isfinite(S.data))
+    if bad.shape[0]:
+        row = int(np.searchsorted(S.indptr, bad[0], side="right") - 1)
+        raise ValueError(
+            f"{name}: y_score holds a NaN or infinite value at row {row}, label "
+            f"{int(S.indices[bad[0]])}; scores must be finite (leave a label out instead)."
+        )
+    y_true = as_array(y_true)
+    Y = check_targets(y_true, name="y_true").Y
+    if Y.ndim != 2 or Y.shape[1] == 1:
+        raise ShapeError(
+            f"{name}: sparse top-k scores need 2-D (n_samples, n_labels) y_true; got shape "
+            f"{Y.shape}."
+        )
+    check_same_shape(Y.shape, S.shape, pred_name="y_score")
+    if sp.issparse(Y):
+        Y = sp.csr_matrix(Y, dtype=np.int8)
+        Y.sort_indices()
+    return ScoreInputs(Y, S, check_sample_weight(sample_weight, S.shape[0]), False)
 
 
 def _n_pos(inp: ScoreInputs) -> np.ndarray:
@@ -125,9 +196,12 @@ def _ideal_credit(
 
 def _check(name: str, y_true: Any, y_score: Any, sample_weight: Any, k: int) -> ScoreInputs:
     check_params({"k": k}, _K, caller=name)
-    inp = check_score_inputs(
-        y_true, y_score, sample_weight, caller=name, allow_binary=False, keep_float32=True
-    )
+    if sp.issparse(as_array(y_score)):
+        inp = _check_sparse(name, y_true, y_score, sample_weight)
+    else:
+        inp = check_score_inputs(
+            y_true, y_score, sample_weight, caller=name, allow_binary=False, keep_float32=True
+        )
     if k > inp.S.shape[1]:
         raise ValueError(
             f"{name}: k={k} is larger than the number of labels ({inp.S.shape[1]}); "
@@ -200,7 +274,8 @@ def precision_at_k(y_true: Any, y_score: Any, *, k: int = 5, sample_weight: Any 
     Parameters
     ----------
     y_true : array-like or sparse matrix of shape (n_samples, n_labels)
-    y_score : array-like of shape (n_samples, n_labels)
+    y_score : array-like of shape (n_samples, n_labels), or sparse top-k scores
+        A sparse matrix ranks only its stored entries; absent ones rank below them all.
     k : int, default=5
         At most the number of labels.
     sample_weight : array-like of shape (n_samples,), optional
@@ -226,7 +301,8 @@ def recall_at_k(
     Parameters
     ----------
     y_true : array-like or sparse matrix of shape (n_samples, n_labels)
-    y_score : array-like of shape (n_samples, n_labels)
+    y_score : array-like of shape (n_samples, n_labels), or sparse top-k scores
+        A sparse matrix ranks only its stored entries; absent ones rank below them all.
     k : int, default=5
     sample_weight : array-like of shape (n_samples,), optional
     zero_division : {"warn", 0.0, 1.0, np.nan}, default="warn"
@@ -256,7 +332,8 @@ def ndcg_at_k(y_true: Any, y_score: Any, *, k: int = 5, sample_weight: Any = Non
     Parameters
     ----------
     y_true : array-like or sparse matrix of shape (n_samples, n_labels)
-    y_score : array-like of shape (n_samples, n_labels)
+    y_score : array-like of shape (n_samples, n_labels), or sparse top-k scores
+        A sparse matrix ranks only its stored entries; absent ones rank below them all.
     k : int, default=5
     sample_weight : array-like of shape (n_samples,), optional
 
@@ -286,7 +363,8 @@ def psp_at_k(
     Parameters
     ----------
     y_true : array-like or sparse matrix of shape (n_samples, n_labels)
-    y_score : array-like of shape (n_samples, n_labels)
+    y_score : array-like of shape (n_samples, n_labels), or sparse top-k scores
+        A sparse matrix ranks only its stored entries; absent ones rank below them all.
     inv_propensity : array-like of shape (n_labels,)
         ``1 / p_l`` per label, usually :func:`inverse_propensity` of the training targets.
     k : int, default=5
@@ -317,7 +395,8 @@ def psndcg_at_k(
     Parameters
     ----------
     y_true : array-like or sparse matrix of shape (n_samples, n_labels)
-    y_score : array-like of shape (n_samples, n_labels)
+    y_score : array-like of shape (n_samples, n_labels), or sparse top-k scores
+        A sparse matrix ranks only its stored entries; absent ones rank below them all.
     inv_propensity : array-like of shape (n_labels,)
     k : int, default=5
     sample_weight : array-like of shape (n_samples,), optional
@@ -366,11 +445,12 @@ def inverse_propensity(Y_train: Any, A: float = 0.55, B: float = 1.5) -> np.ndar
     return 1.0 + C * np.exp(-A * np.log(counts + B))
 
 
-def at_k_state(metric: str, k: int = 5, inv_propensity: Any = None) -> SumState:
+def at_k_state(metric: str, k: int = 5, inv_propensity: Any = None) -> AtKState:
     """A mergeable streaming state for ``metric`` in precision, recall, ndcg, psp, psndcg.
 
     It keeps the two additive sums the one-shot function divides, so it equals that function on
     the concatenated batches. For recall, samples without true labels count 0 (no warning).
+    Batches may hold sparse top-k scores (see :func:`precision_at_k`).
 
     Examples
     --------
@@ -385,7 +465,19 @@ def at_k_state(metric: str, k: int = 5, inv_propensity: Any = None) -> SumState:
     if metric in ("psp", "psndcg") and inv_propensity is None:
         raise ValueError(f"{metric}@k needs inv_propensity (see inverse_propensity).")
 
-    return SumState(partial(_state_sums, metric, k, inv_propensity), _ratio, f"{metric}@{k}")
+    return AtKState(partial(_state_sums, metric, k, inv_propensity), _ratio, f"{metric}@{k}")
+
+
+class AtKState(SumState):
+    """A :class:`SumState` that also takes sparse top-k scores (absent entries: not ranked)."""
+
+    def update(self, y_true: Any, y_score: Any, sample_weight: Any = None) -> None:
+        if not sp.issparse(as_array(y_score)):
+            super().update(y_true, y_score, sample_weight)
+            return
+        inp = _check_sparse(self.caller, y_true, y_score, sample_weight)
+        sums = np.asarray(self.batch_sums(inp), dtype=np.float64)
+        self.sums_ = sums if self.sums_ is None else self.sums_ + sums
 
 
 def _state_sums(metric: str, k: int, inv_propensity: Any, inp: ScoreInputs) -> np.ndarray:

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from labelwise.data.label_space import LabelSpace
 from labelwise.data.targets import _is_label_lists, as_array, check_scores, check_targets
@@ -245,6 +246,19 @@ for _name, (_metric, _average) in COUNT_METRICS.items():
     register_metric(_name, _MakeCountState(_metric, _average), needs="labels")
 
 
+def _sparse_scores(scores: Any) -> sp.csr_matrix:
+    """Sparse top-k scores, checked: finite stored values (absent entries are not ranked)."""
+    S = sp.csr_matrix(scores, dtype=np.float64)
+    bad = np.flatnonzero(~np.isfinite(S.data))
+    if bad.shape[0]:
+        row = int(np.searchsorted(S.indptr, bad[0], side="right") - 1)
+        raise ValueError(
+            f"Evaluator: the scores hold a NaN or infinite value at row {row}, label "
+            f"{int(S.indices[bad[0]])}; scores must be finite (leave a label out instead)."
+        )
+    return S
+
+
 class Evaluator:
     """Evaluate metrics over a stream of batches; merge evaluators from other workers.
 
@@ -252,6 +266,12 @@ class Evaluator:
     when ``rule`` is given, the second argument is a score matrix and label metrics see
     ``rule.predict(scores)`` (``rule`` defaults to ``FixedThreshold(0.5)``). Otherwise it is the
     predicted labels (0/1 matrix, label lists or 1-D classes).
+
+    Scores may be sparse top-k matrices (e.g. ``LabelTree.predict_proba(X, k=5)`` or
+    :func:`~labelwise.models.top_k_proba`): the at-k metrics rank only the stored entries,
+    absent ones below them all, exactly as the one-shot functions do. Label metrics requested
+    alongside see ``rule.predict`` of the batch with absent entries as 0, which builds that
+    batch densely: keep such batches small when there are many labels.
 
     Parameters
     ----------
@@ -326,13 +346,16 @@ class Evaluator:
         """Fold in one batch."""
         y_true = as_array(y_true)
         if self.takes_scores:
-            scores = check_scores(y_score_or_pred)
+            scores = as_array(y_score_or_pred)
+            scores = _sparse_scores(scores) if sp.issparse(scores) else check_scores(scores)
             rule = self.rule
             if rule is None:
                 from labelwise.decision import FixedThreshold
 
                 rule = FixedThreshold(0.5)
-            y_pred = rule.predict(scores)
+            y_pred = None
+            if any(need != "scores" for need in self.needs.values()):
+                y_pred = rule.predict(scores.toarray() if sp.issparse(scores) else scores)
             if _is_label_lists(y_true):
                 if self.label_space is None:
                     raise TargetError(

@@ -10,11 +10,13 @@ from labelwise.models.binary_relevance import BinaryRelevance
 from labelwise.models.chains import ClassifierChain, EnsembleClassifierChains
 from labelwise.models.hierarchical import HierarchicalClassifier
 from labelwise.models.label_powerset import LabelPowerset
+from labelwise.models.label_tree import LabelTree
 from labelwise.models.mlknn import MLkNN
 from labelwise.models.multiclass import OneVsOne, OneVsRest
 from labelwise.models.native import NativeMultilabel
 from labelwise.models.neural import NeuralClassifier  # imports torch only when used
 from labelwise.models.rakel import RAkEL
+from labelwise.models.top_k import top_k_proba
 
 __all__ = [
     "BinaryRelevance",
@@ -22,6 +24,7 @@ __all__ = [
     "EnsembleClassifierChains",
     "HierarchicalClassifier",
     "LabelPowerset",
+    "LabelTree",
     "MLkNN",
     "NativeMultilabel",
     "NeuralClassifier",
@@ -31,4 +34,5 @@ __all__ = [
     "ScoreAverage",
     "ScoresThenRuleMixin",
     "resolve_rule",
+    "top_k_proba",
 ]

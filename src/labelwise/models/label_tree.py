@@ -155,10 +155,10 @@ def _balanced_split(
     """
     n = C.shape[0]
     size = -(-n // k)
-    centres = C[rng.choice(n, size=k, replace=False)].toarray()
+    centres = np.ascontiguousarray(C[rng.choice(n, size=k, replace=False)].toarray().T)
     assign = np.full(n, -1)
     for _ in range(max_iter):
-        S = np.asarray(C @ centres.T)
+        S = np.asarray(C @ centres)
         new = np.empty(n, dtype=np.intp)
         if k == 2:
             order = np.argsort(S[:, 1] - S[:, 0], kind="stable")
@@ -174,10 +174,11 @@ def _balanced_split(
         if np.array_equal(new, assign):
             break
         assign = new
-        for c in range(k):
-            m = np.asarray(C[assign == c].sum(axis=0)).ravel()
-            norm = np.linalg.norm(m)
-            centres[c] = m / norm if norm > 0 else m
+        member = sp.csr_matrix((np.ones(n, dtype=C.dtype), (assign, np.arange(n))), shape=(k, n))
+        sums = (member @ C).toarray()
+        norms = np.linalg.norm(sums, axis=1)
+        norms[norms == 0] = 1.0
+        centres = np.ascontiguousarray((sums / norms[:, None]).T)
     return [np.flatnonzero(assign == c) for c in range(k)]
 
 
@@ -209,12 +210,6 @@ def _build_tree(
 
 
 # --------------------------------------------------------------------------- node classifiers
-
-
-def _objective(W, b, M, C):
-    """Per-output squared-hinge objective given margins ``M = 1 - y z``."""
-    h = np.maximum(M, 0.0)
-    return 0.5 * (np.einsum("ij,ij->j", W, W) + b * b) + C * np.einsum("ij,ij->j", h, h)
 
 
 def fit_squared_hinge(
@@ -249,18 +244,24 @@ def fit_squared_hinge(
     """
     n, d = X.shape
     K = Ypos.shape[1]
-    Ys = np.where(Ypos, 1.0, -1.0).astype(_DTYPE)
+    Ys = np.where(Ypos, _DTYPE(1.0), _DTYPE(-1.0))
     XT = X.T.tocsr() if sp.issparse(X) else X.T
     W = np.zeros((d, K), dtype=_DTYPE)
     b = np.zeros(K, dtype=_DTYPE)
     Z = np.zeros((n, K), dtype=_DTYPE)
+    tmp = np.empty((d, K), dtype=_DTYPE)
     two_c = _DTYPE(2.0 * C)
     g0 = None
     for _ in range(max_iter):
-        M = 1.0 - Ys * Z
+        M = Ys * Z
+        np.subtract(1.0, M, out=M)  # margins' complement 1 - y z
         A = M > 0
-        R = Ys * np.where(A, M, 0.0)
-        Gw = W - two_c * (XT @ R)
+        R = np.where(A, M, _DTYPE(0.0))
+        loss = np.einsum("ij,ij->j", R, R)
+        R *= Ys
+        Gw = XT @ R
+        Gw *= -two_c
+        Gw += W
         Gb = b - two_c * R.sum(axis=0)
         gnorm = np.sqrt(np.einsum("ij,ij->j", Gw, Gw) + Gb * Gb)
         if g0 is None:
@@ -279,41 +280,55 @@ def fit_squared_hinge(
             active = (rr > stop) & todo
             if not active.any():
                 break
-            Q = Af * (X @ Dw + Db)
-            Hw = Dw + two_c * (XT @ Q)
+            Q = X @ Dw
+            Q += Db
+            Q *= Af
+            Hw = XT @ Q
+            Hw *= two_c
+            Hw += Dw
             Hb = Db + two_c * Q.sum(axis=0)
             dHd = np.einsum("ij,ij->j", Dw, Hw) + Db * Hb
             alpha = np.where(active, rr / np.where(dHd > 0, dHd, 1.0), 0.0).astype(_DTYPE)
-            Pw += alpha * Dw
+            np.multiply(Dw, alpha, out=tmp)
+            Pw += tmp
             Pb += alpha * Db
-            Rw -= alpha * Hw
+            np.multiply(Hw, alpha, out=tmp)
+            Rw -= tmp
             Rb -= alpha * Hb
             rr_new = np.einsum("ij,ij->j", Rw, Rw) + Rb * Rb
             beta = np.where(active, rr_new / np.where(rr > 0, rr, 1.0), 0.0).astype(_DTYPE)
-            Dw = Rw + beta * Dw
+            Dw *= beta
+            Dw += Rw
             Db = Rb + beta * Db
             rr = rr_new
-        # backtracking line search per output (Armijo, as liblinear's newton solver)
-        Zp = X @ Pw + Pb
-        f0 = _objective(W, b, M, C)
+        # backtracking line search per output (Armijo, as liblinear's Newton solver); the
+        # regulariser is a quadratic in the step, so only the loss is re-evaluated
+        Zp = X @ Pw
+        Zp += Pb
+        ww, wp, pp = (np.einsum("ij,ij->j", u, v) for u, v in ((W, W), (W, Pw), (Pw, Pw)))
+        f0 = 0.5 * (ww + b * b) + C * loss
         slope = np.einsum("ij,ij->j", Gw, Pw) + Gb * Pb
+        YZp = Ys * Zp
         step = np.ones(K, dtype=_DTYPE)
         pending = todo.copy()
         for _ in range(10):
-            t = step[pending]
-            Wt = W[:, pending] + t * Pw[:, pending]
-            bt = b[pending] + t * Pb[pending]
-            Mt = 1.0 - Ys[:, pending] * (Z[:, pending] + t * Zp[:, pending])
-            ok = _objective(Wt, bt, Mt, C) <= f0[pending] + 0.01 * t * slope[pending]
-            idx = np.flatnonzero(pending)
-            pending[idx[ok]] = False
-            step[idx[~ok]] *= 0.5
+            cols = np.flatnonzero(pending)
+            t = step[cols]
+            Mt = M[:, cols] - t * YZp[:, cols]
+            np.maximum(Mt, 0.0, out=Mt)
+            bt = b[cols] + t * Pb[cols]
+            reg = 0.5 * (ww[cols] + 2 * t * wp[cols] + t * t * pp[cols] + bt * bt)
+            ok = reg + C * np.einsum("ij,ij->j", Mt, Mt) <= f0[cols] + 0.01 * t * slope[cols]
+            pending[cols[ok]] = False
+            step[cols[~ok]] *= 0.5
             if not pending.any():
                 break
         step[pending | ~todo] = 0.0  # no decrease found: keep the output where it is
-        W += step * Pw
+        np.multiply(Pw, step, out=tmp)
+        W += tmp
         b += step * Pb
-        Z += step * Zp
+        Zp *= step
+        Z += Zp
     return W, b
 
 
@@ -326,9 +341,18 @@ def _fit_node(
     """
     Xr = X[rows]
     used = np.flatnonzero(np.bincount(Xr.indices, minlength=X.shape[1]))
-    Xr = Xr[:, used]
-    Yr = sp.csc_matrix(Y[rows])
-    Ypos = np.column_stack([np.asarray(Yr[:, g].sum(axis=1)).ravel() > 0 for g in groups])
+    new_id = np.empty(X.shape[1], dtype=Xr.indices.dtype)
+    new_id[used] = np.arange(used.shape[0])
+    Xr = sp.csr_matrix(
+        (Xr.data, new_id[Xr.indices], Xr.indptr), shape=(rows.shape[0], used.shape[0])
+    )
+    labels = np.concatenate(groups)
+    group_of = np.repeat(np.arange(len(groups)), [g.shape[0] for g in groups])
+    member = sp.csr_matrix(
+        (np.ones(labels.shape[0], dtype=_DTYPE), (np.arange(labels.shape[0]), group_of)),
+        shape=(labels.shape[0], len(groups)),
+    )
+    Ypos = (Y[rows][:, labels].astype(_DTYPE) @ member).toarray() > 0
     if Xr.nnz > 0.25 * Xr.shape[0] * Xr.shape[1]:
         Xr = Xr.toarray()  # dense enough for BLAS to beat the sparse product
     W, b = fit_squared_hinge(Xr, Ypos, C)
@@ -348,9 +372,7 @@ def _fit_nodes(
         for rows, groups in jobs:
             K = len(groups)
             if rows.shape[0] == 0:  # no example reaches it: never predicted positive
-                out.append(
-                    (sp.csc_matrix((X.shape[1], K), dtype=_DTYPE), np.full(K, -1.0, _DTYPE))
-                )
+                out.append((sp.csc_matrix((X.shape[1], K), dtype=_DTYPE), np.full(K, -1.0, _DTYPE)))
                 continue
             Wd, b, used = _fit_node(X, Y, rows, groups, C)
             Wd[np.abs(Wd) < threshold] = 0.0
@@ -524,7 +546,7 @@ class LabelTree(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         fitted = self._run_jobs(Xn, Yc, jobs)
         self.trees_ = []
         for t, (children, labels) in enumerate(structures):
-            mine = [(v, wb) for (tt, v, _, _), wb in zip(jobs, fitted) if tt == t]
+            mine = [(v, wb) for (tt, v, _, _), wb in zip(jobs, fitted, strict=True) if tt == t]
             counts = [wb[0].shape[1] for _, wb in mine]
             self.trees_.append(
                 {
@@ -555,8 +577,8 @@ class LabelTree(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
             for batch in batches
         )
         out: list = [None] * len(jobs)
-        for batch, res in zip(batches, results):
-            for i, wb in zip(batch, res):
+        for batch, res in zip(batches, results, strict=True):
+            for i, wb in zip(batch, res, strict=True):
                 out[i] = wb
         return out
 
@@ -575,7 +597,7 @@ class LabelTree(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
             order = np.argsort(nodes, kind="stable")
             rows, nodes, logp = rows[order], nodes[order], logp[order]
             cuts = np.flatnonzero(np.diff(nodes)) + 1
-            for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, nodes.shape[0]]):
+            for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, nodes.shape[0]], strict=True):
                 v = nodes[lo]
                 Wv = W[:, start[v] : start[v + 1]]
                 Z = np.asarray((X[rows[lo:hi]] @ Wv).todense()) + b[start[v] : start[v + 1]]
@@ -628,7 +650,9 @@ class LabelTree(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         L = len(self.classes_)
         if k is not None:
             if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
-                raise ValueError(f"LabelTree.predict_proba: k must be a positive integer; got {k!r}.")
+                raise ValueError(
+                    f"LabelTree.predict_proba: k must be a positive integer; got {k!r}."
+                )
             if k > L:
                 raise ValueError(
                     f"LabelTree.predict_proba: k={k} is larger than the number of labels ({L})."
@@ -642,15 +666,17 @@ class LabelTree(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         return multilabel_tags(super().__sklearn_tags__())
 
 
-def _top_per_row(rows: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
+def _top_per_row(
+    rows: np.ndarray, score: np.ndarray, k: int, *, rows_sorted: bool = False
+) -> np.ndarray:
     """Indices of the ``k`` best-scored entries of each row (ties: lower index first).
 
-    Entries are laid out one padded row per example (a stable integer sort by row), so the
-    selection is one ``argpartition`` per block of rows instead of a sort of all entries.
+    Entries are laid out one padded row per example (a stable integer sort by row, skipped when
+    ``rows_sorted``), so the selection is one ``argpartition`` per block of rows.
     """
     if rows.shape[0] == 0:
         return rows.astype(np.intp)
-    order = np.argsort(rows, kind="stable")
+    order = np.arange(rows.shape[0]) if rows_sorted else np.argsort(rows, kind="stable")
     r = rows[order]
     n = int(r[-1]) + 1
     counts = np.bincount(r, minlength=n)
@@ -666,22 +692,20 @@ def _top_per_row(rows: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
         lo, hi = first[r0], first[r1 - 1] + counts[r1 - 1]
         P = np.full((r1 - r0, width), -np.inf)
         P[r[lo:hi] - r0, pos[lo:hi]] = score[order[lo:hi]]
-        # among equal scores the lower position (lower original index) wins: stable sort of -P
-        best = np.argsort(-P, axis=1, kind="stable")[:, :k] if width <= 4 * k else None
-        if best is None:
-            part = np.argpartition(-P, k - 1, axis=1)[:, :k]
-            kth = np.take_along_axis(P, part, axis=1).min(axis=1)
-            above = P > kth[:, None]
-            tie = P == kth[:, None]
-            need = k - above.sum(axis=1)
-            tie_rank = np.cumsum(tie, axis=1)
-            sel = above | (tie & (tie_rank <= need[:, None]))
-            rr, cc = np.nonzero(sel & np.isfinite(P))
-        else:
-            rr = np.repeat(np.arange(r1 - r0), k)
-            cc = best.ravel()
-            ok = np.isfinite(P[rr, cc])
-            rr, cc = rr[ok], cc[ok]
+        part = np.argpartition(P, width - k, axis=1)[:, width - k :]
+        kth = np.take_along_axis(P, part, axis=1).min(axis=1)
+        n_above = np.count_nonzero(P > kth[:, None], axis=1)
+        n_tie = np.count_nonzero(P == kth[:, None], axis=1)
+        sel = np.zeros(P.shape, dtype=bool)
+        np.put_along_axis(sel, part, True, axis=1)
+        crowded = np.flatnonzero(n_above + n_tie > k)  # more ties than slots: lowest first
+        if crowded.shape[0]:
+            Pc = P[crowded]
+            tie = Pc == kth[crowded, None]
+            room = (k - n_above[crowded])[:, None]
+            sel[crowded] = (Pc > kth[crowded, None]) | (tie & (np.cumsum(tie, axis=1) <= room))
+        sel &= P > -np.inf  # padding
+        rr, cc = np.nonzero(sel)
         keep.append(order[first[rr + r0] + cc])
     return np.concatenate(keep)
 
@@ -698,7 +722,7 @@ def sparse_top_k(S: sp.csr_matrix, k: int) -> sp.csr_matrix:
     S = sp.csr_matrix(S)
     S.sort_indices()
     rows = np.repeat(np.arange(S.shape[0]), np.diff(S.indptr))
-    keep = np.sort(_top_per_row(rows, S.data, k))
+    keep = np.sort(_top_per_row(rows, S.data, k, rows_sorted=True))
     out = sp.csr_matrix((S.data[keep], (rows[keep], S.indices[keep])), shape=S.shape)
     out.sort_indices()
     return out
