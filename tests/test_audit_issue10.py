@@ -291,7 +291,7 @@ def test_embedding_classifier_on_an_absent_gpu_says_so():
 def test_empty_or_missing_text_in_a_file_is_one_warning_naming_the_rows(readme, tmp_path):
     _, ns, _ = readme
     rows = [{"text": t, "labels": y} for t, y in zip(ns["texts"], ns["labels"], strict=True)] * 2
-    rows[3] = {"text": None, "labels": ["IT"]}
+    rows[3] = {"text": "", "labels": ["IT"]}  # a null text is an error naming its row (issue 18)
     rows[7] = {"text": "   ", "labels": ["UK"]}
     path = tmp_path / "ads.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from labelwise.data._parsing import brief, decode, parse_floats, split_quoted
+from labelwise.data._parsing import brief, parse_floats, split_quoted
 from labelwise.errors import DataFormatError, DataValueError
 
 __all__ = ["Attribute", "parse_rows"]
@@ -71,9 +71,8 @@ def parse_rows(
         if V is not None:
             lines = first_line + np.arange(V.shape[0])
             return _check_dense(V, attrs, lines, path), lines, False
-    numbered = [
-        (i, s.strip()) for i, s in enumerate(decode(raw[start:end]).split("\n"), first_line)
-    ]
+    text = raw[start:end].decode("utf-8")  # valid: read_text_bytes checked it
+    numbered = [(i, s.strip()) for i, s in enumerate(text.split("\n"), first_line)]
     numbered = [(i, s) for i, s in numbered if s and not s.startswith("%")]
     text_lines = [s for _, s in numbered]
     lines = np.array([i for i, _ in numbered], dtype=np.intp)

@@ -25,12 +25,14 @@ from labelwise.errors import DataFormatError, DataValueError
 
 __all__ = [
     "brief",
+    "check_encoding",
     "check_no_nul",
-    "decode",
+    "check_utf8",
     "gzip_errors",
     "handle_nonfinite",
     "parse_floats",
     "read_bytes",
+    "read_text",
     "read_text_bytes",
     "split_quoted",
     "text_bytes",
@@ -82,13 +84,53 @@ _BOMS = (  # longest first: the UTF-32-LE mark starts with the UTF-16-LE one
 )
 
 
-def text_bytes(data: bytes, path: str | Path | None) -> bytes:
-    """A text file's bytes as UTF-8 (or 8-bit) text: byte-order marks honoured, NUL bytes refused.
+def check_encoding(encoding: str | None, caller: str) -> str | None:
+    """The codec name of ``encoding`` (``None``, meaning UTF-8, stays ``None``).
+
+    Raises
+    ------
+    ValueError
+        When Python has no text encoding of that name.
+
+    Examples
+    --------
+    >>> check_encoding("Latin-1", "read"), check_encoding(None, "read")
+    ('iso8859-1', None)
+    >>> check_encoding("rot13", "read")
+    Traceback (most recent call last):
+    ...
+    ValueError: read: parameter 'encoding' must be the name of a text encoding ...
+    """
+    if encoding is None:
+        return None
+    try:
+        info = codecs.lookup(encoding) if isinstance(encoding, str) else None
+    except LookupError:
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True):
+        raise ValueError(
+            f"{caller}: parameter 'encoding' must be the name of a text encoding Python knows "
+            f"('utf-8', 'latin-1', 'cp1252', 'utf-16', ...); got {brief(encoding)}."
+        )
+    return info.name
+
+
+def _is_utf8(encoding: str | None) -> bool:
+    return encoding is None or codecs.lookup(encoding).name == "utf-8"
+
+
+def text_bytes(
+    data: bytes, path: str | Path | None, *, encoding: str | None = None, strict: bool = True
+) -> bytes:
+    """A text file's bytes as UTF-8: byte-order marks honoured, other encodings only when named.
 
     A UTF-8 byte-order mark is dropped; UTF-16 and UTF-32 files with a byte-order mark are
-    transcoded to UTF-8. A NUL byte left after that means a binary file, or UTF-16/32 text
+    transcoded to UTF-8 (a byte-order mark overrides ``encoding``). Without one, the file is
+    UTF-8 unless ``encoding`` names another encoding, which is then transcoded to UTF-8; the
+    encoding is never guessed. A NUL byte left after that means a binary file, or UTF-16/32 text
     without a byte-order mark: a :class:`~labelwise.errors.DataFormatError` with its line and
-    column.
+    column; so are bytes that are not valid UTF-8 (see :func:`check_utf8`), unless ``strict`` is
+    false (for a look at a file's first bytes).
 
     Examples
     --------
@@ -96,28 +138,114 @@ def text_bytes(data: bytes, path: str | Path | None) -> bytes:
     b'a,b\\n'
     >>> text_bytes("a,b\\n".encode("utf-16"), "t.csv")
     b'a,b\\n'
+    >>> text_bytes(b"a,caf\\xe9\\n", "t.csv", encoding="latin-1")
+    b'a,caf\\xc3\\xa9\\n'
     >>> text_bytes(b"a,b\\n1,\\x002\\n", "t.csv")
     Traceback (most recent call last):
     ...
     labelwise.errors.DataFormatError: t.csv, line 2, column 3: NUL byte: ...
     """
-    for bom, encoding in _BOMS:
+    skipped = 0
+    marked = False
+    for bom, bom_encoding in _BOMS:
         if data.startswith(bom):
-            if encoding == "utf-8-sig":
+            marked = True
+            if bom_encoding == "utf-8-sig":
                 data = data[len(bom) :]
+                skipped = len(bom)
                 break
             try:
-                data = data.decode(encoding).encode("utf-8")
+                data = data.decode(bom_encoding).encode("utf-8")
             except UnicodeError as err:
                 raise DataFormatError(
-                    f"the file starts with a {encoding.upper()} byte-order mark but is not valid "
-                    f"{encoding.upper()} ({err.reason} at byte {getattr(err, 'start', '?')}); "
-                    "save it as UTF-8 text.",
+                    f"the file starts with a {bom_encoding.upper()} byte-order mark but is not "
+                    f"valid {bom_encoding.upper()} ({err.reason} at byte "
+                    f"{getattr(err, 'start', '?')}); save it as UTF-8 text.",
                     path=path,
                 ) from None
-            break
+            return _checked_nul(data, path)
+    if not marked and not _is_utf8(encoding):
+        return _checked_nul(_transcode(data, encoding, path), path)
+    check_no_nul(data, path)
+    if strict:
+        check_utf8(data, path, offset=skipped)
+    return data
+
+
+def _checked_nul(data: bytes, path: str | Path | None) -> bytes:
     check_no_nul(data, path)
     return data
+
+
+_UTF8_BLOCK = 1 << 22  # bytes decoded at a time when checking UTF-8 (so no copy of a whole file)
+
+
+def check_utf8(data: bytes, path: str | Path | None, *, offset: int = 0) -> None:
+    """A DataFormatError at the first bytes of ``data`` that are not valid UTF-8.
+
+    The error names the file, the line, the column and the byte offset in the file (``offset``
+    is the number of bytes before ``data``, a byte-order mark), quotes the bytes, and says to
+    pass ``encoding=``: labelwise never re-decodes a file in an encoding it guessed.
+
+    Examples
+    --------
+    >>> check_utf8("café\\n".encode(), "t.csv")
+    >>> check_utf8(b"id,text\\n1,caf\\xe9\\n", "t.csv")
+    Traceback (most recent call last):
+    ...
+    labelwise.errors.DataFormatError: t.csv, line 2, column 6: not valid UTF-8: byte 0xe9 ...
+    """
+    if data.isascii():
+        return
+    view = memoryview(data)
+    start, n = 0, len(data)
+    while start < n:
+        stop = n if n - start <= _UTF8_BLOCK else data.rfind(b"\n", start, start + _UTF8_BLOCK)
+        stop = n if stop <= start else stop + 1  # a newline never splits a UTF-8 character
+        try:
+            codecs.utf_8_decode(view[start:stop], "strict", True)
+        except UnicodeDecodeError as err:
+            _raise_not_utf8(data, start + err.start, start + err.end, offset, path)
+        start = stop
+
+
+def _raise_not_utf8(data: bytes, bad: int, end: int, offset: int, path) -> None:
+    line_start = data.rfind(b"\n", 0, bad) + 1
+    line = data.count(b"\n", 0, bad) + 1
+    shown = " ".join(f"0x{b:02x}" for b in data[bad : min(end, bad + 4)])
+    around = data[max(line_start, bad - 20) : bad + 20].split(b"\n")[0]
+    raise DataFormatError(
+        f"not valid UTF-8: byte {shown} at byte offset {offset + bad} (in {around!r}). The file is "
+        "in another encoding: pass encoding= its name (e.g. encoding='latin-1' for older "
+        "Mulan/MEKA files, 'cp1252' for Windows exports), or save it as UTF-8; labelwise does "
+        "not guess encodings.",
+        path=path,
+        line=line,
+        column=bad - line_start + 1,
+    )
+
+
+def _transcode(data: bytes, encoding: str, path: str | Path | None) -> bytes:
+    """``data`` in ``encoding`` as UTF-8 bytes; undecodable bytes are a DataFormatError."""
+    try:
+        return data.decode(encoding).encode("utf-8")
+    except UnicodeDecodeError as err:
+        before = data[: err.start].decode(encoding, errors="replace")
+        line = before.count("\n") + 1
+        shown = " ".join(f"0x{b:02x}" for b in data[err.start : min(err.end, err.start + 4)])
+        raise DataFormatError(
+            f"not valid {encoding} (the encoding= given): byte {shown} at byte offset "
+            f"{err.start} cannot be decoded ({err.reason}). Check the file's encoding.",
+            path=path,
+            line=line,
+            column=len(before) - before.rfind("\n"),
+        ) from None
+    except UnicodeEncodeError as err:  # a lone surrogate that UTF-8 cannot hold
+        raise DataFormatError(
+            f"decoded as {encoding} (the encoding= given), the text holds a character UTF-8 "
+            f"cannot represent ({err.reason}). Check the file's encoding.",
+            path=path,
+        ) from None
 
 
 def check_no_nul(data: bytes, path: str | Path | None, first_line: int = 1) -> None:
@@ -126,24 +254,34 @@ def check_no_nul(data: bytes, path: str | Path | None, first_line: int = 1) -> N
     if nul >= 0:
         raise DataFormatError(
             "NUL byte: this is a binary file, or UTF-16/UTF-32 text without a byte-order mark; "
-            "save it as UTF-8 text.",
+            "save it as UTF-8 text, or pass encoding= its encoding.",
             path=path,
             line=first_line + data.count(b"\n", 0, nul),
             column=nul - data.rfind(b"\n", 0, nul),
         )
 
 
-def read_text_bytes(path: str | Path) -> bytes:
-    """:func:`read_bytes` then :func:`text_bytes`: a text file as UTF-8 (or 8-bit) bytes."""
-    return text_bytes(read_bytes(path), path)
+def read_text_bytes(path: str | Path, encoding: str | None = None) -> bytes:
+    """:func:`read_bytes` then :func:`text_bytes`: a text file as valid UTF-8 bytes."""
+    return text_bytes(read_bytes(path), path, encoding=encoding)
 
 
-def decode(data: bytes) -> str:
-    """UTF-8 text, falling back to Latin-1 (which never fails) for older files."""
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
+def read_text(path: str | Path, encoding: str | None = None) -> str:
+    """A text file as a string: UTF-8 unless a byte-order mark or ``encoding`` says otherwise.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "t.csv")
+    >>> _ = open(p, "wb").write("text\\ncafé\\n".encode("latin-1"))
+    >>> read_text(p, encoding="latin-1")
+    'text\\ncafé\\n'
+    >>> read_text(p)
+    Traceback (most recent call last):
+    ...
+    labelwise.errors.DataFormatError: ...t.csv, line 2, column 4: not valid UTF-8: byte 0xe9 ...
+    """
+    return read_text_bytes(path, encoding).decode("utf-8")
 
 
 def parse_floats(data: bytes, *, return_starts: bool = False):

@@ -31,7 +31,7 @@ from labelwise._validation import Options, check_params
 from labelwise.data._arff_rows import Attribute, parse_rows
 from labelwise.data._parsing import (
     brief,
-    decode,
+    check_encoding,
     handle_nonfinite,
     read_text_bytes,
     split_quoted,
@@ -61,6 +61,7 @@ def read_arff(
     *,
     sparse: bool | None = None,
     nan: str = "error",
+    encoding: str | None = None,
 ) -> Dataset:
     """Read a Mulan or MEKA ARFF file.
 
@@ -78,6 +79,12 @@ def read_arff(
     nan : {"error", "impute", "keep"}, default="error"
         What to do with missing (``?``) or infinite feature values: raise an error saying how many
         and where, replace them by the column mean, or keep them.
+    encoding : str, optional
+        The text encoding of the file and of its XML label file. ``None``: UTF-8 (or what a
+        byte-order mark says). ARFF files are read as UTF-8 like every other format; older
+        Mulan/MEKA files written by Weka on some systems are Latin-1: pass
+        ``encoding="latin-1"``. The encoding is never guessed: bytes that are not valid UTF-8
+        are a :class:`~labelwise.errors.DataFormatError` naming the line and byte offset.
 
     Returns
     -------
@@ -122,10 +129,11 @@ def read_arff(
         {"sparse": [None, bool], "nan": [Options({"error", "impute", "keep"})]},
         caller="read_arff",
     )
+    encoding = check_encoding(encoding, "read_arff")
     path = Path(path)
-    raw = read_text_bytes(path)
+    raw = read_text_bytes(path, encoding)
     relation, attrs, start, first_line = _parse_header(raw, path)
-    label_idx, hierarchy = _resolve_labels(path, relation, attrs, labels)
+    label_idx, hierarchy = _resolve_labels(path, relation, attrs, labels, encoding)
     V, line_numbers, sparse_rows = parse_rows(raw, start, first_line, attrs, path)
     del raw
     return _assemble(
@@ -147,7 +155,7 @@ def _parse_header(raw: bytes, path: Path) -> tuple[str, list[Attribute], int, in
         nl = raw.find(b"\n", pos)
         stop = len(raw) if nl < 0 else nl
         number += 1
-        line = decode(raw[pos:stop]).strip()
+        line = raw[pos:stop].decode("utf-8").strip()  # valid: read_text_bytes checked
         pos = stop + 1
         if not line or line.startswith("%"):
             continue
@@ -242,7 +250,7 @@ def _parse_attribute(s: str, path: Path, line: int) -> Attribute:
 
 
 def _resolve_labels(
-    path: Path, relation: str, attrs: list[Attribute], labels: object
+    path: Path, relation: str, attrs: list[Attribute], labels: object, encoding: str | None
 ) -> tuple[np.ndarray, Hierarchy | None]:
     n_attr = len(attrs)
     hierarchy = None
@@ -263,7 +271,7 @@ def _resolve_labels(
     else:
         if isinstance(labels, (str, Path)):
             source = Path(labels)
-            names, hierarchy = read_label_xml(source)
+            names, hierarchy = read_label_xml(source, encoding=encoding)
         else:
             names = [str(n) for n in labels]  # type: ignore[union-attr]
             dup = sorted(n for n, k in Counter(names).items() if k > 1)

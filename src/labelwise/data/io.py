@@ -14,8 +14,14 @@ jsonl      ``.jsonl .ndjson``                              column(s) or count
 parquet    ``.parquet .pq``                                column(s) or count
 =========  ==============================================  =====================
 
-Text files may be UTF-8 (with or without a byte-order mark), UTF-16 or UTF-32 with a byte-order
-mark, or Latin-1. A file that cannot be read (corrupted, binary, a broken ``.gz``) gives a
+Text files are read as UTF-8 (with or without a byte-order mark), or UTF-16 or UTF-32 with a
+byte-order mark, unless ``encoding=`` names their encoding (``"latin-1"`` for older Mulan/MEKA
+ARFF files, ``"cp1252"`` for Windows exports, ...). The encoding is never guessed: bytes that are
+not valid UTF-8 are a :class:`~labelwise.errors.DataFormatError` naming the file, the line and the
+byte offset, instead of the whole file being re-decoded (so a ``café`` elsewhere in the file can
+never turn into ``cafÃ©``). Texts and labels are taken as written: a number, ``null`` or a list
+where a text belongs is an error naming the row (``coerce_text=True`` reads numbers as text).
+A file that cannot be read (corrupted, binary, a broken ``.gz``) gives a
 :class:`~labelwise.errors.DataFormatError` (or :class:`~labelwise.errors.DataValueError`) naming
 the file and, where there is one, the line; ``benchmarks/fuzz_readers.py`` checks this on
 corrupted copies of real files.
@@ -28,7 +34,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from labelwise.data._parsing import read_text_bytes
+from labelwise.data._parsing import check_encoding, read_bytes, text_bytes
 from labelwise.data.arff import read_arff, write_arff
 from labelwise.data.dataset import Dataset
 from labelwise.data.libsvm import read_libsvm, write_libsvm
@@ -49,8 +55,8 @@ _LIBSVM_LINE = re.compile(  # labels then index:value pairs; labels only; the XC
 )
 
 
-def sniff_format(path: str | Path) -> str:
-    """The format of a file, from its extension or else its first bytes.
+def sniff_format(path: str | Path, *, encoding: str | None = None) -> str:
+    """The format of a file, from its extension or else its first bytes (in ``encoding``).
 
     Raises
     ------
@@ -66,7 +72,7 @@ def sniff_format(path: str | Path) -> str:
     suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
     if suffixes and suffixes[-1] in _EXTENSIONS:
         return _EXTENSIONS[suffixes[-1]]
-    head = read_text_bytes(path)[:8192]
+    head = text_bytes(read_bytes(path), path, encoding=encoding, strict=False)[:8192]
     if head.startswith(b"PAR1"):
         return "parquet"
     lines = [ln.strip() for ln in head.split(b"\n")[:-1] or head.split(b"\n")]
@@ -103,6 +109,7 @@ def read(
     labels: Any = None,
     *,
     format: str | None = None,
+    encoding: str | None = None,
     **options: Any,
 ) -> Dataset:
     """Read labelled data from a file (or a pandas DataFrame) into a :class:`Dataset`.
@@ -118,9 +125,13 @@ def read(
         for LibSVM it is the number of label values. See each reader.
     format : {"arff", "libsvm", "csv", "tsv", "json", "jsonl", "parquet"}, optional
         Default from the extension or the content.
+    encoding : str, optional
+        The text encoding of the file (and of an ARFF file's XML label file), e.g.
+        ``"latin-1"``. ``None``: UTF-8, or what a byte-order mark says; never guessed.
     **options
         Passed to the reader: :func:`~labelwise.data.arff.read_arff`,
-        :func:`~labelwise.data.libsvm.read_libsvm`, :func:`~labelwise.data.tables.read_table`.
+        :func:`~labelwise.data.libsvm.read_libsvm`, :func:`~labelwise.data.tables.read_table`
+        (for tables, ``coerce_text=True`` reads a number where a text belongs as its digits).
 
     Returns
     -------
@@ -131,7 +142,9 @@ def read(
     FileNotFoundError
         If the file does not exist.
     DataFormatError
-        For an unknown format, or content that is not valid in its format (with the line).
+        For an unknown format, content that is not valid in its format (with the line), bytes
+        that are not valid in the encoding (with the line and byte offset), or a text or label
+        of the wrong type (with the row and column).
 
     Examples
     --------
@@ -142,20 +155,23 @@ def read(
     >>> ds.label_names, ds.X.shape
     (['0', '2'], (2, 2))
     """
+    encoding = check_encoding(encoding, "read")
     if not isinstance(source, (str, Path)):
         if hasattr(source, "columns") and hasattr(source, "to_dict"):
+            if encoding is not None:
+                raise ValueError("read: encoding= applies to files, not to a DataFrame.")
             return from_pandas(source, labels, **options)
         raise TypeError(f"read() takes a path or a pandas DataFrame, got {type(source).__name__}.")
     path = Path(source)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file; check the path (cwd is {Path.cwd()}).")
-    fmt = format or sniff_format(path)
+    fmt = format or sniff_format(path, encoding=encoding)
     if fmt == "arff":
-        return read_arff(path, labels, **options)
+        return read_arff(path, labels, encoding=encoding, **options)
     if fmt == "libsvm":
-        return read_libsvm(path, labels, **options)
+        return read_libsvm(path, labels, encoding=encoding, **options)
     if fmt in ("csv", "tsv", "json", "jsonl", "parquet"):
-        return read_table(path, labels, format=fmt, **options)
+        return read_table(path, labels, format=fmt, encoding=encoding, **options)
     raise DataFormatError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}.", path=path)
 
 

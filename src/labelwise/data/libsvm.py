@@ -28,6 +28,7 @@ import scipy.sparse as sp
 from labelwise._validation import Options, check_params
 from labelwise.data._parsing import (
     brief,
+    check_encoding,
     check_no_nul,
     gzip_errors,
     handle_nonfinite,
@@ -43,30 +44,37 @@ __all__ = ["read_libsvm", "write_libsvm"]
 _BLOCK = 1 << 20
 
 
-def _blocks(path: Path):
+def _blocks(path: Path, encoding: str | None = None):
     """Yield (bytes, first line number) in blocks that end at a line end.
 
-    Byte-order marks are honoured (a UTF-16/32 file is transcoded whole); a NUL byte, or a broken
-    gzip archive, is a DataFormatError naming the file and the line.
+    Byte-order marks are honoured (a UTF-16/32 file is transcoded whole, as is a file in an
+    ``encoding`` that does not write digits as ASCII does); a NUL byte, or a broken gzip
+    archive, is a DataFormatError naming the file and the line.
     """
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file; check the path (cwd is {Path.cwd()}).")
     if path.is_dir():
         raise DataFormatError("is a directory, not a data file.", path=path)
     line = 1
-    for block in _raw_blocks(path):
+    for block in _raw_blocks(path, encoding):
         check_no_nul(block, path, line)
         yield block, line
         line += block.count(b"\n")
 
 
-def _raw_blocks(path: Path):
+_SAMPLE = "\n #:,.-+0123456789eEinfa"
+
+
+def _raw_blocks(path: Path, encoding: str | None):
     opener = gzip.open if path.suffix == ".gz" else open
     carry = b""
+    whole = encoding is not None and _SAMPLE.encode(encoding) != _SAMPLE.encode("ascii")
     with gzip_errors(path), opener(path, "rb") as fh:
         first = fh.read(_BLOCK)
-        if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)):
-            first = text_bytes(first + fh.read(), path)
+        if whole or first.startswith(
+            (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)
+        ):
+            first = text_bytes(first + fh.read(), path, encoding=encoding)
         elif first.startswith(codecs.BOM_UTF8):
             first = first[len(codecs.BOM_UTF8) :]
         chunk = first
@@ -197,6 +205,7 @@ def read_libsvm(
     zero_based: bool | str = "auto",
     sparse: bool = True,
     nan: str = "error",
+    encoding: str | None = None,
 ) -> Dataset:
     """Read a LibSVM / XC multi-label file.
 
@@ -215,6 +224,11 @@ def read_libsvm(
         CSR ``X`` and ``Y`` (``True``) or dense arrays.
     nan : {"error", "impute", "keep"}, default="error"
         What to do with NaN or infinite feature values.
+    encoding : str, optional
+        The file's text encoding. The format's content is ASCII (numbers) and ``# comments``
+        are skipped unread, so this matters only for an encoding that writes digits otherwise
+        (UTF-16 or UTF-32 without a byte-order mark). ``None``: UTF-8 (or what a byte-order mark
+        says).
 
     Returns
     -------
@@ -248,10 +262,11 @@ def read_libsvm(
         },
         caller="read_libsvm",
     )
+    encoding = check_encoding(encoding, "read_libsvm")
     path = Path(path)
     header = None
     blocks: list[_Block] = []
-    for blob, line in _blocks(path):
+    for blob, line in _blocks(path, encoding):
         if not blocks and header is None and line == 1:
             first, _, rest = blob.partition(b"\n")
             header = _header(first)

@@ -7,11 +7,20 @@ A table gives its labels in one of two ways:
   (``IT|UK``); an empty cell is an example with no labels;
 * one **0/1 column per label** (``labels=["IT", "UK"]``).
 
-An optional text column becomes ``Dataset.texts``; the remaining numeric columns become ``X``
+An optional text column becomes ``Dataset.texts``, exactly as written: every text must be a
+string. A number, ``true``/``false``, ``null``, a missing field, a list or an object where a text
+belongs is a :class:`~labelwise.errors.DataFormatError` naming the file, the row (the line of a
+JSON Lines file), the column and the value's JSON type (as ``labelwise serve`` refuses such a
+request with a 422); ``coerce_text=True`` reads numbers as their digits, with one warning. An
+example without text is written ``""``. Label names are strings, or whole numbers read as their
+digits; any other type in a label cell is an error naming the row likewise. The remaining numeric
+columns become ``X``
 (non-numeric leftovers such as ids are dropped, but a column of numbers with a few non-numbers in
-it is an error naming the first, since it is most likely a damaged feature column). CSV/TSV and
-JSON Lines need only the standard library; Parquet needs pyarrow and DataFrames pandas, imported
-only when used.
+it is an error naming the first, since it is most likely a damaged feature column). Text files
+are UTF-8 (or UTF-16/32 with a byte-order mark) unless ``encoding=`` names another encoding;
+bytes that are not valid are an error naming the line and byte offset, never re-decoded in a
+guessed encoding. CSV/TSV and JSON Lines need only the standard library; Parquet needs pyarrow
+and DataFrames pandas, imported only when used.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ import io
 import json
 import math
 import numbers
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -29,17 +39,28 @@ from typing import Any
 import numpy as np
 
 from labelwise._validation import Options, check_params
-from labelwise.data._parsing import brief, decode, handle_nonfinite, read_text_bytes
+from labelwise.data._parsing import brief, check_encoding, handle_nonfinite, read_text
 from labelwise.data.dataset import Dataset
 from labelwise.data.label_space import LabelSpace
-from labelwise.errors import DataFormatError, DataValueError, TargetError
+from labelwise.errors import DataFormatError, DataValueError, LabelwiseWarning, TargetError
 
 __all__ = ["from_pandas", "read_table"]
 
 _PARAMS = {
     "unknown": [Options({"error", "ignore"})],
     "nan": [Options({"error", "impute", "keep"})],
+    "coerce_text": [bool],
 }
+
+
+class _Absent:
+    """A field a JSON record does not have (``None`` is a field written ``null``)."""
+
+    def __repr__(self) -> str:
+        return "(no such field)"
+
+
+_ABSENT = _Absent()
 
 
 class _Table:
@@ -51,21 +72,52 @@ class _Table:
         lines: list[int] | None,
         path,
         header_line: int | None = None,
+        kind: str = "csv",
     ) -> None:
         self.columns = columns
         self.lines = lines
         self.path = path
         self.header_line = header_line  # where the column names are, for a delimited file
+        self.kind = kind  # "csv", "json", "json list", "parquet" or "pandas": how to name a row
 
     def line(self, row: int) -> int | None:
         return None if self.lines is None else self.lines[row]
+
+    def row(self, row: int) -> str:
+        """The row for a message when the error cannot give its line: ``" (row 3, 0-based)"``."""
+        if self.lines is not None:
+            return ""
+        if self.kind == "json list":
+            return f" (item {row} of the JSON list)"
+        return f" (row {row}, 0-based)"
+
+    def show(self, value: Any) -> str:
+        """``value`` quoted briefly, as the file writes it (JSON for JSON)."""
+        if self.kind.startswith("json") and value is not _ABSENT:
+            try:
+                return brief(json.dumps(value, ensure_ascii=False))[1:-1]
+            except (TypeError, ValueError):
+                pass
+        return brief(value)
+
+    def type_name(self, value: Any) -> str:
+        """What ``value`` is, in the words of the table's format (JSON types for JSON)."""
+        if self.kind.startswith("json"):
+            for kind, name in _JSON_TYPES:
+                if isinstance(value, kind):
+                    return f"a JSON {name}"
+        return f"a {type(value).__name__}"
 
     def __len__(self) -> int:
         return len(next(iter(self.columns.values()))) if self.columns else 0
 
 
-def _read_delimited(path: Path, delimiter: str) -> _Table:
-    text = decode(read_text_bytes(path))
+_JSON_TYPES = ((bool, "boolean"), (numbers.Real, "number"), (str, "string"), (list, "array"),
+               (dict, "object"), (type(None), "null"))  # fmt: skip
+
+
+def _read_delimited(path: Path, delimiter: str, encoding: str | None) -> _Table:
+    text = read_text(path, encoding)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] = []
     try:
@@ -102,9 +154,9 @@ def _read_delimited(path: Path, delimiter: str) -> _Table:
     return _Table(dict(zip(header, cols, strict=True)), lines, path, header_line)
 
 
-def _read_jsonl(path: Path) -> _Table:
+def _read_jsonl(path: Path, encoding: str | None) -> _Table:
     records, lines = [], []
-    for i, raw in enumerate(decode(read_text_bytes(path)).split("\n"), start=1):
+    for i, raw in enumerate(read_text(path, encoding).split("\n"), start=1):
         if not raw.strip():
             continue
         try:
@@ -126,12 +178,12 @@ def _read_jsonl(path: Path) -> _Table:
     keys: dict[str, None] = {}
     for rec in records:
         keys.update(dict.fromkeys(rec))
-    columns = {k: [rec.get(k) for rec in records] for k in keys}
-    return _Table(columns, lines, path)
+    columns = {k: [rec.get(k, _ABSENT) for rec in records] for k in keys}
+    return _Table(columns, lines, path, kind="json")
 
 
-def _read_json_array(path: Path) -> _Table:
-    text = decode(read_text_bytes(path))
+def _read_json_array(path: Path, encoding: str | None) -> _Table:
+    text = read_text(path, encoding)
     try:
         records = json.loads(text)
     except json.JSONDecodeError as err:
@@ -154,7 +206,8 @@ def _read_json_array(path: Path) -> _Table:
     keys: dict[str, None] = {}
     for rec in records:
         keys.update(dict.fromkeys(rec))
-    return _Table({k: [rec.get(k) for rec in records] for k in keys}, None, path)
+    columns = {k: [rec.get(k, _ABSENT) for rec in records] for k in keys}
+    return _Table(columns, None, path, kind="json list")
 
 
 def _json_limit(err: Exception) -> str:
@@ -177,7 +230,7 @@ def _read_parquet(path: Path) -> _Table:
         table = pq.read_table(path)
     except Exception as err:  # pyarrow raises its own error types
         raise DataFormatError(f"cannot read as Parquet: {err}", path=path) from None
-    return _Table(table.to_pydict(), None, path)
+    return _Table(table.to_pydict(), None, path, kind="parquet")
 
 
 def read_table(
@@ -191,6 +244,8 @@ def read_table(
     label_names: Sequence[str] | None = None,
     unknown: str = "error",
     nan: str = "error",
+    encoding: str | None = None,
+    coerce_text: bool = False,
 ) -> Dataset:
     """Read a CSV, TSV, JSON Lines or Parquet table.
 
@@ -206,7 +261,8 @@ def read_table(
         Default from the extension (``.csv``, ``.tsv``, ``.json`` (a list of objects),
         ``.jsonl``/``.ndjson``, ``.parquet``).
     text : str or None, default="auto"
-        The text column; ``"auto"`` uses a column named ``text`` if there is one.
+        The text column; ``"auto"`` uses a column named ``text`` if there is one. Every text
+        must be a string (``""`` for an example without text).
     features : sequence of str, optional
         Numeric feature columns; default all remaining numeric columns.
     label_sep : str, default="|"
@@ -217,10 +273,26 @@ def read_table(
         A label not in ``label_names``: raise, or drop it.
     nan : {"error", "impute", "keep"}, default="error"
         NaN or infinite feature values.
+    encoding : str, optional
+        The text encoding of a CSV, TSV, JSON or JSON Lines file (``"latin-1"``, ``"cp1252"``,
+        ...). ``None``: UTF-8, or UTF-16/32 when the file starts with a byte-order mark. Not
+        for Parquet, whose text is UTF-8 by definition.
+    coerce_text : bool, default=False
+        Read a number where a text belongs (JSON ``12345``, a numeric Parquet or DataFrame
+        column) as its digits (``str(value)``), with one warning giving the count and the first
+        row, instead of raising. ``null``, a missing field, ``true``/``false``, lists and objects
+        are errors either way.
 
     Returns
     -------
     Dataset
+
+    Raises
+    ------
+    DataFormatError
+        Content that is not valid in its format (with the line); bytes that are not valid in
+        the encoding (with the line and byte offset); a text or a label of the wrong type (with
+        the row, the column and the value's type).
 
     Examples
     --------
@@ -234,16 +306,24 @@ def read_table(
     >>> ds.X.ravel()
     array([2., 1., 1.])
     """
-    check_params({"unknown": unknown, "nan": nan}, _PARAMS, caller="read_table")
+    check_params(
+        {"unknown": unknown, "nan": nan, "coerce_text": coerce_text}, _PARAMS, caller="read_table"
+    )
+    encoding = check_encoding(encoding, "read_table")
     path = Path(path)
     fmt = format or _table_format(path)
     if fmt in ("csv", "tsv"):
-        table = _read_delimited(path, "," if fmt == "csv" else "\t")
+        table = _read_delimited(path, "," if fmt == "csv" else "\t", encoding)
     elif fmt == "jsonl":
-        table = _read_jsonl(path)
+        table = _read_jsonl(path, encoding)
     elif fmt == "json":
-        table = _read_json_array(path)
+        table = _read_json_array(path, encoding)
     elif fmt == "parquet":
+        if encoding not in (None, "utf-8"):
+            raise ValueError(
+                f"read_table: encoding={encoding!r} does not apply to Parquet, whose text is "
+                "UTF-8 by the format's definition; leave encoding out."
+            )
         table = _read_parquet(path)
     else:
         raise DataFormatError(
@@ -251,7 +331,9 @@ def read_table(
             path=path,
         )
     name = path.name.split(".")[0]
-    return _to_dataset(table, labels, text, features, label_sep, label_names, unknown, nan, name)
+    return _to_dataset(
+        table, labels, text, features, label_sep, label_names, unknown, nan, name, coerce_text
+    )
 
 
 def _table_format(path: Path) -> str:
@@ -271,6 +353,7 @@ def from_pandas(
     label_names: Sequence[str] | None = None,
     unknown: str = "error",
     nan: str = "error",
+    coerce_text: bool = False,
 ) -> Dataset:
     """Turn a pandas DataFrame into a Dataset (same options as :func:`read_table`).
 
@@ -285,7 +368,9 @@ def from_pandas(
     >>> ds.feature_names
     ['x']
     """
-    check_params({"unknown": unknown, "nan": nan}, _PARAMS, caller="from_pandas")
+    check_params(
+        {"unknown": unknown, "nan": nan, "coerce_text": coerce_text}, _PARAMS, caller="from_pandas"
+    )
     if not hasattr(df, "columns") or not hasattr(df, "to_dict"):
         raise TypeError(f"expected a pandas DataFrame, got {type(df).__name__}.")
     names = [str(c) for c in df.columns]
@@ -293,15 +378,23 @@ def from_pandas(
     if dup:
         raise DataFormatError(f"duplicate column names {dup} in the DataFrame.")
     columns = {str(c): df[c].tolist() for c in df.columns}
-    table = _Table(columns, None, None)
-    return _to_dataset(table, labels, text, features, label_sep, label_names, unknown, nan, None)
+    table = _Table(columns, None, None, kind="pandas")
+    return _to_dataset(
+        table, labels, text, features, label_sep, label_names, unknown, nan, None, coerce_text
+    )
 
 
 # ----------------------------------------------------------------------------- assembling
 
 
 def _is_missing(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v))
+    """``None``, a field a record lacks, NaN or pandas' ``NA``."""
+    return (
+        v is None
+        or v is _ABSENT
+        or (isinstance(v, float) and math.isnan(v))
+        or type(v).__name__ == "NAType"
+    )
 
 
 def _cell_labels(v: Any, sep: str, table: _Table, row: int, column: str) -> list[str]:
@@ -326,17 +419,25 @@ def _cell_labels(v: Any, sep: str, table: _Table, row: int, column: str) -> list
             return [t.strip() for t in s.split(sep) if t.strip()]
     if hasattr(v, "tolist"):
         v = v.tolist()
-    if not isinstance(v, (list, tuple)):
-        v = [v]
-    bad = next((x for x in v if x is None or isinstance(x, (list, tuple, dict))), False)
-    if bad is not False or isinstance(v, dict):
+    items = v if isinstance(v, (list, tuple)) else [v]
+    bad = next((x for x in items if not _is_label_name(x)), _ABSENT)
+    if bad is not _ABSENT:
+        what = "it is" if bad is v else f"it holds {table.show(bad)},"
         raise DataFormatError(
-            f"label cell {brief(v)} is not a list of label names (found {brief(bad)} in it).",
+            f"label cell {table.show(v)}{table.row(row)} is not a list of label names: {what} "
+            f"{table.type_name(bad)}; label names are strings (or whole numbers, read as their "
+            "digits).",
             path=table.path,
             line=table.line(row),
             column=column,
         )
-    return [str(x) for x in v]
+    return [str(x) for x in items]
+
+
+def _is_label_name(x: Any) -> bool:
+    return isinstance(x, str) or (
+        isinstance(x, numbers.Integral) and not isinstance(x, (bool, np.bool_))
+    )
 
 
 def _columns(table: _Table, n: int = 20) -> str:
@@ -365,7 +466,8 @@ def _binary_column(values: list[Any], table: _Table, column: str) -> np.ndarray:
             f = math.nan
         if f not in (0.0, 1.0):
             raise DataValueError(
-                f"label {brief(column)} has value {brief(v)}; label columns must hold 0 or 1.",
+                f"label {brief(column)} has value {brief(v)}{table.row(i)}; label columns must "
+                "hold 0 or 1.",
                 path=table.path,
                 line=table.line(i),
                 column=column,
@@ -469,7 +571,62 @@ def _label_columns(table: _Table, labels: Any) -> str | list[str]:
     )
 
 
-def _to_dataset(table, labels, text, features, label_sep, label_names, unknown, nan, name):
+def _texts(table: _Table, column: str, coerce: bool) -> list[str]:
+    """The text column as written: strings only; numbers as digits when ``coerce``."""
+    values = _need(table, column, "text")
+    texts: list[str] = []
+    converted: list[int] = []
+    for i, v in enumerate(values):
+        if isinstance(v, str):
+            texts.append(str(v))
+        elif coerce and _is_number(v):
+            texts.append(str(v))
+            converted.append(i)
+        else:
+            raise _text_error(table, column, i, v, coerce)
+    if converted:
+        first = converted[0]
+        where = f"line {table.line(first)}" if table.lines is not None else table.row(first)[2:-1]
+        warnings.warn(
+            f"{table.path or 'table'}: {len(converted)} text(s) in column {brief(column)} were "
+            f"numbers, read as their digits (coerce_text=True); the first: {where}, "
+            f"{table.show(values[first])}.",
+            LabelwiseWarning,
+            stacklevel=4,
+        )
+    return texts
+
+
+def _is_number(v: Any) -> bool:
+    return (
+        isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)) and not _is_missing(v)
+    )
+
+
+def _text_error(table: _Table, column: str, row: int, v: Any, coerce: bool) -> DataFormatError:
+    where = table.row(row)
+    if _is_missing(v):
+        what = "missing (the record has no such field)" if v is _ABSENT else (
+            "null" if v is None else f"missing ({brief(v)})"
+        )  # fmt: skip
+        message = (
+            f'the text{where} is {what}. Every example needs a text: write "" for one without '
+            "text, or drop the row."
+        )
+    else:
+        message = f"the text{where} is {table.type_name(v)} ({table.show(v)}), not a string; "
+        if _is_number(v) and not coerce:
+            message += (
+                "write it as a string, or pass coerce_text=True to read numbers as their digits."
+            )
+        else:
+            message += "a text must be one string."
+    return DataFormatError(message, path=table.path, line=table.line(row), column=column)
+
+
+def _to_dataset(
+    table, labels, text, features, label_sep, label_names, unknown, nan, name, coerce_text
+):
     used: set[str] = set()
     count = labels if isinstance(labels, numbers.Integral) else None
     labels = _label_columns(table, labels)
@@ -508,7 +665,7 @@ def _to_dataset(table, labels, text, features, label_sep, label_names, unknown, 
     if text == "auto":
         text = "text" if "text" in table.columns and "text" not in used else None
     if text is not None:
-        texts = ["" if _is_missing(t) else str(t) for t in _need(table, text, "text")]
+        texts = _texts(table, text, coerce_text)
         used.add(text)
     cols = _feature_columns(table, used, features)
     X = None

@@ -8,26 +8,35 @@ A Mulan label file lists ``<label name="...">`` elements inside ``<labels>``. Ne
 
 from __future__ import annotations
 
+import codecs
 import itertools
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from labelwise.data._parsing import brief, read_bytes
+from labelwise.data._parsing import brief, check_encoding, check_utf8, read_bytes, text_bytes
 from labelwise.data.hierarchy import Hierarchy
 from labelwise.errors import DataFormatError
 
 __all__ = ["hierarchy_from_dotted_names", "read_label_xml", "write_label_xml"]
 
+_DECLARED = re.compile(rb"""(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']{0,40})""")
 
-def read_label_xml(path: str | Path) -> tuple[list[str], Hierarchy | None]:
+
+def read_label_xml(
+    path: str | Path, *, encoding: str | None = None
+) -> tuple[list[str], Hierarchy | None]:
     """Read a Mulan XML label file.
 
     Parameters
     ----------
     path : str or Path
         The ``.xml`` file.
+    encoding : str, optional
+        The file's text encoding, overriding its XML declaration. ``None``: what the declaration
+        (or a byte-order mark) says, UTF-8 without one; bytes that are not valid in it are a
+        :class:`~labelwise.errors.DataFormatError` naming the line.
 
     Returns
     -------
@@ -52,9 +61,20 @@ def read_label_xml(path: str | Path) -> tuple[list[str], Hierarchy | None]:
     >>> names, h.parent["a1"]
     (['a', 'a1', 'b'], 'a')
     """
+    encoding = check_encoding(encoding, "read_label_xml")
     data = read_bytes(path)
+    if encoding is not None:  # decoded here, so the declaration is ignored
+        document: bytes | str = text_bytes(data, path, encoding=encoding).decode("utf-8")
+    else:
+        document = data
+        declared = _DECLARED.match(data)
+        utf8 = declared is None or declared.group(1).lower() in (b"utf-8", b"utf8")
+        if utf8 and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+            # expat would say only "not well-formed (invalid token)"
+            check_utf8(data[bom:], path, offset=bom)
     try:
-        root = ET.fromstring(data)
+        root = ET.fromstring(document)
     except ET.ParseError as err:
         line = err.position[0] if hasattr(err, "position") else None
         raise DataFormatError(
