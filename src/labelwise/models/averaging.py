@@ -42,6 +42,7 @@ class ScoreAverage(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         Members fitted in parallel (joblib).
     decision_rule : DecisionRule or None, default=None
         Turns the averaged scores into label sets; None means ``FixedThreshold(0.5)``.
+        A rule that learns is tuned on 5-fold out-of-fold training scores in ``fit`` (``rule_``).
 
     Attributes
     ----------

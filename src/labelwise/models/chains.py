@@ -171,6 +171,7 @@ class ClassifierChain(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         (a generator is read once per fit, and its folds are reused by every link).
     decision_rule : DecisionRule or None, default=None
         Turns ``predict_proba`` into label sets in ``predict``; ``None`` is ``FixedThreshold(0.5)``.
+        A rule that learns is tuned on 5-fold out-of-fold training scores in ``fit`` (``rule_``).
 
     Attributes
     ----------
@@ -433,7 +434,8 @@ class EnsembleClassifierChains(ScoresThenRuleMixin, ClassifierMixin, BaseEstimat
     inference : {"greedy", "beam", "exact"}, default="greedy"
     beam_width : int, default=5
     decision_rule : DecisionRule or None, default=None
-        ``None`` is ``FixedThreshold(0.5)``.
+        ``None`` is ``FixedThreshold(0.5)``. A rule that learns is tuned on 5-fold out-of-fold
+        training scores in ``fit`` (``rule_``).
 
     Attributes
     ----------

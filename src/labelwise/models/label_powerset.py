@@ -142,7 +142,8 @@ class LabelPowerset(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
     decision_rule : DecisionRule, default=None
         Applied to the marginals in ``predict``; ``None`` is ``FixedThreshold(0.5)``. For the
         most probable label set (best for subset accuracy) apply ``BayesOptimal("subset_accuracy")``
-        from :mod:`labelwise.decision` to ``predict_joint_proba``.
+        from :mod:`labelwise.decision` to ``predict_joint_proba``. A rule that learns is tuned on
+        5-fold out-of-fold training scores in ``fit`` (``rule_``).
 
     Attributes
     ----------

@@ -75,7 +75,8 @@ class MLkNN(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         Jobs for non-Euclidean distances and trees (joblib semantics).
     decision_rule : DecisionRule, default=None
         Applied to the posteriors in ``predict``; ``None`` is ``FixedThreshold(0.5)``, the
-        paper's maximum a posteriori rule.
+        paper's maximum a posteriori rule. A rule that learns is tuned on 5-fold out-of-fold
+        training scores in ``fit`` (``rule_``).
 
     Attributes
     ----------

@@ -49,6 +49,7 @@ class NativeMultilabel(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         ``RandomForestClassifier(n_estimators=300, random_state=0)``.
     decision_rule : DecisionRule or None, default=None
         Turns scores into label sets in ``predict``; None means ``FixedThreshold(0.5)``.
+        A rule that learns is tuned on 5-fold out-of-fold training scores in ``fit`` (``rule_``).
 
     Attributes
     ----------

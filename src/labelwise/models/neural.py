@@ -150,6 +150,7 @@ class NeuralClassifier(ClassifierMixin, BaseEstimator):
     decision_rule : DecisionRule, default=None
         Turns multi-label scores into label sets in ``predict``; ``None`` is
         ``FixedThreshold(0.5)``. Class targets are decided by the most probable class.
+        A rule that learns is tuned on 5-fold out-of-fold training scores in ``fit`` (``rule_``).
 
     Attributes
     ----------

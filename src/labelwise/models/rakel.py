@@ -119,6 +119,7 @@ class RAkEL(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
     decision_rule : DecisionRule, default=None
         Applied to the averaged marginals in ``predict``; ``None`` is ``FixedThreshold(0.5)``,
         which reproduces the paper's 0.5 threshold on the (probabilistic) vote ratio.
+        A rule that learns is tuned on 5-fold out-of-fold training scores in ``fit`` (``rule_``).
 
     Attributes
     ----------
