@@ -108,7 +108,7 @@ def test_texts_and_datasets():
 
 
 def test_warning_count_share_and_severity():
-    X = np.arange(40, dtype=float).reshape(20, 2)
+    X = np.arange(1, 41, dtype=float).reshape(20, 2)  # every row has two non-zero features
     new = np.full((1, 2), 99.0)
     with pytest.warns(ProblemSetupWarning) as rec:
         check_overlap(X, np.vstack([X[:2], new, new, new]), where="somewhere")
@@ -224,3 +224,99 @@ def test_cli_fit_on_text_files_whose_test_repeats_training_texts(tmp_path):
     out = json.loads(result.stdout)
     assert (out["overlap"]["n_overlap"], out["overlap"]["n_test"]) == (40, 40)
     assert any("40 of 40 test rows (100.0%)" in w for w in out["warnings"])
+
+
+# ------------------------------------------------------------ features vs labels (issue 19)
+
+
+def _brute_force_labels(Xa, Ya, Xb, Yb):
+    """Per test row: feature match, same labels as a feature-matching training row, nnz <= 1."""
+    match, same, few = [], [], []
+    for i in range(Xb.shape[0]):
+        hits = [j for j in range(Xa.shape[0]) if np.array_equal(Xa[j], Xb[i])]
+        match.append(bool(hits))
+        same.append(any(np.array_equal(Ya[j], Yb[i]) for j in hits))
+        few.append(bool(hits) and np.count_nonzero(Xb[i]) <= 1)
+    return np.array(match), np.array(same), np.array(few)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_label_aware_counts_match_brute_force(seed):
+    """Sparse binary rows with few words (as in Delicious): one-word rows collide by chance."""
+    rng = np.random.default_rng(seed)
+    n_tr, n_te, d, L = 120, 80, 6, 3
+    Xa = (rng.random((n_tr, d)) < 0.25).astype(float)
+    Xb = (rng.random((n_te, d)) < 0.25).astype(float)
+    Xb[:20] = Xa[rng.integers(0, n_tr, 20)]  # copies: some keep their labels below
+    Ya = (rng.random((n_tr, L)) < 0.4).astype(int)
+    Yb = (rng.random((n_te, L)) < 0.4).astype(int)
+    names = ["x", "y", "z"]
+    match, same, few = _brute_force_labels(Xa, Ya, Xb, Yb)
+    assert same.any() and (match & ~same).any() and few.any()  # every kind occurs
+    tr = Dataset(X=sp.csr_matrix(Xa), Y=Ya, label_names=names)
+    te = Dataset(X=sp.csr_matrix(Xb), Y=Yb, label_names=names)
+    r = check_overlap(tr, te, warn=False)
+    assert r.test_rows.tolist() == np.flatnonzero(match).tolist()
+    assert r.n_same_labels == same.sum()
+    assert r.same_label_rows.tolist() == np.flatnonzero(same).tolist()
+    assert r.n_few_features == few.sum()
+    assert r.leak_rows.tolist() == np.flatnonzero(same & ~few).tolist()
+    d = r.to_dict()
+    assert (d["n_same_labels"], d["n_few_features"], d["n_leak"]) == (
+        same.sum(),
+        few.sum(),
+        (same & ~few).sum(),
+    )
+
+
+def test_same_features_different_labels_is_not_called_leakage():
+    X = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    tr = Dataset(X=X, Y=np.array([[1, 0], [0, 1], [1, 1]]), label_names=["a", "b"])
+    te = Dataset(X=X[:2], Y=np.array([[0, 1], [1, 0]]), label_names=["a", "b"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning: nothing leaked
+        r = check_overlap(tr, te)
+    assert (r.n_overlap, r.n_same_labels, r.n_few_features, r.n_leak) == (2, 0, 0, 0)
+    assert "0 of them also have the same label set" in r.message
+    assert "2 have different labels, which is not leakage of the answer" in r.message
+    assert r.message.endswith("No sign of leakage.")
+    assert "possible leakage" not in r.message
+
+
+def test_labels_are_compared_by_name_not_column():
+    X = np.array([[1.0, 2.0], [3.0, 4.0]])
+    tr = Dataset(X=X, Y=np.array([[1, 0], [0, 1]]), label_names=["a", "b"])
+    te = Dataset(X=X, Y=np.array([[0, 1], [1, 0]]), label_names=["b", "a"])  # same sets
+    with pytest.warns(ProblemSetupWarning) as rec:
+        r = check_overlap(tr, te, where="inspect")
+    assert r.n_same_labels == 2 and r.n_leak == 2
+    msg = str(rec[0].message)
+    assert msg.startswith("inspect: 2 of 2 test rows (100.0%) also occur in the training set")
+    assert "2 of them also have the same label set (exact duplicates of features and labels)" in msg
+    assert "With 2 duplicates (100.0% of the test rows) the results are not a test" in msg
+
+
+def test_one_hot_rows_are_expected_by_chance():
+    """Rows with a single word equal a training row without leaking anything."""
+    tr = sp.csr_matrix(np.eye(5))
+    te = sp.csr_matrix(np.vstack([np.eye(5)[:3], [[1.0, 1, 0, 0, 0]]]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = check_overlap(tr, te)
+    assert (r.n_overlap, r.n_same_labels, r.n_few_features, r.n_leak) == (3, None, 3, 0)
+    assert "3 of them have at most one non-zero feature, so equal rows are expected" in r.message
+    assert r.message.endswith("No sign of leakage.")
+
+
+def test_delicious_overlap_in_words(mulan_dir):
+    """Issue 19's numbers: 871 feature matches, 460 with one word, 63 with the same tags."""
+    from labelwise.data import read
+
+    xml = mulan_dir / "delicious.xml"
+    tr = read(mulan_dir / "delicious-train.arff", labels=xml)
+    te = read(mulan_dir / "delicious-test.arff", labels=xml)
+    r = check_overlap(tr, te, warn=False)
+    assert (r.n_overlap, r.n_test, r.n_few_features, r.n_same_labels) == (871, 3185, 460, 63)
+    assert r.n_leak == 56  # same tags and more than one word
+    assert "808 have different labels, which is not leakage of the answer" in r.message
+    assert "(1.8% of the test rows) this is possible leakage" in r.message

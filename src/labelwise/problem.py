@@ -14,7 +14,7 @@ from __future__ import annotations
 import numbers
 import warnings
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -522,54 +522,99 @@ OVERLAP_SEVERE = 0.5
 
 @dataclass(frozen=True)
 class OverlapReport:
-    """Rows of the test set that also occur in the training set.
+    """Rows of the test set whose features (or text) also occur in the training set.
+
+    A feature match alone is not leakage of the answer: a test row whose features equal a
+    training row's but whose label set differs asks a question training answers differently, and
+    a row with at most one non-zero feature (common in sparse binary data) equals some training
+    row by chance. Leakage is a test row that repeats a training row's features AND label set.
 
     Attributes
     ----------
     n_overlap : int
-        Test rows that occur in training: features identical, or equal after rounding them to
-        ``1e-9``, or (text data) the identical text.
+        Test rows whose features equal a training row's (identically, or after rounding them to
+        ``1e-9``), or (text data) whose text is identical to a training text.
     n_test : int
         Test rows.
     test_rows : ndarray of int
         Their indices in the test set, ascending.
     n_exact : int
-        Of those, the rows that are exact duplicates (identical features or text); the others
-        only match after rounding.
+        Of those, the rows whose features (or text) are identical; the others only match after
+        rounding.
+    n_same_labels : int or None
+        Of those, the rows that also have the label set of a training row with the same features:
+        exact duplicates of (features, labels). ``None`` when labels were not compared (feature
+        matrices or texts without labels).
+    n_few_features : int
+        Of those, the rows with at most one non-zero feature, which match by chance.
+    same_label_rows : ndarray of int
+        The test rows counted in ``n_same_labels`` (empty when labels were not compared).
     """
 
     n_overlap: int
     n_test: int
     test_rows: np.ndarray
     n_exact: int = 0
+    n_same_labels: int | None = None
+    n_few_features: int = 0
+    same_label_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
+    leak_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
 
     @property
     def fraction(self) -> float:
-        """Share of test rows that occur in training (0.0 for an empty test set)."""
+        """Share of test rows whose features occur in training (0.0 for an empty test set)."""
         return self.n_overlap / self.n_test if self.n_test else 0.0
 
     @property
+    def n_leak(self) -> int:
+        """Test rows that look leaked: duplicates of a training row's features and labels (or of
+        its features, when labels were not compared) with more than one non-zero feature."""
+        return int(self.leak_rows.shape[0])
+
+    @property
     def message(self) -> str:
-        """One line saying how many test rows occur in training, and what that means."""
-        n, share = self.n_overlap, self.fraction
+        """What was found, in words: matches, duplicates with labels, and what that means."""
+        n = self.n_overlap
         if n == 0:
             return f"none of the {self.n_test} test rows occurs in the training set."
         rounded = self.n_overlap - self.n_exact
-        how = f"{self.n_exact} exact duplicate{'s' if self.n_exact != 1 else ''}"
+        if self.n_same_labels is None:
+            how = f"{self.n_exact} exact duplicate{'s' if self.n_exact != 1 else ''}"
+        else:  # "duplicate" is kept for rows that repeat the labels too
+            how = f"{self.n_exact} with identical features"
         if rounded:
             how += f", {rounded} more equal after rounding the features to 1e-{OVERLAP_DECIMALS}"
         text = (
-            f"{n} of {self.n_test} test rows ({share:.1%}) also occur in the training set "
-            f"({how}; first at test row {int(self.test_rows[0])}): "
+            f"{n} of {self.n_test} test rows ({self.fraction:.1%}) also occur in the training set "
+            f"({how}; first at test row {int(self.test_rows[0])})"
         )
+        details = []
+        if self.n_same_labels is not None:
+            other = n - self.n_same_labels
+            details.append(
+                f"{self.n_same_labels} of them also have the same label set (exact duplicates "
+                f"of features and labels); {other} ha{'s' if other == 1 else 've'} different "
+                "labels, which is not leakage of the answer"
+            )
+        if self.n_few_features:
+            details.append(
+                f"{self.n_few_features} of them have at most one non-zero feature, so equal "
+                "rows are expected by chance"
+            )
+        text += (": " + "; ".join(details) if details else "") + ". "
+        leak, share = self.n_leak, (self.n_leak / self.n_test if self.n_test else 0.0)
+        if leak == 0:
+            return text + "No sign of leakage."
+        counted = f"{leak} duplicate{'s' if leak != 1 else ''} ({share:.1%} of the test rows)"
         if share > OVERLAP_SEVERE:
             return text + (
-                "the results are not a test of generalisation. Use a split whose test rows are "
-                "not in training (remove duplicates before splitting, or split by group)."
+                f"With {counted} the results are not a test of generalisation. Use a split whose "
+                "test rows are not in training (remove duplicates before splitting, or split by "
+                "group)."
             )
         return text + (
-            "possible leakage, the test score will be optimistic. Remove duplicates before "
-            "splitting, or split by group."
+            f"With {counted} this is possible leakage: the test score will be optimistic on "
+            "them. Remove duplicates before splitting, or split by group."
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -577,9 +622,13 @@ class OverlapReport:
         return {
             "n_overlap": self.n_overlap,
             "n_exact": self.n_exact,
+            "n_same_labels": self.n_same_labels,
+            "n_few_features": self.n_few_features,
+            "n_leak": self.n_leak,
             "n_test": self.n_test,
             "fraction": self.fraction,
             "first_test_rows": [int(i) for i in self.test_rows[:20]],
+            "first_leak_rows": [int(i) for i in self.leak_rows[:20]],
         }
 
 
@@ -639,8 +688,35 @@ def _rows_in(train_keys: list[Any], test_keys: list[Any]) -> np.ndarray:
     return np.fromiter((key in seen for key in test_keys), dtype=bool, count=len(test_keys))
 
 
+def _overlap_labels(data: Any) -> list[Any] | None:
+    """One hashable label set per row of a Dataset (sorted label names); None for the rest."""
+    from labelwise.data.dataset import Dataset
+
+    if not isinstance(data, Dataset) or data.Y is None:
+        return None
+    Y = sp.csr_matrix(data.Y)
+    Y.eliminate_zeros()
+    names = np.asarray([str(n) for n in data.label_names], dtype=object)
+    return [
+        tuple(sorted(names[Y.indices[a:b]].tolist()))
+        for a, b in zip(Y.indptr[:-1], Y.indptr[1:], strict=True)
+    ]
+
+
+def _row_nonzeros(X: Any) -> np.ndarray:
+    if sp.issparse(X):
+        M = sp.csr_matrix(X)
+        return np.diff(M.indptr) - np.bincount(
+            np.repeat(np.arange(M.shape[0]), np.diff(M.indptr))[M.data == 0], minlength=M.shape[0]
+        )
+    A = np.asarray(X)
+    if A.dtype.kind not in "biuf":
+        return np.full(A.shape[0], A.shape[1])
+    return np.count_nonzero(A, axis=1)
+
+
 def check_overlap(train: Any, test: Any, *, warn: bool = True, where: str = "") -> OverlapReport:
-    """Count test rows that also occur in the training set: leakage that inflates test scores.
+    """Find test rows that also occur in the training set, and say whether that is leakage.
 
     A test row occurs in training when its features are identical to a training row's (exact
     duplicate), or equal after rounding every feature to ``1e-9`` (a copy written with fewer
@@ -648,14 +724,24 @@ def check_overlap(train: Any, test: Any, *, warn: bool = True, where: str = "") 
     (dense rows by their float64 bytes, sparse rows by their non-zero columns and values) and
     looked up in a set, so the check is linear in the data size.
 
+    Such a match is not by itself leakage of the answer. When both sets are Datasets with
+    labels, the report counts separately the exact duplicates of (features, labels), whose
+    answer the model has seen, from rows whose features match a training row with a different
+    label set. Rows with at most one non-zero feature are counted apart too: in sparse binary
+    data many rows hold a single word, and equal rows are expected by chance. Only the rest --
+    duplicates with the same labels (or, without labels, feature matches) with more than one
+    non-zero feature -- is reported as possible leakage (:attr:`OverlapReport.n_leak`).
+
     Parameters
     ----------
     train, test : Dataset, array-like or sparse matrix of shape (n, n_features), or list of str
-        The two sets: datasets (their features, and their texts when both have texts), feature
-        matrices (dense and sparse can be mixed) or lists of texts.
+        The two sets: datasets (their features, and their texts when both have texts; their
+        labels are compared when both have them), feature matrices (dense and sparse can be
+        mixed) or lists of texts.
     warn : bool, default=True
-        Issue a :class:`~labelwise.errors.ProblemSetupWarning` with the count and share of test
-        rows found in training; above 50% it says the results are not a test of generalisation.
+        Issue a :class:`~labelwise.errors.ProblemSetupWarning` with :attr:`OverlapReport.message`
+        when some test rows look leaked; above 50% it says the results are not a test of
+        generalisation.
     where : str, default=""
         The calling function or command, named at the start of the warning.
 
@@ -670,19 +756,29 @@ def check_overlap(train: Any, test: Any, *, warn: bool = True, where: str = "") 
 
     Examples
     --------
-    >>> r = check_overlap([[0, 1], [2, 3]], [[2, 3], [4, 5], [2.0, 3.0 + 1e-12]], warn=False)
-    >>> r.n_overlap, r.n_exact, r.test_rows
-    (2, 1, array([0, 2]))
+    >>> r = check_overlap([[1, 1], [2, 3]], [[2, 3], [4, 5], [2.0, 3.0 + 1e-12]], warn=False)
+    >>> r.n_overlap, r.n_exact, r.test_rows, r.n_leak
+    (2, 1, array([0, 2]), 2)
     >>> check_overlap(["a b", "c"], ["c", "d"], warn=False).test_rows
     array([0])
+    >>> from labelwise.data import Dataset
+    >>> tr = Dataset(X=np.array([[1.0, 2], [0, 1]]), Y=np.array([[1, 0], [0, 1]]),
+    ...              label_names=["a", "b"])
+    >>> te = Dataset(X=np.array([[1.0, 2], [0, 1]]), Y=np.array([[0, 1], [0, 1]]),
+    ...              label_names=["a", "b"])
+    >>> r = check_overlap(tr, te, warn=False)
+    >>> r.n_overlap, r.n_same_labels, r.n_few_features, r.n_leak
+    (2, 1, 1, 0)
     """
     X_train, texts_train = _overlap_parts(train, "the training set")
     X_test, texts_test = _overlap_parts(test, "the test set")
     n_test = len(texts_test) if X_test is None else X_test.shape[0]
     exact = np.zeros(n_test, dtype=bool)
     found = np.zeros(n_test, dtype=bool)
+    keys: tuple[list[Any], list[Any]] | None = None
     if texts_train is not None and texts_test is not None:
         exact |= _rows_in(texts_train, texts_test)
+        keys = (texts_train, texts_test)
     if X_train is not None and X_test is not None:
         if sp.issparse(X_train) != sp.issparse(X_test):
             X_train, X_test = sp.csr_matrix(X_train), sp.csr_matrix(X_test)
@@ -693,6 +789,8 @@ def check_overlap(train: Any, test: Any, *, warn: bool = True, where: str = "") 
             if d_train != d_test:
                 raise ShapeError(f"X_train has {d_train} features but X_test has {d_test}.")
             hits |= _rows_in(train_keys, test_keys)
+            if decimals is not None:
+                keys = (train_keys, test_keys)
             if not found.any():
                 break
     elif (texts_train is None or texts_test is None) and n_test:
@@ -702,8 +800,30 @@ def check_overlap(train: Any, test: Any, *, warn: bool = True, where: str = "") 
         )
     found |= exact
     rows = np.flatnonzero(found)
-    report = OverlapReport(int(rows.size), n_test, rows, int(exact.sum()))
-    if warn and rows.size:
+    few = np.zeros(n_test, dtype=bool)
+    if X_test is not None and rows.size:
+        few[rows] = _row_nonzeros(X_test)[rows] <= 1
+    labels_train, labels_test = _overlap_labels(train), _overlap_labels(test)
+    same: np.ndarray | None = None
+    if labels_train is not None and labels_test is not None and keys is not None:
+        sets: dict[Any, set] = {}
+        for key, labels in zip(keys[0], labels_train, strict=True):
+            sets.setdefault(key, set()).add(labels)
+        same = np.zeros(n_test, dtype=bool)
+        for i in rows:
+            same[i] = labels_test[i] in sets.get(keys[1][i], ())
+    leak = (found if same is None else same) & ~few
+    report = OverlapReport(
+        int(rows.size),
+        n_test,
+        rows,
+        int(exact.sum()),
+        None if same is None else int(same.sum()),
+        int(few.sum()),
+        np.zeros(0, dtype=np.intp) if same is None else np.flatnonzero(same),
+        np.flatnonzero(leak),
+    )
+    if warn and report.n_leak:
         prefix = f"{where}: " if where else ""
         warnings.warn(prefix + report.message, ProblemSetupWarning, stacklevel=2)
     return report
