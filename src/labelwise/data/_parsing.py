@@ -200,8 +200,10 @@ def check_utf8(data: bytes, path: str | Path | None, *, offset: int = 0) -> None
     view = memoryview(data)
     start, n = 0, len(data)
     while start < n:
-        stop = n if n - start <= _UTF8_BLOCK else data.rfind(b"\n", start, start + _UTF8_BLOCK)
-        stop = n if stop <= start else stop + 1  # a newline never splits a UTF-8 character
+        stop = n
+        if n - start > _UTF8_BLOCK:
+            cut = data.rfind(b"\n", start, start + _UTF8_BLOCK)
+            stop = n if cut < start else cut + 1  # a newline never splits a UTF-8 character
         try:
             codecs.utf_8_decode(view[start:stop], "strict", True)
         except UnicodeDecodeError as err:
