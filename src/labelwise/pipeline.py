@@ -326,6 +326,7 @@ def fit_auto(
     candidates: list[str] | None = None,
     random_state: int = 0,
     verbose: bool | int | None = None,
+    k: int | None = None,
 ) -> AutoFitResult:
     """The main job: pick, tune and refit the best pipeline for ``metric`` on ``train``.
 
@@ -341,7 +342,7 @@ def fit_auto(
         See :func:`labelwise.auto.objective_names`.
     test : Dataset, optional
     time_limit : float, optional
-        Seconds for the search.
+        Seconds for the whole fit: the search and the refit of the winner.
     n_jobs : int, optional
     cv : int or "auto", default="auto"
     candidates : list of str, optional
@@ -349,6 +350,8 @@ def fit_auto(
     random_state : int, default=0
     verbose : bool, int or None
         Progress display (None: on a terminal only).
+    k : int, optional
+        The cut-off of ``precision_at_k`` and ``ndcg_at_k`` (default 3).
 
     Returns
     -------
@@ -370,7 +373,7 @@ def fit_auto(
     text = is_text_dataset(train)
     X = list(train.texts) if text else train.X
     kind = problem_kind(train, metric)
-    get_objective(metric, kind=kind)  # an unknown or unfitting metric stops before training
+    get_objective(metric, kind=kind, k=k)  # an unknown or unfitting metric stops before training
     names = [str(n) for n in train.label_names]
     if kind == "multilabel":
         Y = train.Y
@@ -391,6 +394,7 @@ def fit_auto(
         label_names=names,
         random_state=random_state,
         verbose=verbose,
+        k=k,
     )
     start = time.perf_counter()
     import warnings
@@ -402,6 +406,7 @@ def fit_auto(
     seconds = time.perf_counter() - start
     metadata = {
         "metric": model.objective_,
+        **({"k": int(k)} if k is not None else {}),
         "problem_type": model.kind_,
         # the score columns: the labels, or the classes in the model's (sorted) order
         "label_names": names if kind == "multilabel" else [str(c) for c in model.classes_],

@@ -24,7 +24,14 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["Candidate", "DataProfile", "build_candidates", "fit_seconds", "profile_data"]
+__all__ = [
+    "MANY_LABELS",
+    "Candidate",
+    "DataProfile",
+    "build_candidates",
+    "fit_seconds",
+    "profile_data",
+]
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,8 @@ class DataProfile:
         ``labelwise.problem.describe(y).kind``.
     nnz_per_row : float or None
         Mean stored values per row of a sparse X (``None``: dense, every feature counts).
+    labels_per_row : float
+        Mean labels per training example (label cardinality).
     """
 
     n_samples: int
@@ -54,6 +63,7 @@ class DataProfile:
     n_label_sets: int
     kind: str
     nnz_per_row: float | None = None
+    labels_per_row: float = 1.0
 
     @property
     def width(self) -> float:
@@ -81,8 +91,8 @@ class Candidate:
     family : str
         Candidates of one family share a time rate: the measured seconds per estimated second
         of the first of them corrects the others' estimates (``"linear"``, ``"trees"``,
-        ``"neighbours"``, ``"neural"``, ``"text"``); other families borrow the rate of all
-        measured ones until they have their own.
+        ``"neighbours"``, ``"neural"``, ``"text"``, ``"label_tree"``); other families borrow
+        the rate of all measured ones until they have their own.
     shrink : callable or None
         ``shrink(fraction) -> Candidate or None``: a smaller version costing about ``fraction`` of
         this one (a forest with fewer trees; None below its useful size), tried when the full one
@@ -134,15 +144,17 @@ def profile_data(X: Any, Y: np.ndarray | None, kind: str) -> DataProfile:
     text = is_text(X)
     n = len(X) if text else X.shape[0]
     d = 0 if text else X.shape[1]
+    per_row = 1.0
     if Y is not None and Y.ndim == 2:
         L = Y.shape[1]
         packed = np.packbits(np.asarray(Y, dtype=bool), axis=1)
         n_sets = int(np.unique(packed, axis=0).shape[0])
+        per_row = float(np.count_nonzero(Y)) / max(1, n)
     else:
         L = int(np.unique(Y).shape[0]) if Y is not None else 0
         n_sets = L
     nnz = float(X.nnz) / max(1, n) if sp.issparse(X) else None
-    return DataProfile(n, d, L, bool(sp.issparse(X)), text, n_sets, kind, nnz)
+    return DataProfile(n, d, L, bool(sp.issparse(X)), text, n_sets, kind, nnz, per_row)
 
 
 # Seconds per unit of work of each model family: measured on the 2-core reference machine by
@@ -163,6 +175,9 @@ _SECONDS = {
     "mlp_epochs": 25,  # epochs early stopping runs (16-28 in benchmarks/auto_costs.py)
     "text": 2e-5,  # a TF-IDF linear model: per document x label (vectorising included)
     "encode": 0.02,  # MiniLM sentence embedding on a CPU: per document
+    # LabelTree (3 trees): per row x stored value x label of the row x output of its leaf (at
+    # most 100 labels a leaf); 0.9-1.0e-8 CPU seconds on 2,000-4,000 rows of Delicious
+    "label_tree": 1e-8,
 }
 
 
@@ -175,7 +190,9 @@ def fit_seconds(kind: str, p: DataProfile, **kw: float) -> float:
     powersets of ``2^k`` classes; ML-kNN a neighbour search (``n^2``, mostly ranking) and
     counts (``n L``);
     a forest of randomised trees ``T n log n sqrt(d)`` with a cost per label in each split;
-    an MLP ``epochs (n (d h + h L) + steps)``, with the epochs early stopping typically runs.
+    an MLP ``epochs (n (d h + h L) + steps)``, with the epochs early stopping typically runs;
+    a label tree trains each row in the leaves of its labels, ``n d c min(L, 100)`` for ``c``
+    labels per row (its internal nodes and clustering are cheaper).
     A linear model's stored values of a sparse ``X`` cost more each than dense ones (sparse
     products do not run at BLAS speed).
 
@@ -220,6 +237,10 @@ def fit_seconds(kind: str, p: DataProfile, **kw: float) -> float:
         return c["text"] * n * L * kw.get("factor", 1.0)
     if kind == "embedding":
         return c["encode"] * n
+    if kind == "label_tree":
+        leaf = min(L, kw.get("max_leaf", 100))
+        per_row = max(1.0, p.labels_per_row)
+        return 10 * c["overhead"] + c["label_tree"] * n * p.width * per_row * leaf
     raise ValueError(f"fit_seconds: no cost model for {kind!r}")
 
 
@@ -430,8 +451,32 @@ def _multiclass_candidates(p: DataProfile, random_state: int) -> list[Candidate]
     return out
 
 
+#: Labels from which a ranking metric brings in the many-label models (a label tree).
+MANY_LABELS = 100
+
+
+def _many_label_candidates(p: DataProfile, random_state: int) -> list[Candidate]:
+    """Models built for hundreds to millions of labels, when ``labelwise.models`` has them."""
+    try:
+        from labelwise.models import LabelTree
+    except ImportError:  # an older labelwise: nothing to add
+        return []
+    return [
+        Candidate(
+            "LabelTree(3 trees)",
+            lambda: LabelTree(random_state=random_state),
+            fit_seconds("label_tree", p),
+            "label_tree",
+        )
+    ]
+
+
 def build_candidates(
-    p: DataProfile, *, random_state: int = 0, include: list[str] | None = None
+    p: DataProfile,
+    *,
+    random_state: int = 0,
+    include: list[str] | None = None,
+    ranking: bool = False,
 ) -> list[Candidate]:
     """The candidates for data described by ``p``, cheapest first.
 
@@ -441,6 +486,10 @@ def build_candidates(
     random_state : int
     include : list of str, optional
         Keep only candidates whose name starts with one of these prefixes.
+    ranking : bool, default=False
+        The metric judges each example's top-k labels (``precision_at_k``, ``ndcg_at_k``): with
+        :data:`MANY_LABELS` labels or more, the many-label models join (a label tree, trained in
+        time proportional to the stored values, not to the labels).
 
     Returns
     -------
@@ -454,6 +503,9 @@ def build_candidates(
     >>> tall = DataProfile(50000, 20, 6, False, False, 40, "multilabel")  # 50,000 rows
     >>> build_candidates(tall)[0].name  # and 6 regressions beat a quadratic search
     'BinaryRelevance(LogisticRegression)'
+    >>> tags = DataProfile(12000, 500, 983, True, False, 12000, "multilabel", 18.5, 19.0)
+    >>> build_candidates(tags, ranking=True)[0].name  # P@k with 983 labels: the tree first
+    'LabelTree(3 trees)'
     """
     if p.text:
         out = _text_candidates(p, random_state)
@@ -461,6 +513,8 @@ def build_candidates(
         out = _multiclass_candidates(p, random_state)
     else:
         out = _multilabel_candidates(p, random_state)
+        if ranking and p.n_labels >= MANY_LABELS:
+            out += _many_label_candidates(p, random_state)
     if include:
         out = [c for c in out if any(c.name.startswith(prefix) for prefix in include)]
     return sorted(out, key=lambda c: c.cost)

@@ -118,6 +118,8 @@ class AutoClassifier(ClassifierMixin, BaseEstimator):
     verbose : bool, int or None, default=None
         Progress display on standard error (candidate, fold, best so far, time left); None
         shows it on a terminal only; forced on elsewhere it writes one line per candidate.
+    k : int or None, default=None
+        The cut-off of ``precision_at_k`` and ``ndcg_at_k`` (None: 3).
     keep_oof_scores : bool, default=False
         Keep the winner's out-of-fold training scores as ``oof_scores_`` (rows x labels);
         prediction never needs them, and a saved model stays small without them.
@@ -164,6 +166,7 @@ class AutoClassifier(ClassifierMixin, BaseEstimator):
         "blend": [bool],
         "random_state": [numbers.Integral],
         "verbose": [bool, int, None],
+        "k": [Interval(numbers.Integral, 1, None), None],
         "keep_oof_scores": [bool],
     }
 
@@ -180,6 +183,7 @@ class AutoClassifier(ClassifierMixin, BaseEstimator):
         label_names: Any = None,
         random_state: int = 0,
         verbose: bool | int | None = None,
+        k: int | None = None,
         keep_oof_scores: bool = False,
     ) -> None:
         self.metric = metric
@@ -192,6 +196,7 @@ class AutoClassifier(ClassifierMixin, BaseEstimator):
         self.label_names = label_names
         self.random_state = random_state
         self.verbose = verbose
+        self.k = k
         self.keep_oof_scores = keep_oof_scores
 
     def _splitter(self, n: int, multiclass: bool) -> Any:
@@ -222,7 +227,9 @@ class AutoClassifier(ClassifierMixin, BaseEstimator):
         start = time.perf_counter()
         Y, classes, kind = _as_matrix_targets(y)
         multiclass = kind != "multilabel"
-        objective = get_objective(self.metric, kind="multiclass" if multiclass else "multilabel")
+        objective = get_objective(
+            self.metric, kind="multiclass" if multiclass else "multilabel", k=self.k
+        )
         if not is_text(X) and not sp.issparse(X):
             X = np.asarray(X)
         n = len(X) if is_text(X) else X.shape[0]
@@ -259,6 +266,7 @@ class AutoClassifier(ClassifierMixin, BaseEstimator):
             profile,
             random_state=self.random_state,
             include=self.candidates and list(self.candidates),
+            ranking=objective.ranking,
         )
         if not cands:
             raise ProblemSetupError(

@@ -18,8 +18,9 @@ Examples
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -176,6 +177,9 @@ class Objective:
         Returns fresh decision rules worth trying for this metric (multi-label problems).
     summary : str
         One line for ``--help``.
+    k : int or None
+        The cut-off of an at-k ranking metric (``precision_at_k``, ``ndcg_at_k``,
+        ``precision_at_1``); None for the others.
     """
 
     name: str
@@ -185,6 +189,12 @@ class Objective:
     kinds: tuple[str, ...]
     rules: Callable[[], list] = field(default=_argmax_rules)
     summary: str = ""
+    k: int | None = None
+
+    @property
+    def ranking(self) -> bool:
+        """Whether it judges each example's top-k labels (the many-label regime's metrics)."""
+        return self.k is not None
 
     def better(self, a: float, b: float) -> bool:
         """Whether value ``a`` is strictly better than ``b`` (NaN is never better)."""
@@ -229,11 +239,13 @@ OBJECTIVES: dict[str, Objective] = {
                   _rules_for_average_precision,
                   "mean over labels of the area under the precision-recall curve"),
         Objective("precision_at_k", _at_k("precision_at_k", 3), "scores", True, _ML,
-                  _rules_ranking(3), "precision of each example's 3 top-scored labels (P@3)"),
+                  _rules_ranking(3), "precision of each example's k top-scored labels "
+                  "(P@k; k=3 unless --k)", k=3),
         Objective("ndcg_at_k", _at_k("ndcg_at_k", 3), "scores", True, _ML, _rules_ranking(3),
-                  "nDCG of each example's 3 top-scored labels"),
+                  "nDCG of each example's k top-scored labels (k=3 unless --k)", k=3),
         Objective("precision_at_1", _at_k("precision_at_k", 1), "scores", True, _ML,
-                  _rules_ranking(1), "whether each example's top-scored label is right (P@1)"),
+                  _rules_ranking(1), "whether each example's top-scored label is right (P@1)",
+                  k=1),
         Objective("hierarchical_f1", _hierarchical_f1, "labels", True, _ML, _rules_f1_micro,
                   "F1 on label sets closed under the hierarchy (Kiritchenko et al. 2005)"),
         Objective("accuracy", _subset, "labels", True, _MC, _argmax_rules,
@@ -263,19 +275,32 @@ def objective_names() -> list[str]:
     return list(OBJECTIVES)
 
 
-def get_objective(name: str, kind: str | None = None) -> Objective:
+def get_objective(name: str, kind: str | None = None, k: int | None = None) -> Objective:
     """The :class:`Objective` called ``name``; checks it fits a problem of ``kind``.
+
+    Parameters
+    ----------
+    name : str
+        A name of :func:`objective_names` or an alias (``f1_micro``, ``p@k``, ...).
+    kind : str, optional
+        The problem kind the metric must fit.
+    k : int, optional
+        The cut-off of ``precision_at_k`` or ``ndcg_at_k`` (default 3); ``precision_at_1``
+        accepts only 1, other metrics none.
 
     Raises
     ------
     ProblemSetupError
-        Unknown name (the valid ones are listed) or a metric that does not fit the problem
-        (top-k accuracy on multi-label targets, say).
+        Unknown name (the valid ones are listed), a metric that does not fit the problem
+        (top-k accuracy on multi-label targets, say), or a ``k`` the metric does not take.
 
     Examples
     --------
     >>> get_objective("hamming_loss").greater_is_better
     False
+    >>> p5 = get_objective("precision_at_k", k=5)
+    >>> p5.k, p5.rules()
+    (5, [TopK(k=5)])
     >>> get_objective("top_k_accuracy", kind="multilabel")
     Traceback (most recent call last):
     ...
@@ -296,4 +321,19 @@ def get_objective(name: str, kind: str | None = None) -> Objective:
             f"{'/'.join(objective.kinds)} problems); for {kind} targets choose one of: "
             f"{', '.join(fitting)}."
         )
-    return objective
+    if k is None or k == objective.k:
+        return objective
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
+        raise ProblemSetupError(f"k must be a whole number of labels, 1 or more; got {k!r}.")
+    if objective.name not in ("precision_at_k", "ndcg_at_k"):
+        raise ProblemSetupError(
+            f"k={k} applies to precision_at_k and ndcg_at_k, not to {objective.name!r}."
+        )
+    metric = "precision_at_k" if objective.name == "precision_at_k" else "ndcg_at_k"
+    return replace(
+        objective,
+        score=_at_k(metric, int(k)),
+        rules=_rules_ranking(int(k)),
+        summary=objective.summary.split(" (")[0].replace(" k ", f" {k} "),
+        k=int(k),
+    )

@@ -78,6 +78,13 @@ def _test_set(source: str, labels: Any) -> Any:
 @click.option(
     "--metric", type=_MetricChoice(), default="micro_f1", show_default=True, help=_metric_help()
 )
+@click.option(
+    "--k",
+    "k",
+    type=click.IntRange(min=1),
+    default=None,
+    help="The k of precision_at_k and ndcg_at_k (default 3).",
+)
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), help="Save the model here.")
 @click.option("--force", is_flag=True, help="Replace an existing --out file.")
 @seconds_option(
@@ -111,6 +118,7 @@ def fit_command(
     test_path: str | None,
     labels: Any,
     metric: str,
+    k: int | None,
     out_path: str | None,
     force: bool,
     time_limit: float | None,
@@ -154,7 +162,7 @@ def fit_command(
     from labelwise.pipeline import problem_kind
 
     kind = problem_kind(train, metric)
-    get_objective(metric, kind=kind)  # a metric that does not fit stops before any output
+    get_objective(metric, kind=kind, k=k)  # a metric that does not fit stops before any output
     if not as_json:
         what = f"{train.n_labels} labels"
         if kind != "multilabel":
@@ -165,7 +173,9 @@ def fit_command(
         )
     # the limit is for the whole run: what reading the data took is spent already
     left = None if time_limit is None else max(0.0, time_limit - (time.perf_counter() - started))
-    result = _run(train, test, metric, left, n_jobs, cv_value, candidates, seed, scheduler, quiet)
+    result = _run(
+        train, test, metric, left, n_jobs, cv_value, candidates, seed, scheduler, quiet, k
+    )
     took = time.perf_counter() - started
     if time_limit is not None and took > 1.2 * time_limit + 1:
         import warnings
@@ -189,6 +199,7 @@ def fit_command(
         out = {
             "data": described,
             "metric": metric,
+            **({"k": k} if k is not None else {}),
             "best": result.model.best_name_,
             "rule": _rule_name(result.model.rule_),
             "cv_score": result.model.best_score_,
@@ -224,7 +235,7 @@ def _int_option(value: str, name: str) -> int:
     return k
 
 
-def _run(train, test, metric, time_limit, n_jobs, cv, candidates, seed, scheduler, quiet):
+def _run(train, test, metric, time_limit, n_jobs, cv, candidates, seed, scheduler, quiet, k):
     from labelwise.pipeline import fit_auto
 
     kwargs = dict(
@@ -237,6 +248,7 @@ def _run(train, test, metric, time_limit, n_jobs, cv, candidates, seed, schedule
         random_state=seed,
         # progress goes to standard error, so --json output stays clean; --quiet stops it
         verbose=not quiet,
+        k=k,
     )
     if scheduler is None:
         return fit_auto(train, **kwargs)
