@@ -392,3 +392,22 @@ def test_arff_read_directly_takes_the_encoding(tmp_path):
     assert read_arff(tmp_path / "t.arff", labels=["y"], encoding="cp1252").feature_names == [
         "naïve"
     ]
+
+
+def test_a_lone_surrogate_escape_is_an_error_naming_the_line(tmp_path):
+    """``"\\ud800"`` decodes to half a character, which no file or server reply can hold (the
+    server refuses it with a 422); a proper pair is one character and reads."""
+    p = tmp_path / "docs.jsonl"
+    p.write_text(
+        '{"text": "ok \\ud83d\\ude00", "labels": ["a"]}\n'
+        '{"text": "half \\ud800 of it", "labels": ["a"]}\n'
+    )
+    with pytest.raises(DataFormatError, match="lone surrogate") as info:
+        read(p, labels="labels")
+    assert (info.value.line, info.value.column) == (2, "text")
+    p.write_text('{"text": "ok \\ud83d\\ude00", "labels": ["a\\udfff"]}\n')
+    with pytest.raises(DataFormatError, match="label name holds a lone surrogate") as info:
+        read(p, labels="labels")
+    assert (info.value.line, info.value.column) == (1, "labels")
+    p.write_text('{"text": "ok \\ud83d\\ude00", "labels": ["a"]}\n')
+    assert read(p, labels="labels").texts == ["ok \U0001f600"]

@@ -431,7 +431,27 @@ def _cell_labels(v: Any, sep: str, table: _Table, row: int, column: str) -> list
             line=table.line(row),
             column=column,
         )
+    for x in items:
+        if isinstance(x, str):
+            _check_unicode(x, table, row, column, "label name")
     return [str(x) for x in items]
+
+
+def _check_unicode(value: str, table: _Table, row: int, column: str, what: str) -> None:
+    """A JSON ``\\ud800`` escape gives half a character, which no file or reply can hold."""
+    if value.isascii():
+        return
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise DataFormatError(
+            f"the {what}{table.row(row)} holds a lone surrogate "
+            f"({value[err.start]!r} at character {err.start}), half of a character (a JSON "
+            "escape such as \\ud800 without its pair); fix the escape or remove it.",
+            path=table.path,
+            line=table.line(row),
+            column=column,
+        ) from None
 
 
 def _is_label_name(x: Any) -> bool:
@@ -578,6 +598,7 @@ def _texts(table: _Table, column: str, coerce: bool) -> list[str]:
     converted: list[int] = []
     for i, v in enumerate(values):
         if isinstance(v, str):
+            _check_unicode(v, table, i, column, "text")
             texts.append(str(v))
         elif coerce and _is_number(v):
             texts.append(str(v))
