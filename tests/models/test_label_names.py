@@ -273,3 +273,22 @@ def test_text_model_with_a_tunable_rule_predicts():
     model = TfidfClassifier(decision_rule=PerLabelThreshold()).fit(TEXTS, labels)
     assert model.rule_.thresholds_.shape == (3,)
     assert all(set(row) <= {"IT", "UK", "Finance"} for row in model.predict(TEXTS[:5]))
+
+
+def test_names_reach_the_server(tmp_path):
+    pytest.importorskip("fastapi")
+    pytest.importorskip("httpx")
+    from fastapi.testclient import TestClient
+
+    from labelwise.serve import create_app
+
+    model = BinaryRelevance().fit(X, Y_DF)
+    path = tmp_path / "model.lw"
+    labelwise.save(model, path)
+    client = TestClient(create_app(path), raise_server_exceptions=False)
+    assert client.get("/labels").json() == {"labels": NAMES}
+    r = client.post("/predict", json={"instances": X[:4].tolist()})
+    assert r.status_code == 200
+    got = [sorted(p["labels"]) for p in r.json()["predictions"]]
+    P = model.predict(X[:4])
+    assert got == [sorted(NAMES[j] for j in np.flatnonzero(row)) for row in P]
