@@ -25,7 +25,7 @@ from labelwise.decision import (
     required_calibration_size,
     rows_seen_in_training,
 )
-from labelwise.decision.risk_control import hoeffding_bentkus_pvalue, row_risk
+from labelwise.decision.risk_control import hoeffding_bentkus_pvalue, row_risk, wsr_reject
 from labelwise.errors import ProblemSetupError, ProblemSetupWarning, ShapeError, TargetError
 
 
@@ -79,6 +79,10 @@ def test_required_calibration_size_equals_the_closed_forms():
                 assert got == brute == closed
     assert required_calibration_size(0.5, bound=20) == 39  # 20 / 40 <= 0.5 < 20 / 39
     assert required_calibration_size(0.1, 0.1) == 22  # 0.9 ** 22 = 0.098, 0.9 ** 21 = 0.109
+    # the betting test has no closed form: the smallest n whose n zero losses it rejects
+    for alpha, delta in [(0.05, 0.1), (0.1, 0.1), (0.2, 0.05)]:
+        got = required_calibration_size(alpha, delta, pvalues="wsr")
+        assert not _wsr([0.0] * (got - 1), alpha, delta) and _wsr([0.0] * got, alpha, delta)
 
 
 @pytest.mark.parametrize(
@@ -86,10 +90,12 @@ def test_required_calibration_size_equals_the_closed_forms():
     [
         RecallControl(0.1),
         RecallControl(0.1, 0.1),
+        RecallControl(0.1, 0.1, pvalues="hb"),
         PrecisionControl(0.1, 0.1),
+        PrecisionControl(0.1, 0.1, pvalues="hb"),
         FalsePositiveControl(0.5),
     ],
-    ids=["crc", "ltt-recall", "ltt-precision", "fp"],
+    ids=["crc", "ltt-recall", "ltt-recall-hb", "ltt-precision", "ltt-precision-hb", "fp"],
 )
 def test_refuses_one_example_short_and_fits_at_the_required_size(rule):
     L = 2
@@ -127,7 +133,7 @@ def test_ltt_recall_and_precision_match_the_reference():
                 if _hb(_losses(Y, S, t, "fnr").mean(), n, alpha) > 0.1:
                     break
                 expected = t
-            rule = RecallControl(alpha, 0.1, thresholds=grid).fit(Y, S)
+            rule = RecallControl(alpha, 0.1, thresholds=grid, pvalues="hb").fit(Y, S)
             assert rule.threshold_ == expected
             expected = np.inf
             for t in grid[::-1]:  # from the highest threshold down
@@ -136,8 +142,63 @@ def test_ltt_recall_and_precision_match_the_reference():
                 expected = t
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ProblemSetupWarning)
+                rule = PrecisionControl(alpha, 0.1, thresholds=grid, pvalues="hb").fit(Y, S)
+            assert rule.threshold_ == expected
+
+
+def _wsr(losses, alpha, delta):
+    """The betting test one example at a time (Bates et al. 2021, sec. 3.1.3; Waudby-Smith and
+    Ramdas 2023): reject "mean > alpha" when the wealth ever reaches 1/delta."""
+    n = len(losses)
+    wealth, best, total, sq, sigma2 = 1.0, 1.0, 0.0, 0.0, 0.25
+    for i, x in enumerate(losses, start=1):
+        nu = min(1.0, math.sqrt(2 * math.log(1 / delta) / (n * sigma2)))
+        wealth *= 1 - nu * (x - alpha)
+        best = max(best, wealth)
+        total += x
+        mu = (0.5 + total) / (i + 1)
+        sq += (x - mu) ** 2
+        sigma2 = (0.25 + sq) / (i + 1)
+    return best >= 1 / delta
+
+
+def test_ltt_with_betting_matches_the_reference():
+    grid = np.linspace(0, 1, 21)
+    for seed in range(3):
+        Y, S = _data(seed, n=200)
+        for alpha in (0.1, 0.3):
+            expected = -np.inf
+            for t in grid:
+                if not _wsr(_losses(Y, S, t, "fnr"), alpha, 0.1):
+                    break
+                expected = t
+            assert RecallControl(alpha, 0.1, thresholds=grid).fit(Y, S).threshold_ == expected
+            expected = np.inf
+            for t in grid[::-1]:
+                if not _wsr(_losses(Y, S, t, "fdp"), alpha, 0.1):
+                    break
+                expected = t
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ProblemSetupWarning)
                 rule = PrecisionControl(alpha, 0.1, thresholds=grid).fit(Y, S)
             assert rule.threshold_ == expected
+
+
+def test_ltt_search_in_blocks_equals_testing_the_whole_grid():
+    grid = np.linspace(0, 1, 1001)  # several blocks of the betting search
+    Y, S = _data(11, n=300)
+    for risk, rule in [("fnr", RecallControl(0.2, 0.1)), ("fdp", PrecisionControl(0.2, 0.1))]:
+        P = S[:, None, :] >= grid[None, :, None]  # (rows, thresholds, labels)
+        tp = (P & (Y[:, None, :] == 1)).sum(axis=2)
+        den = Y.sum(axis=1)[:, None] if risk == "fnr" else P.sum(axis=2)
+        den = np.broadcast_to(den, tp.shape).astype(float)
+        losses = np.divide(den - tp, den, out=np.zeros(tp.shape), where=den > 0)
+        ok = wsr_reject([losses], len(Y), 0.2, 0.1)
+        ok = ok if risk == "fnr" else ok[::-1]
+        order = grid if risk == "fnr" else grid[::-1]
+        passed = len(ok) if ok.all() else int(np.argmin(ok))
+        assert 128 < passed < len(grid) - 1
+        assert rule.set_params(thresholds=grid).fit(Y, S).threshold_ == order[passed - 1]
 
 
 def test_hoeffding_bentkus_matches_the_scalar_formula():

@@ -18,7 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy import stats
 
-from labelwise._validation import Interval, check_params
+from labelwise._validation import Interval, Options, check_params
 from labelwise.data.targets import as_array, check_scores, check_targets
 from labelwise.decision._base import DecisionRule
 from labelwise.decision.thresholds import indicator_matrix
@@ -34,7 +34,11 @@ __all__ = [
     "required_calibration_size",
     "row_risk",
     "rows_seen_in_training",
+    "wsr_reject",
 ]
+
+#: Learn-then-Test tests: Hoeffding-Bentkus p-values, or the Waudby-Smith-Ramdas betting test.
+PVALUES = ("hb", "wsr")
 
 RISKS = {
     "fnr": "false-negative rate (share of an example's true labels that are missed)",
@@ -114,7 +118,12 @@ def _zero_risk_pvalue(n: int, alpha: float) -> float:
 
 
 def required_calibration_size(
-    alpha: float, delta: float | None = None, *, bound: float = 1.0, n_tests: int = 1
+    alpha: float,
+    delta: float | None = None,
+    *,
+    bound: float = 1.0,
+    n_tests: int = 1,
+    pvalues: str = "hb",
 ) -> int:
     """The smallest calibration size for which a guarantee can certify any threshold.
 
@@ -125,7 +134,9 @@ def required_calibration_size(
     ``(1 - alpha) ** n`` (Hoeffding-Bentkus and the binomial tail agree there), which must be at
     most ``delta / n_tests`` (Bonferroni over ``n_tests`` labels): ``n = ceil(log(n_tests /
     delta) / -log(1 - alpha))``. Per-label and per-class rules need this many positives (or
-    examples of the class) for every label.
+    examples of the class) for every label. With ``pvalues="wsr"`` (the betting test of
+    :func:`wsr_reject`) there is no closed form: the size is the smallest n at which n zero
+    losses are rejected, found by search (it is a little larger than the Hoeffding-Bentkus one).
 
     Parameters
     ----------
@@ -135,6 +146,8 @@ def required_calibration_size(
         Upper bound B of the loss (the number of labels for the false-positive count).
     n_tests : int, default=1
         Number of simultaneous guarantees sharing ``delta`` (Bonferroni).
+    pvalues : {"hb", "wsr"}, default="hb"
+        The Learn-then-Test test the size is for (only with ``delta``).
 
     Returns
     -------
@@ -146,16 +159,19 @@ def required_calibration_size(
     9
     >>> required_calibration_size(0.1, 0.1)  # 0.9 ** 22 = 0.098 <= 0.1 < 0.9 ** 21
     22
+    >>> required_calibration_size(0.1, 0.1, pvalues="wsr")
+    25
     >>> required_calibration_size(0.5, bound=20)  # false positives per example, 20 labels
     39
     """
     check_params(
-        {"alpha": alpha, "delta": delta, "bound": bound, "n_tests": n_tests},
+        {"alpha": alpha, "delta": delta, "bound": bound, "n_tests": n_tests, "pvalues": pvalues},
         {
             "alpha": [Interval(numbers.Real, 0, None, closed="neither")],
             "delta": [None, _UNIT],
             "bound": [Interval(numbers.Real, 0, None, closed="neither")],
             "n_tests": [Interval(numbers.Integral, 1, None)],
+            "pvalues": [Options(PVALUES)],
         },
         caller="required_calibration_size",
     )
@@ -178,6 +194,9 @@ def required_calibration_size(
         n += 1
     while n > 1 and _zero_risk_pvalue(n - 1, alpha) <= level:
         n -= 1
+    if pvalues == "wsr":  # at least the Hoeffding-Bentkus size; search upward
+        while not wsr_reject([np.zeros((n, 1))], n, alpha, level)[0]:
+            n += 1
     return n
 
 
@@ -458,3 +477,79 @@ def _smallest_label_count(counts: np.ndarray, needed: int, classes: tuple, who: 
             "Use a larger calibration set, or control recall over all labels together "
             "(per_label=False)."
         )
+
+
+def _row_losses_on_grid(Y: np.ndarray, S: Any, grid: np.ndarray, risk: str):
+    """Per-example losses at every threshold of ``grid``, in row order, as (rows, G) chunks.
+
+    An example's loss is a step function of the threshold that changes only at its own
+    scores: each label adds a step in the bin of its score (``score >= grid[g]`` exactly when
+    the bin is above g), and a cumulative sum over the bins gives the loss at every threshold.
+    """
+    G = grid.shape[0]
+    n, L = Y.shape
+    for start, stop in _chunks(n, max(L, G + 1)):
+        s = _dense_rows(S, start, stop)
+        y = Y[start:stop].astype(float)
+        c = stop - start
+        if risk == "fdp":
+            order = np.argsort(-s, axis=1, kind="stable")
+            s = np.take_along_axis(s, order, axis=1)
+            hits = np.take_along_axis(y, order, axis=1)
+            k = np.arange(1, L + 1)
+            step = np.diff((k - np.cumsum(hits, axis=1)) / k, axis=1, prepend=0.0)
+        elif risk == "fnr":  # a true label scoring >= t is no longer missed
+            n_true = y.sum(axis=1, keepdims=True)
+            step = -np.divide(y, n_true, out=np.zeros_like(y), where=n_true > 0)
+        else:
+            step = 1.0 - y
+        b = np.searchsorted(grid, s, side="right") + (G + 1) * np.arange(c)[:, None]
+        bins = np.bincount(b.ravel(), weights=step.ravel(), minlength=c * (G + 1))
+        above = np.cumsum(bins.reshape(c, G + 1)[:, ::-1], axis=1)[:, ::-1][:, 1:]
+        if risk == "fnr":
+            above = above + (n_true > 0)  # 1 at a threshold above every score
+        yield above
+
+
+def wsr_reject(chunks: Any, n: int, alpha: float, delta: float) -> np.ndarray:
+    """Reject "mean loss > alpha" at level delta, per column, with a betting martingale.
+
+    ``chunks`` yields (rows, G) arrays of losses in row order; n is the total number of rows.
+    The wealth after example i is prod_j (1 - nu_j (L_j - alpha)), a nonnegative
+    supermartingale under the null, so by Ville's inequality it reaches 1/delta with probability
+    at most delta. The bets are the predictable ones of Waudby-Smith and Ramdas (2023) used for
+    RCPS by Bates et al. (2021): nu_i = min(1, sqrt(2 log(1/delta) / (n sigma2_{i-1}))), with the
+    running mean and variance estimates mu_i = (1/2 + sum L) / (i + 1) and sigma2_i = (1/4 +
+    sum (L - mu)^2) / (i + 1), sigma2_0 = 1/4. The losses must lie in [0, 1] and be taken in
+    an order that does not depend on them (the calibration order).
+
+    Examples
+    --------
+    >>> wsr_reject([np.zeros((30, 1)), np.zeros((10, 1))], 40, 0.1, 0.1)  # 40 zero losses
+    array([ True])
+    >>> wsr_reject([np.full((40, 1), 0.1)], 40, 0.1, 0.1)
+    array([False])
+    """
+    log_target = math.log(1 / delta)
+    total = sq = None
+    log_wealth = best = None
+    seen = 0
+    for L in chunks:
+        c = L.shape[0]
+        if total is None:
+            total = np.zeros(L.shape[1])
+            sq = np.zeros(L.shape[1])
+            log_wealth = np.zeros(L.shape[1])
+            best = np.zeros(L.shape[1])
+        i = np.arange(seen + 1, seen + c + 1)[:, None]  # 1-based example index
+        csum = total + np.cumsum(L, axis=0)
+        mu = (0.5 + csum) / (i + 1)
+        csq = sq + np.cumsum((L - mu) ** 2, axis=0)
+        sigma2 = (0.25 + csq) / (i + 1)
+        prev = np.vstack([((0.25 + sq) / (seen + 1))[None, :], sigma2[:-1]])
+        nu = np.minimum(1.0, np.sqrt(2 * log_target / (n * prev)))
+        path = log_wealth + np.cumsum(np.log1p(-nu * (L - alpha)), axis=0)
+        best = np.maximum(best, path.max(axis=0))
+        total, sq, log_wealth = csum[-1], csq[-1], path[-1]
+        seen += c
+    return best >= log_target

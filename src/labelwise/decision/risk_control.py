@@ -31,12 +31,13 @@ import scipy.sparse as sp
 from scipy import stats
 from sklearn.utils.validation import check_is_fitted
 
-from labelwise._validation import Interval, check_params
+from labelwise._validation import Interval, Options, check_params
 from labelwise.data.targets import check_scores, check_targets
 from labelwise.decision._base import DecisionRule
 from labelwise.decision._risk import (
     _UNIT,
     DEFAULT_THRESHOLDS,
+    PVALUES,
     RISKS,
     AchievedRisk,
     Guarantee,
@@ -47,6 +48,7 @@ from labelwise.decision._risk import (
     _mean_loss_on_grid,
     _negative_scores,
     _positive_scores,
+    _row_losses_on_grid,
     _smallest_label_count,
     _warn_if_seen,
     achieved_risk,
@@ -54,6 +56,7 @@ from labelwise.decision._risk import (
     required_calibration_size,
     row_risk,
     rows_seen_in_training,
+    wsr_reject,
 )
 from labelwise.decision.thresholds import indicator_matrix
 from labelwise.errors import ProblemSetupError, ProblemSetupWarning, ShapeError
@@ -70,6 +73,7 @@ __all__ = [
     "required_calibration_size",
     "row_risk",
     "rows_seen_in_training",
+    "wsr_reject",
 ]
 
 
@@ -87,6 +91,31 @@ class _CalibratedRule(DecisionRule):
 
     _risk: ClassVar[str] = "fnr"
     _parameter_constraints: ClassVar[dict] = {}
+    _LTT: ClassVar[dict] = {
+        "hb": "Learn-then-Test, fixed sequence, Hoeffding-Bentkus",
+        "wsr": "Learn-then-Test, fixed sequence, Waudby-Smith-Ramdas betting",
+    }
+
+    def _ltt_passed(self, Y: np.ndarray, S: Any, grid: np.ndarray, alpha: float, down: bool):
+        """Fixed-sequence testing over ``grid`` (ascending), from its low end upward or from its
+        high end down: how many thresholds in that order reject "risk > alpha" at level delta
+        before the first that does not. The betting test runs block by block and stops there."""
+        delta = float(self.delta)
+        if self.pvalues == "hb":
+            risk = _mean_loss_on_grid(Y, S, grid, self._risk)
+            ok = hoeffding_bentkus_pvalue(risk, Y.shape[0], alpha) <= delta
+            ok = ok[::-1] if down else ok
+            return int(ok.size if ok.all() else np.argmin(ok))
+        passed, G, block = 0, grid.shape[0], 128
+        while passed < G:
+            lo, hi = (G - passed - block, G - passed) if down else (passed, passed + block)
+            part = grid[max(lo, 0) : min(hi, G)]
+            ok = wsr_reject(_row_losses_on_grid(Y, S, part, self._risk), Y.shape[0], alpha, delta)
+            ok = ok[::-1] if down else ok
+            if not ok.all():
+                return passed + int(np.argmin(ok))
+            passed += part.shape[0]
+        return passed
 
     def _check_params(self) -> None:
         check_params(self.get_params(), self._parameter_constraints, caller=type(self).__name__)
@@ -167,7 +196,9 @@ class RecallControl(_CalibratedRule):
     With ``delta`` the promise holds with probability at least ``1 - delta`` over the
     calibration draw: Learn-then-Test tests "risk > alpha" at each threshold of a fixed grid,
     from the lowest upward (fixed-sequence testing, no multiplicity correction needed), with
-    Hoeffding-Bentkus p-values, and keeps the highest threshold before the first failure.
+    the Waudby-Smith-Ramdas betting test (``pvalues="wsr"``, tighter when the losses vary
+    little) or Hoeffding-Bentkus p-values (``"hb"``, which have a closed-form calibration size),
+    and keeps the highest threshold before the first failure.
 
     ``per_label=True`` gives each label j its own threshold controlling P(score_j < t_j | label
     j true) <= alpha: in expectation, the conformal order statistic (the
@@ -185,6 +216,8 @@ class RecallControl(_CalibratedRule):
     thresholds : array-like or None, default=None
         Candidate thresholds of the Learn-then-Test search (``delta`` with ``per_label=False``),
         fixed in advance; None uses :data:`DEFAULT_THRESHOLDS` (which needs probabilities).
+    pvalues : {"wsr", "hb"}, default="wsr"
+        The Learn-then-Test test (``delta`` with ``per_label=False``).
 
     Attributes
     ----------
@@ -207,7 +240,7 @@ class RecallControl(_CalibratedRule):
     examples).
     >>> round(rule.threshold_, 3), rule.predict(s[:2]).tolist()
     (0.582, [[0, 1, 1], [1, 0, 0]])
-    >>> RecallControl(alpha=0.1, delta=0.1).required_calibration_size()
+    >>> RecallControl(alpha=0.1, delta=0.1, pvalues="hb").required_calibration_size()
     22
     """
 
@@ -216,6 +249,7 @@ class RecallControl(_CalibratedRule):
         "alpha": [_UNIT],
         "delta": [None, _UNIT],
         "per_label": [bool],
+        "pvalues": [Options(PVALUES)],
     }
 
     def __init__(
@@ -224,11 +258,13 @@ class RecallControl(_CalibratedRule):
         delta: float | None = None,
         per_label: bool = False,
         thresholds: Any = None,
+        pvalues: str = "wsr",
     ) -> None:
         self.alpha = alpha
         self.delta = delta
         self.per_label = per_label
         self.thresholds = thresholds
+        self.pvalues = pvalues
 
     @property
     def _needs_probabilities(self) -> bool:  # type: ignore[override]
@@ -237,8 +273,10 @@ class RecallControl(_CalibratedRule):
     def required_calibration_size(self, n_labels: int = 1) -> int:
         """Calibration examples (per label: examples having the label) the guarantee needs."""
         self._check_params()
-        tests = n_labels if (self.per_label and self.delta is not None) else 1
-        return required_calibration_size(self.alpha, self.delta, n_tests=tests)
+        if self.per_label:
+            tests = n_labels if self.delta is not None else 1
+            return required_calibration_size(self.alpha, self.delta, n_tests=tests)
+        return required_calibration_size(self.alpha, self.delta, pvalues=self.pvalues)
 
     def fit(
         self, y_true: Any, y_score: Any, sample_weight: Any = None, *, seen_in_training: Any = None
@@ -292,8 +330,8 @@ class RecallControl(_CalibratedRule):
                     f"{alpha:g}"
                 )
             else:
-                self.guarantee_method_ = "Learn-then-Test, fixed sequence, Hoeffding-Bentkus"
-                self.threshold_ = self._ltt_threshold(Y, S, alpha, float(self.delta))
+                self.guarantee_method_ = self._LTT[self.pvalues]
+                self.threshold_ = self._ltt_threshold(Y, S, alpha)
                 lead = (
                     f"With probability at least {1 - self.delta:g} over the calibration draw, "
                     f"the {RISKS['fnr']} is at most {alpha:g} on average over new exchangeable "
@@ -316,13 +354,11 @@ class RecallControl(_CalibratedRule):
             return float("inf")  # missing every label keeps the promise
         return float(v[np.flatnonzero(below <= budget + 1e-12)[-1]])
 
-    def _ltt_threshold(self, Y: np.ndarray, S: Any, alpha: float, delta: float) -> float:
+    def _ltt_threshold(self, Y: np.ndarray, S: Any, alpha: float) -> float:
         grid = self._grid()
-        risk = _mean_loss_on_grid(Y, S, grid, "fnr")
-        ok = hoeffding_bentkus_pvalue(risk, Y.shape[0], alpha) <= delta
-        if not ok[0]:  # scores below the lowest candidate: predict every label, risk 0
-            return float("-inf")
-        return float(grid[np.argmin(ok) - 1] if not ok.all() else grid[-1])
+        passed = self._ltt_passed(Y, S, grid, alpha, down=False)
+        # none passed: even the lowest candidate is not certified, so predict every label
+        return float(grid[passed - 1]) if passed else float("-inf")
 
     def _per_label_thresholds(
         self, Y: np.ndarray, S: Any, counts: np.ndarray, alpha: float
@@ -347,9 +383,10 @@ class PrecisionControl(_CalibratedRule):
     when nothing is predicted (so "predict nothing" always keeps the promise). It is not
     monotone in the threshold, so the rule uses Learn-then-Test (Angelopoulos, Bates, Candes,
     Jordan and Lei 2021): the null "risk > alpha" is tested at each threshold of a fixed grid,
-    from the highest (fewest labels) downward, with Hoeffding-Bentkus p-values at level
-    ``delta`` (fixed-sequence testing controls the family-wise error without correction); the
-    lowest threshold reached before the first failure is kept.
+    from the highest (fewest labels) downward, at level ``delta`` (fixed-sequence testing
+    controls the family-wise error without correction), with the Waudby-Smith-Ramdas betting
+    test or Hoeffding-Bentkus p-values; the lowest threshold reached before the first failure
+    is kept.
 
     Parameters
     ----------
@@ -358,6 +395,8 @@ class PrecisionControl(_CalibratedRule):
     delta : float in (0, 1), default=0.1
     thresholds : array-like or None, default=None
         The fixed candidate grid; None uses :data:`DEFAULT_THRESHOLDS` (needs probabilities).
+    pvalues : {"wsr", "hb"}, default="wsr"
+        See :class:`RecallControl`.
 
     Attributes
     ----------
@@ -373,16 +412,23 @@ class PrecisionControl(_CalibratedRule):
     >>> s = np.clip(0.5 * y + 0.6 * rng.random((300, 3)), 0, 1)
     >>> rule = PrecisionControl(alpha=0.2, delta=0.1).fit(y, s)
     >>> round(rule.threshold_, 4), rule.guarantee_.method
-    (0.5385, 'Learn-then-Test, fixed sequence, Hoeffding-Bentkus')
+    (0.515, 'Learn-then-Test, fixed sequence, Waudby-Smith-Ramdas betting')
     """
 
     _risk = "fdp"
-    _parameter_constraints: ClassVar[dict] = {"alpha": [_UNIT], "delta": [_UNIT]}
+    _parameter_constraints: ClassVar[dict] = {
+        "alpha": [_UNIT],
+        "delta": [_UNIT],
+        "pvalues": [Options(PVALUES)],
+    }
 
-    def __init__(self, alpha: float = 0.1, delta: float = 0.1, thresholds: Any = None) -> None:
+    def __init__(
+        self, alpha: float = 0.1, delta: float = 0.1, thresholds: Any = None, pvalues: str = "wsr"
+    ) -> None:
         self.alpha = alpha
         self.delta = delta
         self.thresholds = thresholds
+        self.pvalues = pvalues
 
     @property
     def _needs_probabilities(self) -> bool:  # type: ignore[override]
@@ -391,7 +437,7 @@ class PrecisionControl(_CalibratedRule):
     def required_calibration_size(self, n_labels: int = 1) -> int:
         """Calibration examples needed to certify any non-empty prediction."""
         self._check_params()
-        return required_calibration_size(self.alpha, self.delta)
+        return required_calibration_size(self.alpha, self.delta, pvalues=self.pvalues)
 
     def fit(
         self, y_true: Any, y_score: Any, sample_weight: Any = None, *, seen_in_training: Any = None
@@ -405,10 +451,8 @@ class PrecisionControl(_CalibratedRule):
         self._refuse_if_small(n, self.required_calibration_size())
         alpha, delta = float(self.alpha), float(self.delta)
         grid = self._grid()
-        risk = _mean_loss_on_grid(Y, S, grid, "fdp")[::-1]
-        grid = grid[::-1]  # tested from the highest threshold (fewest labels) down
-        ok = hoeffding_bentkus_pvalue(risk, n, alpha) <= delta
-        if not ok[0]:
+        passed = self._ltt_passed(Y, S, grid, alpha, down=True)  # from the fewest labels down
+        if not passed:
             self.threshold_ = float("inf")
             warnings.warn(
                 "PrecisionControl.fit: no threshold could be certified at this alpha and delta; "
@@ -417,8 +461,8 @@ class PrecisionControl(_CalibratedRule):
                 stacklevel=2,
             )
         else:
-            self.threshold_ = float(grid[np.argmin(ok) - 1] if not ok.all() else grid[-1])
-        self.guarantee_method_ = "Learn-then-Test, fixed sequence, Hoeffding-Bentkus"
+            self.threshold_ = float(grid[grid.shape[0] - passed])
+        self.guarantee_method_ = self._LTT[self.pvalues]
         lead = (
             f"With probability at least {1 - delta:g} over the calibration draw, the "
             f"{RISKS['fdp']}, counted as 0 for an empty prediction, is at most {alpha:g} on "
