@@ -85,7 +85,7 @@ from labelwise.persist._metadata import (
     fingerprint,
     warn_version_differences,
 )
-from labelwise.persist._model import metadata_problems, model_problems
+from labelwise.persist._model import metadata_problems, model_problems, probe_problems
 from labelwise.persist._trust import TRUSTED_TYPES
 
 __all__ = [
@@ -205,6 +205,7 @@ def load(
     trusted: Iterable[str | type] | None = None,
     max_ratio: float = DEFAULT_MAX_RATIO,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    probe: bool = True,
 ) -> Any:
     """Read a fitted model from a model file, executing no code from the file.
 
@@ -220,6 +221,10 @@ def load(
         to 40 times; deflate's own limit is about 1,000.
     max_bytes : int, default=8 GiB
         And never to more than this many bytes, whatever the file's size.
+    probe : bool, default=True
+        Score two blank inputs (empty texts, or rows of zeros) before returning, so a model
+        rebuilt from consistently edited arrays fails here rather than at its first
+        ``predict``. Turn it off for a model whose pipeline cannot take such inputs.
 
     Returns
     -------
@@ -235,7 +240,8 @@ def load(
         deeper than 100 levels, 200 for the skops schema), an estimator that cannot be rebuilt,
         an object that is not a fitted classifier with ``predict`` and ``predict_proba``, or
         metadata that does not describe the model (label names, feature count and names, input
-        kind, problem type). Every error raised while loading is a ``ModelFileError``.
+        kind, problem type), or a model that fails the probe. Every error raised while loading
+        is a ``ModelFileError``.
     UntrustedTypesError
         The file refers to types not trusted; its ``types`` attribute lists them.
 
@@ -251,7 +257,7 @@ def load(
     check_bounds(max_ratio, max_bytes)
     path = Path(path)
     try:
-        return _load(path, trusted, max_ratio, max_bytes)
+        return _load(path, trusted, max_ratio, max_bytes, probe)
     except LabelwiseError:
         raise
     except Exception as exc:  # the last line: nothing foreign leaves the loader
@@ -261,7 +267,7 @@ def load(
         ) from exc
 
 
-def _load(path: Path, trusted: Any, max_ratio: float, max_bytes: int) -> Any:
+def _load(path: Path, trusted: Any, max_ratio: float, max_bytes: int, probe: bool) -> Any:
     from labelwise.persist._checks import check_loaded
     from labelwise.persist._limits import check_inner_archive, parse_json
     from labelwise.persist._state import decode_state, restore_states
@@ -292,6 +298,8 @@ def _load(path: Path, trusted: Any, max_ratio: float, max_bytes: int) -> Any:
         states.append(decode_state(members[names[0]], members[names[1]], f"{path}: {names[0]}"))
     model = restore_states(model, states, trusted_names(trusted), path)
     _refuse(model_problems(model, metadata), path)
+    if probe:
+        _refuse(probe_problems(model, metadata), path)
     return model
 
 

@@ -218,3 +218,55 @@ def model_problems(model: Any, meta: Mapping[str, Any]) -> list[str]:
     if problem in _PROBLEM_TYPES and own in _PROBLEM_TYPES and problem != own:
         out.append(f"problem_type is {problem!r} but the model is {own!r}")
     return out
+
+
+def probe_problems(model: Any, meta: Mapping[str, Any]) -> list[str]:
+    """Whether ``model`` scores two blank inputs: two empty texts for a text model, two rows of
+    zeros for a feature model (dense, then sparse if dense is refused).
+
+    A file whose arrays were edited consistently with their checksums can rebuild into a model
+    that passes every other check and then fails at its first ``predict`` (a coefficient array
+    of another shape); the server would start healthy and answer every request with an error.
+    The probe finds that at load time. Scores must be finite, in ``[0, 1]``, one column per
+    label when they are a 2-D array.
+    """
+    import warnings
+
+    import scipy.sparse as sp
+
+    text = _reads_text(model)
+    if text is None:
+        text = meta.get("input") == "text"
+    n_features = getattr(model, "n_features_in_", None)
+    if n_features is None and _is_count(meta.get("n_features")):
+        n_features = meta["n_features"]
+    if text:
+        inputs: list[Any] = [["", "a"]]
+    elif n_features is not None and 0 < int(n_features) <= 10_000_000:
+        zeros = np.zeros((2, int(n_features)))
+        inputs = [zeros, sp.csr_matrix(zeros)]
+    else:
+        return []  # nothing says what the model reads
+    failure = ""
+    for X in inputs:
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                S = model.predict_proba(X)
+                model.predict(X)
+        except Exception as exc:
+            failure = f"{type(exc).__name__}: {str(exc)[:200]}"
+            continue
+        return _score_problems(S, n_outputs(model))
+    what = "two empty texts" if text else f"two rows of {int(n_features)} zeros"
+    return [f"its model fails to score {what} ({failure})"]
+
+
+def _score_problems(S: Any, n_out: int | None) -> list[str]:
+    if not isinstance(S, np.ndarray) or S.dtype.kind not in "biuf":
+        return []  # another estimator family's shape (a list per output): not judged here
+    if S.ndim == 2 and n_out is not None and S.shape[1] not in (n_out, 1):
+        return [f"its model scores {S.shape[1]} labels where its classes_ name {n_out}"]
+    if S.size and (not np.all(np.isfinite(S)) or S.min() < 0 or S.max() > 1):
+        return ["its model gives scores outside [0, 1] (or not finite) on blank inputs"]
+    return []
