@@ -283,7 +283,12 @@ def read_text(path: str | Path, encoding: str | None = None) -> str:
     ...
     labelwise.errors.DataFormatError: ...t.csv, line 2, column 4: not valid UTF-8: byte 0xe9 ...
     """
-    return read_text_bytes(path, encoding).decode("utf-8")
+    data = text_bytes(read_bytes(path), path, encoding=encoding, strict=False)
+    try:
+        return data.decode("utf-8")  # one pass: the check runs only to locate a failure
+    except UnicodeDecodeError:
+        read_text_bytes(path, encoding)  # raises the DataFormatError naming line and offset
+        raise
 
 
 def parse_floats(data: bytes, *, return_starts: bool = False):
