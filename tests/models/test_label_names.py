@@ -292,3 +292,14 @@ def test_names_reach_the_server(tmp_path):
     got = [sorted(p["labels"]) for p in r.json()["predictions"]]
     P = model.predict(X[:4])
     assert got == [sorted(NAMES[j] for j in np.flatnonzero(row)) for row in P]
+
+
+def test_ensemble_members_give_scores_and_the_ensemble_tunes():
+    CountingLR.fits = []
+    member = BinaryRelevance(CountingLR(), decision_rule=PerLabelThreshold())
+    avg = ScoreAverage([("br", member)]).fit(X, Y)
+    assert len(CountingLR.fits) == 3 and not hasattr(avg.estimators_[0], "rule_")
+    CountingLR.fits = []
+    avg = ScoreAverage([("br", BinaryRelevance(CountingLR()))], decision_rule=GlobalThreshold())
+    avg.fit(X, Y)
+    assert len(CountingLR.fits) == 3 * (1 + 5) and hasattr(avg, "rule_")

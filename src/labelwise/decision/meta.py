@@ -36,13 +36,14 @@ __all__ = [
     "decide_from_estimator",
     "estimator_scores",
     "forget_fitted",
-    "in_fold_fit",
     "out_of_fold_scores",
+    "scores_only",
+    "scores_only_active",
     "tune_rule",
 ]
 
 RULE_CV = 5  # folds of a model's own rule tuning (ThresholdedClassifier's cv default too)
-_FOLD_FIT: ContextVar[bool] = ContextVar("labelwise_fold_fit", default=False)
+_SCORES_ONLY: ContextVar[bool] = ContextVar("labelwise_scores_only", default=False)
 
 _METRIC_RULES = {
     "f1_micro": lambda: GlobalThreshold("f1_micro"),
@@ -290,25 +291,31 @@ class ThresholdedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
 
 @contextlib.contextmanager
-def _fold_fits() -> Iterator[None]:
-    token = _FOLD_FIT.set(True)
-    try:
-        yield
-    finally:
-        _FOLD_FIT.reset(token)
+def scores_only() -> Iterator[None]:
+    """Within the block, models are fitted only for their scores: none tunes its own rule.
 
-
-def in_fold_fit() -> bool:
-    """Whether the current ``fit`` is a cross-validation fold's, whose model is thrown away.
-
-    A model fitted in a fold only gives scores, so it need not tune its own rule.
+    For fits whose model is thrown away or used only through ``predict_proba`` (a
+    cross-validation fold, an ensemble's member), where tuning a rule would cost several fits
+    for nothing. Holds in this thread and context; a joblib worker process must enter it itself.
 
     Examples
     --------
-    >>> in_fold_fit()
+    >>> with scores_only():
+    ...     scores_only_active()
+    True
+    >>> scores_only_active()
     False
     """
-    return _FOLD_FIT.get()
+    token = _SCORES_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _SCORES_ONLY.reset(token)
+
+
+def scores_only_active() -> bool:
+    """Whether the current ``fit`` runs inside :func:`scores_only`."""
+    return _SCORES_ONLY.get()
 
 
 def _splitter(cv: Any, binary: bool, random_state: Any, who: str) -> Any:
@@ -370,7 +377,7 @@ def out_of_fold_scores(
     """
     n = _num_samples(X)
     oof = None
-    with _fold_fits():
+    with scores_only():
         for train, test in splitter.split(X, _dense(Y_rule)):
             fold_params = _index_params(fit_params or {}, train, n)
             est = clone(estimator).fit(
@@ -404,8 +411,8 @@ def tune_rule(
     threshold, a calibration) and was given unfitted: thresholds tuned on the scores of the rows
     a model was trained on are too optimistic, so the rule sees each row's score from a model
     that did not train on it. The clones are fitted on the 0/1 label matrix (so every fold has
-    the same label columns) and know they are folds (:func:`in_fold_fit`), so they do not tune a
-    rule of their own.
+    the same label columns) and are fitted for their scores only (:func:`scores_only`), so they do
+    not tune a rule of their own.
 
     Parameters
     ----------

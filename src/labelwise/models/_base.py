@@ -72,7 +72,8 @@ def fit_context(fit: F) -> F:
     raises, so a fit that fails part-way (a lost Dask worker, a base model's error on one label)
     leaves the model unfitted. After a successful fit, a ``decision_rule`` that learns and was
     given unfitted is fitted on 5-fold out-of-fold scores of the training data into ``rule_``
-    (unless the model set ``rule_`` itself, or this fit is itself one fold of such a tuning).
+    (unless the model set ``rule_`` itself, or it is fitted for its scores only: a fold of such a
+    tuning, an ensemble's member; see :func:`labelwise.decision.meta.scores_only`).
 
     Examples
     --------
@@ -90,7 +91,7 @@ def fit_context(fit: F) -> F:
     >>> hasattr(m, "classes_")
     False
     """
-    from labelwise.decision.meta import forget_fitted, in_fold_fit, tune_rule
+    from labelwise.decision.meta import forget_fitted, scores_only_active, tune_rule
 
     signature = inspect.signature(fit)
 
@@ -100,7 +101,7 @@ def fit_context(fit: F) -> F:
         try:
             out = fit(self, X, y, *args, **kwargs)
             rule = getattr(self, "decision_rule", None)
-            if rule_needs_tuning(rule) and not hasattr(self, "rule_") and not in_fold_fit():
+            if rule_needs_tuning(rule) and not hasattr(self, "rule_") and not scores_only_active():
                 bound = signature.bind(self, X, y, *args, **kwargs).arguments
                 params = {k: v for k, v in list(bound.items())[3:] if v is not None}
                 self.rule_ = tune_rule(self, rule, X, y, params)

@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
 from labelwise.decision._base import DecisionRule
-from labelwise.decision.meta import estimator_scores
+from labelwise.decision.meta import estimator_scores, scores_only
 from labelwise.errors import ProblemSetupError
 from labelwise.models._base import ScoresThenRuleMixin, fit_context
 from labelwise.models._checks import multilabel_tags
@@ -26,7 +26,8 @@ __all__ = ["ScoreAverage"]
 
 
 def _fit(est: Any, X: Any, Y: Any) -> Any:
-    return est.fit(X, Y)
+    with scores_only():  # a member gives scores; the average's rule decides
+        return est.fit(X, Y)
 
 
 class ScoreAverage(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):

@@ -22,6 +22,7 @@ from sklearn.model_selection import KFold
 
 from labelwise._validation import Interval, Options, check_params
 from labelwise.decision._base import DecisionRule, FixedThreshold
+from labelwise.decision.meta import scores_only
 from labelwise.text._base import TextClassifierMixin
 
 __all__ = ["TextEnsemble"]
@@ -132,10 +133,11 @@ class TextEnsemble(TextClassifierMixin):
         members = self._members()
         folds = list(KFold(self.cv, shuffle=True, random_state=self.random_state).split(texts))
         oof = [np.zeros(Y.shape) for _ in members]
-        for train, test in folds:
-            for m, member in enumerate(members):
-                fitted = clone(member).fit([texts[i] for i in train], Y[train])
-                oof[m][test] = fitted.predict_proba([texts[i] for i in test])
+        with scores_only():  # the members give scores; the ensemble tunes the one rule
+            for train, test in folds:
+                for m, member in enumerate(members):
+                    fitted = clone(member).fit([texts[i] for i in train], Y[train])
+                    oof[m][test] = fitted.predict_proba([texts[i] for i in test])
         z = [_log_odds(s) for s in oof]
         self.calibration_ = np.array([self._platt(zm, Y) for zm in z])
         cal = [self._calibrated(zm, m) for m, zm in enumerate(z)]
@@ -148,7 +150,8 @@ class TextEnsemble(TextClassifierMixin):
             self.weight_, self.weight_scores_ = float(self.weight), {}
         self.oof_scores_ = expit(self.weight_ * cal[0] + (1 - self.weight_) * cal[1])
         self.rule_ = self._rule().fit(Y, self.oof_scores_)
-        self.tfidf_, self.embedding_ = (clone(m).fit(texts, Y) for m in members)
+        with scores_only():
+            self.tfidf_, self.embedding_ = (clone(m).fit(texts, Y) for m in members)
 
     @staticmethod
     def _platt(z: np.ndarray, Y: np.ndarray) -> tuple[float, float]:
