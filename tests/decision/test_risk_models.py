@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -63,3 +65,20 @@ def test_rules_calibrate_any_models_probabilities(data, name):
     np.put_along_axis(kept, top, np.take_along_axis(s_cal, top, axis=1), axis=1)
     dense = RecallControl(0.1).fit(Ycal, kept)
     assert RecallControl(0.1).fit(Ycal, sp.csr_matrix(kept)).threshold_ == dense.threshold_
+
+
+def test_a_model_with_a_guaranteed_rule_saves_and_loads(data, tmp_path):
+    import labelwise
+
+    (Xtr, Ytr), (Xcal, Ycal), _ = data
+    model = BinaryRelevance(LogisticRegression(solver="liblinear")).fit(Xtr, Ytr)
+    rule = RecallControl(0.1, 0.1).fit(Ycal, estimator_scores(model, Xcal))
+    model.set_params(decision_rule=rule)
+    model.rule_ = rule
+    path = tmp_path / "guaranteed.lw"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no untrusted type is written
+        labelwise.save(model, path)
+    back = labelwise.load(path)
+    np.testing.assert_array_equal(back.predict(Xcal), model.predict(Xcal))
+    assert back.rule_.guarantee_ == rule.guarantee_

@@ -28,7 +28,7 @@ from labelwise.decision._risk import (
     _warn_if_seen,
     required_calibration_size,
 )
-from labelwise.decision.risk_control import _NOT_FITTED, _CalibratedRule
+from labelwise.decision.risk_control import _NOT_FITTED, _as_state, _CalibratedRule
 from labelwise.errors import ShapeError, TargetError
 
 __all__ = ["ConformalSets", "nonconformity"]
@@ -163,8 +163,16 @@ class ConformalSets(_CalibratedRule):
         if self.class_conditional:
             tail = tail.replace("n = ", "at least ").replace("examples", "examples per class")
         self.n_labels_ = K
-        self.guarantee_ = Guarantee(
-            "miscoverage", alpha, None, n_cal, self.quantile_, self.guarantee_method_, lead + tail
+        self._guarantee = _as_state(
+            Guarantee(
+                "miscoverage",
+                alpha,
+                None,
+                n_cal,
+                self.quantile_,
+                self.guarantee_method_,
+                lead + tail,
+            )
         )
         return self
 

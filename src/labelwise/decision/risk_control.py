@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from dataclasses import fields
 from typing import Any, ClassVar
 
 import numpy as np
@@ -86,6 +87,11 @@ _NOT_FITTED = (
 )
 
 
+def _as_state(guarantee: Guarantee) -> dict:
+    """A guarantee as plain values: a model file then holds only types it already trusts."""
+    return {f.name: getattr(guarantee, f.name) for f in fields(guarantee)}
+
+
 class _CalibratedRule(DecisionRule):
     """Shared shell: parameter checks, the too-small refusal, predict, risk curves."""
 
@@ -116,6 +122,14 @@ class _CalibratedRule(DecisionRule):
                 return passed + int(np.argmin(ok))
             passed += part.shape[0]
         return passed
+
+    @property
+    def guarantee_(self) -> Guarantee:
+        """What the fitted rule promises, in numbers and words (a :class:`Guarantee`)."""
+        state = self.__dict__.get("_guarantee")
+        if state is None:
+            raise AttributeError(f"{type(self).__name__} is not fitted: it has no guarantee_ yet")
+        return Guarantee(**state)
 
     def _check_params(self) -> None:
         check_params(self.get_params(), self._parameter_constraints, caller=type(self).__name__)
@@ -340,8 +354,10 @@ class RecallControl(_CalibratedRule):
             threshold, n_cal = self.threshold_, n
             tail = self._statement_tail(n, seen)
         self.n_labels_ = L
-        self.guarantee_ = Guarantee(
-            "fnr", alpha, self.delta, n_cal, threshold, self.guarantee_method_, lead + tail
+        self._guarantee = _as_state(
+            Guarantee(
+                "fnr", alpha, self.delta, n_cal, threshold, self.guarantee_method_, lead + tail
+            )
         )
         return self
 
@@ -469,14 +485,16 @@ class PrecisionControl(_CalibratedRule):
             "average over new exchangeable examples"
         )
         self.n_labels_ = L
-        self.guarantee_ = Guarantee(
-            "fdp",
-            alpha,
-            delta,
-            n,
-            self.threshold_,
-            self.guarantee_method_,
-            lead + self._statement_tail(n, seen),
+        self._guarantee = _as_state(
+            Guarantee(
+                "fdp",
+                alpha,
+                delta,
+                n,
+                self.threshold_,
+                self.guarantee_method_,
+                lead + self._statement_tail(n, seen),
+            )
         )
         return self
 
@@ -558,13 +576,15 @@ class FalsePositiveControl(_CalibratedRule):
             f"{alpha:g}"
         )
         self.n_labels_ = L
-        self.guarantee_ = Guarantee(
-            "fp",
-            alpha,
-            None,
-            n,
-            self.threshold_,
-            self.guarantee_method_,
-            lead + self._statement_tail(n, seen),
+        self._guarantee = _as_state(
+            Guarantee(
+                "fp",
+                alpha,
+                None,
+                n,
+                self.threshold_,
+                self.guarantee_method_,
+                lead + self._statement_tail(n, seen),
+            )
         )
         return self
