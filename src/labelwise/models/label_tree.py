@@ -94,7 +94,10 @@ def _label_lists_to_csr(rows: Any) -> tuple[sp.csr_matrix, np.ndarray]:
 def _check_fit_targets(Y: Any, n_rows: int) -> tuple[sp.csr_matrix, np.ndarray]:
     """Y as a sparse 0/1 CSR matrix (never densified) and the label names."""
     if Y is None:
-        raise TargetError("LabelTree requires Y: an (n_samples, n_labels) 0/1 matrix.")
+        raise TargetError(
+            "LabelTree requires y to be passed, but the target y is None; pass Y, an "
+            "(n_samples, n_labels) 0/1 matrix."
+        )
     Ya = as_array(Y)
     if not sp.issparse(Ya) and _is_label_lists(Ya):
         if len(Ya) != n_rows:
@@ -113,7 +116,7 @@ def _check_fit_targets(Y: Any, n_rows: int) -> tuple[sp.csr_matrix, np.ndarray]:
             row = int(np.searchsorted(Yc.indptr, bad[0], side="right") - 1)
             raise TargetError(
                 f"LabelTree: Y must be 0/1; row {row}, label {int(Yc.indices[bad[0]])} holds "
-                f"{Yc.data[bad[0]]!r}."
+                f"{Yc.data[bad[0]].item()!r}."
             )
         Yc.eliminate_zeros()
         names = np.arange(Yc.shape[1])
@@ -122,7 +125,8 @@ def _check_fit_targets(Y: Any, n_rows: int) -> tuple[sp.csr_matrix, np.ndarray]:
         if Ya.ndim != 2 or Ya.shape[1] < 2:
             raise TargetError(
                 f"LabelTree: Y has shape {Ya.shape}; a multi-label model needs an "
-                "(n_samples, n_labels) 0/1 matrix with at least 2 labels."
+                "(n_samples, n_labels) 0/1 matrix with at least 2 labels. For one binary or "
+                "multi-class target use a binary classifier."
             )
         targets = check_targets(Ya, name="Y")
         Yc = sp.csr_matrix(targets.Y)
@@ -213,7 +217,13 @@ def _build_tree(
 
 
 def fit_squared_hinge(
-    X: Any, Ypos: np.ndarray, C: float = 1.0, max_iter: int = 3, cg_iter: int = 5
+    X: Any,
+    Ypos: np.ndarray,
+    C: float = 1.0,
+    max_iter: int = 3,
+    cg_iter: int = 5,
+    tol: float = _NEWTON_TOL,
+    cg_tol: float = _CG_TOL,
 ) -> tuple[np.ndarray, np.ndarray]:
     """L2-regularised squared-hinge linear scorers for all columns of ``Ypos`` at once.
 
@@ -228,7 +238,14 @@ def fit_squared_hinge(
     Ypos : ndarray of bool of shape (n, K)
     C : float, default=1.0
     max_iter, cg_iter : int
-        Newton iterations and conjugate-gradient steps per iteration (upper bounds).
+        Newton iterations and conjugate-gradient steps per iteration (upper bounds). The
+        defaults make an inexact solve, as Parabel's (liblinear's dual coordinate descent
+        stopped at a tolerance of 0.1): a ranking of labels needs the order of the scores,
+        not the optimum's last digits.
+    tol, cg_tol : float
+        Stop an output when its gradient norm falls below ``tol`` times the initial one, and
+        conjugate gradients when the residual falls below ``cg_tol`` times the gradient norm
+        (liblinear's Newton solver's rules and defaults).
 
     Returns
     -------
@@ -266,7 +283,7 @@ def fit_squared_hinge(
         gnorm = np.sqrt(np.einsum("ij,ij->j", Gw, Gw) + Gb * Gb)
         if g0 is None:
             g0 = gnorm
-        todo = gnorm > _NEWTON_TOL * g0
+        todo = gnorm > tol * g0
         if not todo.any():
             break
         Af = A.astype(_DTYPE)
@@ -275,7 +292,7 @@ def fit_squared_hinge(
         Rw, Rb = -Gw, -Gb
         Dw, Db = Rw.copy(), Rb.copy()
         rr = np.einsum("ij,ij->j", Rw, Rw) + Rb * Rb
-        stop = (_CG_TOL * gnorm) ** 2
+        stop = (cg_tol * gnorm) ** 2
         for _ in range(cg_iter):
             active = (rr > stop) & todo
             if not active.any():
@@ -523,7 +540,7 @@ class LabelTree(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         if unseen.shape[0]:
             warnings.warn(
                 f"LabelTree: {unseen.shape[0]} label(s) have no positive training example "
-                f"(first: {names[unseen[0]]!r}); they will score near 0.",
+                f"(first: {names[unseen[0]]}); they will score near 0.",
                 ProblemSetupWarning,
                 stacklevel=2,
             )
