@@ -117,7 +117,7 @@ def test_bad_input_is_named():
     y2 = y.copy()
     y2[y2 == 3] = 0
     y2[:4] = 3
-    with pytest.raises(ProblemSetupError, match=r"label 3 has 4 examples.*at least 9"):
+    with pytest.raises(ProblemSetupError, match=r"class 3 has 4 examples.*at least 9"):
         ConformalSets(0.1, class_conditional=True).fit(y2, p)
     # integer classes index the columns even when a class is absent from calibration
     rule = ConformalSets(0.2).fit(np.where(y == 3, 0, y), p)

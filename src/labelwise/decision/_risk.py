@@ -258,9 +258,9 @@ def _chunks(n: int, width: int):
         yield start, min(n, start + step)
 
 
-def _label_name(classes: tuple, j: int) -> str:
+def _label_name(classes: tuple, j: int, noun: str = "label") -> str:
     name = classes[j] if j < len(classes) else j
-    return f"label {name!r}" if not isinstance(name, (int, np.integer)) else f"label {int(name)}"
+    return f"{noun} {int(name)}" if isinstance(name, (int, np.integer)) else f"{noun} {name!r}"
 
 
 def _check_calibration(rule: DecisionRule, y_true: Any, y_score: Any, sample_weight: Any):
@@ -465,18 +465,34 @@ def _fnr_curve_exact(Y: np.ndarray, S: Any) -> tuple[np.ndarray, np.ndarray]:
     return v, below
 
 
-def _smallest_label_count(counts: np.ndarray, needed: int, classes: tuple, who: str, what: str):
+def _smallest_label_count(
+    counts: np.ndarray, needed: int, classes: tuple, who: str, what: str, n_rows: int
+) -> None:
+    """Refuse when a label (or class) has fewer than ``needed`` calibration ``what``; name the
+    scarcest one and how many calibration examples would hold enough at its frequency."""
     short = np.flatnonzero(counts < needed)
-    if short.size:
-        j = int(short[np.argmin(counts[short])])
-        names = ", ".join(_label_name(classes, int(k)) for k in short[:5])
-        more = f" and {short.size - 5} more" if short.size > 5 else ""
-        raise ProblemSetupError(
-            f"{who}: {_label_name(classes, j)} has {int(counts[j])} {what} in the calibration "
-            f"set; its guarantee needs at least {needed}. Labels short of it: {names}{more}. "
+    if not short.size:
+        return
+    j = int(short[np.argmin(counts[short])])
+    noun, plural = ("class", "Classes") if what == "examples" else ("label", "Labels")
+    names = ", ".join(_label_name(classes, int(k), noun) for k in short[:5])
+    more = f" and {short.size - 5} more" if short.size > 5 else ""
+    if what == "examples":
+        advice = "Use a larger calibration set, or marginal sets (class_conditional=False)."
+    else:
+        advice = (
             "Use a larger calibration set, or control recall over all labels together "
             "(per_label=False)."
         )
+    scale = ""
+    if counts[j] > 0:
+        rows = math.ceil(needed * n_rows / counts[j])
+        scale = f" (about {rows} calibration examples at its frequency)"
+    raise ProblemSetupError(
+        f"{who}: {_label_name(classes, j, noun)} has {int(counts[j])} {what} in the calibration "
+        f"set; its guarantee needs at least {needed}{scale}. {plural} short of it: "
+        f"{names}{more}. " + advice
+    )
 
 
 def _row_losses_on_grid(Y: np.ndarray, S: Any, grid: np.ndarray, risk: str):

@@ -142,7 +142,7 @@ class ConformalSets(_CalibratedRule):
         needed = self.required_calibration_size()
         if self.class_conditional:
             counts = np.bincount(y, minlength=K)
-            _smallest_label_count(counts, needed, classes, who, "examples")
+            _smallest_label_count(counts, needed, classes, who, "examples", n)
             self.quantile_ = np.array([_quantile(E[y == c], alpha) for c in range(K)])
             n_cal = int(counts.min())
             lead = (

@@ -311,9 +311,8 @@ class RecallControl(_CalibratedRule):
         if self.per_label:
             counts = Y.sum(axis=0).astype(np.int64)
             needed = self.required_calibration_size(L)
-            _smallest_label_count(
-                counts, needed, classes, f"{type(self).__name__}.fit", "positives"
-            )
+            who = f"{type(self).__name__}.fit"
+            _smallest_label_count(counts, needed, classes, who, "positives", n)
             self.thresholds_ = self._per_label_thresholds(Y, S, counts, alpha)
             threshold: float | np.ndarray = self.thresholds_
             n_cal = int(counts.min())
