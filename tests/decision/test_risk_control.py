@@ -370,3 +370,13 @@ def test_rules_are_sklearn_estimators():
     rule = RecallControl(0.05, 0.1, per_label=True)
     assert clone(rule).get_params() == rule.get_params()
     assert repr(rule) == "RecallControl(alpha=0.05, delta=0.1, per_label=True)"
+
+
+def test_nothing_certified_falls_back_to_the_safe_extreme_with_a_warning():
+    Y, S = _data(12, n=200)
+    with pytest.warns(ProblemSetupWarning, match="predicts every label"):
+        rule = RecallControl(0.05, 0.1, thresholds=[0.6, 0.8]).fit(Y, S)
+    assert rule.threshold_ == -np.inf and rule.predict(S).all()
+    with pytest.warns(ProblemSetupWarning, match="predicts no label"):
+        rule = PrecisionControl(0.05, 0.1, thresholds=[0.0, 0.1]).fit(Y, S)
+    assert rule.threshold_ == np.inf and not rule.predict(S).any()

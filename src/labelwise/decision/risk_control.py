@@ -102,7 +102,7 @@ class _CalibratedRule(DecisionRule):
         "wsr": "Learn-then-Test, fixed sequence, Waudby-Smith-Ramdas betting",
     }
 
-    def _ltt_passed(self, Y: np.ndarray, S: Any, grid: np.ndarray, alpha: float, down: bool):
+    def _ltt_passed(self, Y: np.ndarray, S: Any, grid: np.ndarray, alpha: float, down: bool) -> int:
         """Fixed-sequence testing over ``grid`` (ascending), from its low end upward or from its
         high end down: how many thresholds in that order reject "risk > alpha" at level delta
         before the first that does not. The betting test runs block by block and stops there."""
@@ -181,7 +181,7 @@ class _CalibratedRule(DecisionRule):
         """The rule's risk (its mean per-example loss) at each threshold, for a plot.
 
         ``thresholds`` defaults to the Learn-then-Test grid for probabilities and to 201
-        quantiles of the scores otherwise. A fitted rule need not be.
+        quantiles of the scores otherwise. The rule need not be fitted.
         """
         who = f"{type(self).__name__}.risk_curve"
         targets = check_targets(y_true, name="y_true")
@@ -372,8 +372,15 @@ class RecallControl(_CalibratedRule):
     def _ltt_threshold(self, Y: np.ndarray, S: Any, alpha: float) -> float:
         grid = self._grid()
         passed = self._ltt_passed(Y, S, grid, alpha, down=False)
-        # none passed: even the lowest candidate is not certified, so predict every label
-        return float(grid[passed - 1]) if passed else float("-inf")
+        if not passed:
+            warnings.warn(
+                "RecallControl.fit: not even the lowest candidate threshold could be certified "
+                "at this alpha and delta; the rule predicts every label (which misses none).",
+                ProblemSetupWarning,
+                stacklevel=3,
+            )
+            return float("-inf")
+        return float(grid[passed - 1])
 
     def _per_label_thresholds(
         self, Y: np.ndarray, S: Any, counts: np.ndarray, alpha: float
