@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from sklearn import metrics as skm
 from sklearn.exceptions import UndefinedMetricWarning
 
-from labelwise.errors import ShapeError, TargetError
+from labelwise.errors import ProblemSetupWarning, ShapeError, TargetError
 from labelwise.metrics.at_k import (
+    PROPENSITY_PARAMETERS,
     at_k_state,
     inverse_propensity,
     ndcg_at_k,
@@ -134,7 +135,10 @@ def test_psp_hand_case():
 
 def test_inverse_propensity_by_hand():
     Y = np.array([[1, 0, 0]] * 9 + [[1, 1, 0]])  # N = 10; N_l = 10, 1, 0
-    got = inverse_propensity(Y, A=0.55, B=1.5)
+    with pytest.warns(
+        ProblemSetupWarning, match=r"1 label\(s\) never occur in Y_train \(first: column 2\)"
+    ):
+        got = inverse_propensity(Y, A=0.55, B=1.5)
     C = (math.log(10) - 1) * 2.5**0.55
     expected = [1 + C * (n + 1.5) ** -0.55 for n in (10, 1, 0)]
     np.testing.assert_allclose(got, expected, rtol=1e-12)
@@ -195,3 +199,94 @@ class TestBadInput:
     def test_state_needs_propensities(self):
         with pytest.raises(ValueError, match="inv_propensity"):
             at_k_state("psp", k=1)
+
+
+# ---------------------------------------------------------------- sparse top-k scores (issue 19)
+
+AT_K = [precision_at_k, recall_at_k, ndcg_at_k, psp_at_k, psndcg_at_k]
+
+
+def _call(f, Y, S, k, w, g):
+    extra = (g,) if f in (psp_at_k, psndcg_at_k) else ()
+    kw = {"zero_division": 0.0} if f is recall_at_k else {}
+    return f(Y, S, *extra, k=k, sample_weight=w, **kw)
+
+
+@settings(max_examples=60, deadline=None)
+@given(problems(), st.integers(0, 2**31 - 1))
+def test_sparse_top_k_equals_dense_with_absent_entries_ranked_last(problem, seed):
+    """A sparse score matrix ranks its stored entries; absent ones tie below all of them."""
+    Y, S, k, w = problem
+    rng = np.random.default_rng(seed)
+    keep = rng.random(S.shape) < rng.random()  # rows keep any number of entries, even none
+    sparse = sp.csr_matrix((S[keep], np.nonzero(keep)), shape=S.shape)
+    dense = np.where(keep, S, S.min() - 1.0)
+    g = rng.random(S.shape[1]) * 4 + 1
+    for f in AT_K:
+        want = _call(f, Y, dense, k, w, g)
+        assert _call(f, Y, sparse, k, w, g) == pytest.approx(want, rel=1e-12, abs=1e-15)
+        assert _call(f, sp.csr_matrix(Y), sparse, k, w, g) == pytest.approx(want, rel=1e-12)
+
+
+def test_sparse_top_k_hand_case_with_fewer_entries_than_k():
+    # 5 labels; row 0 ranks only label 3 (true) -> P@3 counts it, and the 4 unranked labels
+    # (true label 0 among them) share positions 2..5, of which 2 lie in the top 3: label 0
+    # gets 2/4 of a hit. Row 1 ranks nothing: its 2 true labels of 5 get 3/5 of a hit each.
+    Y = np.array([[1, 0, 0, 1, 0], [0, 1, 1, 0, 0]])
+    S = sp.csr_matrix(([0.7], ([0], [3])), shape=(2, 5))
+    assert precision_at_k(Y, S, k=3) == pytest.approx(((1 + 2 / 4) / 3 + (2 * 3 / 5) / 3) / 2)
+    d = 1 / np.log2(np.arange(2, 5))  # discounts of positions 1..3
+    row0 = (d[0] + (d[1] + d[2]) / 4) / (d[0] + d[1])
+    row1 = (2 * d.sum() / 5) / (d[0] + d[1])
+    assert ndcg_at_k(Y, S, k=3) == pytest.approx((row0 + row1) / 2)
+
+
+def _psp_published(Y, S, inv_p, k):
+    """Jain et al. (2016), eq. 2, normalised as the XC repository's evaluation code: sums over
+    rows of sum_{l in top k} y_l / p_l, divided by the same with the best ranking (no ties)."""
+    num = den = 0.0
+    for y, s in zip(Y, S, strict=True):
+        top = np.argsort(-s)[:k]
+        num += sum(y[l] * inv_p[l] for l in top)
+        den += sum(sorted((inv_p[l] for l in np.flatnonzero(y)), reverse=True)[:k])
+    return num / den
+
+
+def _propensity_published(counts, N, A, B):
+    C = (math.log(N) - 1) * (B + 1) ** A
+    return np.array([1 / (1 + C * math.exp(-A * math.log(n + B))) for n in counts])
+
+
+@pytest.mark.parametrize("family", ["default", "amazon", "wikipedia"])
+def test_psp_equals_the_published_formula_with_each_datasets_propensities(family):
+    A, B = PROPENSITY_PARAMETERS[family]
+    rng = np.random.default_rng(7)
+    Ytr = (rng.random((50, 6)) < [0.6, 0.3, 0.2, 0.1, 0.05, 0.5]).astype(int)
+    Ytr[0] = 1  # every label occurs
+    Y = (rng.random((20, 6)) < 0.35).astype(int)
+    S = rng.random((20, 6))  # continuous: no ties
+    p = _propensity_published(Ytr.sum(axis=0), 50, A, B)
+    g = inverse_propensity(Ytr, A=A, B=B)
+    np.testing.assert_allclose(g, 1 / p, rtol=1e-12)
+    for k in (1, 3, 5):
+        assert psp_at_k(Y, S, g, k=k) == pytest.approx(_psp_published(Y, S, 1 / p, k), rel=1e-12)
+        top = sp.csr_matrix(np.where(S >= -np.sort(-S, axis=1)[:, [k - 1]], S, 0))
+        assert psp_at_k(Y, top, g, k=k) == pytest.approx(_psp_published(Y, S, 1 / p, k))
+    assert PROPENSITY_PARAMETERS == {
+        "default": (0.55, 1.5),
+        "amazon": (0.6, 2.6),
+        "wikipedia": (0.5, 0.4),
+    }
+
+
+def test_sparse_bad_input_names_the_row():
+    Y = np.array([[1, 0, 0], [0, 1, 1]])
+    S = sp.csr_matrix(np.array([[0.9, 0.0, 0.2], [0.0, 0.8, 0.0]]))
+    with pytest.raises(ValueError, match=r"k=4 is larger than the number of labels \(3\)"):
+        ndcg_at_k(Y, S, k=4)
+    bad = S.copy()
+    bad.data[2] = np.inf
+    with pytest.raises(ValueError, match="NaN or infinite value at row 1, label 1"):
+        psp_at_k(Y, bad, [1.0, 1.0, 1.0], k=1)
+    with pytest.raises(ShapeError):
+        precision_at_k(Y[:1], S, k=1)

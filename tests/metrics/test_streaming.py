@@ -207,3 +207,65 @@ def test_reset_registry_and_errors():
         ev.update([1, 0], [1, 1])
     with pytest.raises(ValueError, match="same metrics"):
         ev.merge(Evaluator(["f1_macro"]))
+
+
+# ---------------------------------------------------------------- sparse top-k scores (issue 19)
+
+
+def _top_k_batches(seed=0, n=90, L=30, k=5):
+    from labelwise.models.top_k import dense_top_k
+
+    rng = np.random.default_rng(seed)
+    Y = (rng.random((n, L)) < 0.15).astype(int)
+    S = rng.random((n, L))
+    return Y, S, dense_top_k(S, k)
+
+
+def test_evaluator_takes_sparse_top_k_scores_and_merges():
+    from labelwise.metrics import ndcg_at_k, precision_at_k
+
+    Y, S, T = _top_k_batches()
+    names = ["precision@1", "precision@5", "ndcg@3", "recall@5"]
+    parts = []
+    for r in range(0, 90, 25):  # uneven batches, each on its own evaluator, then merged
+        ev = Evaluator(names)
+        ev.update(Y[r : r + 25], T[r : r + 25])
+        parts.append(ev)
+    merged = parts[0]
+    for other in parts[1:]:
+        merged.merge(other)
+    got = merged.compute()
+    assert got["precision@5"] == pytest.approx(precision_at_k(Y, T, k=5), rel=1e-12)
+    assert got["precision@1"] == pytest.approx(precision_at_k(Y, S, k=1), rel=1e-12)
+    assert got["ndcg@3"] == pytest.approx(ndcg_at_k(Y, S, k=3), rel=1e-12)  # top 5 holds top 3
+    dense = Evaluator(names)
+    dense.update(Y, T.toarray() - (T.toarray() == 0))  # absent entries below every score
+    assert got == pytest.approx(dense.compute(), rel=1e-12)
+
+
+def test_evaluator_label_metrics_on_sparse_scores_see_absent_entries_as_zero():
+    from labelwise.decision import TopK
+
+    Y, _, T = _top_k_batches(seed=1)
+    ev = Evaluator(["precision@3", "f1_micro"], rule=TopK(2))
+    ev.update(Y, T)
+    ref = Evaluator(["precision@3", "f1_micro"], rule=TopK(2))
+    ref.update(Y, T.toarray())
+    assert ev.compute() == pytest.approx(ref.compute(), rel=1e-12)
+
+
+def test_propensity_state_takes_sparse_batches_and_names_bad_rows():
+    from labelwise.metrics import at_k_state, psp_at_k
+
+    Y, S, T = _top_k_batches(seed=2)
+    g = np.linspace(1, 3, 30)
+    st = at_k_state("psp", k=5, inv_propensity=g)
+    st.update(Y[:40], T[:40])
+    st.update(Y[40:], T[40:])
+    assert st.compute() == pytest.approx(psp_at_k(Y, S, g, k=5), rel=1e-12)
+    bad = T.copy()
+    bad.data[7] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinite value at row 1"):
+        Evaluator(["precision@1"]).update(Y, bad)
+    with pytest.raises(ValueError, match="k=10 is larger than the number of labels"):
+        at_k_state("precision", k=10).update(Y[:, :5], sp.csr_matrix(T[:, :5]))

@@ -23,6 +23,7 @@ k in 1, 3, 5 and 10. Propensity-scored states need training-set propensities: bu
 from __future__ import annotations
 
 import numbers
+import warnings
 from functools import partial
 from typing import Any
 
@@ -31,7 +32,7 @@ import scipy.sparse as sp
 
 from labelwise._validation import Interval, check_params
 from labelwise.data.targets import as_array, check_targets
-from labelwise.errors import ShapeError
+from labelwise.errors import ProblemSetupWarning, ShapeError
 from labelwise.metrics._divide import check_zero_division, safe_divide
 from labelwise.metrics._inputs import check_same_shape, check_sample_weight
 from labelwise.metrics._ranking_core import (
@@ -44,6 +45,7 @@ from labelwise.metrics._ranking_core import (
 from labelwise.metrics._state import register_metric
 
 __all__ = [
+    "PROPENSITY_PARAMETERS",
     "AtKState",
     "at_k_state",
     "inverse_propensity",
@@ -414,12 +416,21 @@ def psndcg_at_k(
     return _ratio(_sums("psndcg", inp, k, inv_propensity=inv_propensity))
 
 
+#: The propensity model's (A, B) per dataset family, from Jain, Prabhu and Varma (KDD 2016,
+#: section 6.1): Wikipedia-LSHTC 0.5 / 0.4, Amazon 0.6 / 2.6, every other dataset 0.55 / 1.5.
+PROPENSITY_PARAMETERS = {"default": (0.55, 1.5), "amazon": (0.6, 2.6), "wikipedia": (0.5, 0.4)}
+
+
 def inverse_propensity(Y_train: Any, A: float = 0.55, B: float = 1.5) -> np.ndarray:
     """Inverse label propensities ``1 / p_l`` from training targets (Jain et al., 2016).
 
     ``p_l = 1 / (1 + C exp(-A log(N_l + B)))`` with ``C = (log N - 1) (B + 1)^A``, where ``N`` is
     the number of training samples and ``N_l`` those with label ``l``. The authors use A = 0.55,
-    B = 1.5 by default (A = 0.5, B = 0.4 for Wikipedia-LSHTC; A = 0.6, B = 2.6 for Amazon).
+    B = 1.5 by default (A = 0.5, B = 0.4 for Wikipedia-LSHTC; A = 0.6, B = 2.6 for Amazon;
+    see :data:`PROPENSITY_PARAMETERS`). A label with no training example (``N_l = 0``) gets the
+    largest weight, ``1 + C B^-A``, and a :class:`~labelwise.errors.ProblemSetupWarning`
+    naming it: a true label never seen in training can still be scored, but no model trained
+    on this data can rank it.
 
     Parameters
     ----------
@@ -441,6 +452,15 @@ def inverse_propensity(Y_train: Any, A: float = 0.55, B: float = 1.5) -> np.ndar
     Y = check_targets(Y_train, name="Y_train").Y
     N = Y.shape[0]
     counts = np.asarray(Y.sum(axis=0), dtype=np.float64).ravel()
+    unseen = np.flatnonzero(counts == 0)
+    if unseen.shape[0]:
+        warnings.warn(
+            f"inverse_propensity: {unseen.shape[0]} label(s) never occur in Y_train (first: "
+            f"column {int(unseen[0])}); they get the largest weight, and a test row with such "
+            "a label can only be ranked by chance.",
+            ProblemSetupWarning,
+            stacklevel=2,
+        )
     C = (np.log(N) - 1.0) * (B + 1.0) ** A
     return 1.0 + C * np.exp(-A * np.log(counts + B))
 
