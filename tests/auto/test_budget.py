@@ -171,3 +171,22 @@ def test_time_limit_and_workers_must_be_meaningful():
             AutoClassifier(time_limit=bad).fit(X, Y)
     with pytest.raises(ValueError, match=r"n_jobs.*other than 0"):
         AutoClassifier(n_jobs=0).fit(X, Y)
+
+
+def test_a_candidate_far_slower_than_its_estimate_is_stopped_between_folds(monkeypatch):
+    rng = np.random.default_rng(1)
+    Y = (rng.random((90, 2)) < 0.5).astype(np.int8)
+    X = Y.astype(np.float64)
+    cands = [  # the same estimate; B's folds take 20 times as long
+        Candidate("A", lambda: _Sleepy(0.05 / 60, 0), 1.0),
+        Candidate("B", lambda: _Sleepy(1.0 / 60, 1), 1.0),
+    ]
+    monkeypatch.setattr("labelwise.auto.classifier.build_candidates", lambda p, **kw: cands)
+    start = time.perf_counter()
+    auto = AutoClassifier("average_precision", cv=3, time_limit=3.0).fit(X, Y)
+    wall = time.perf_counter() - start
+    b = next(r for r in auto.leaderboard_ if r["candidate"] == "B")
+    # after its first fold (1 s), 2 more and its refit (1.5 s) cannot end within 3 s
+    assert b["status"] == "skipped" and "stopped after 1 of 3 folds" in b["error"]
+    assert auto.best_name_ == "A"
+    assert wall < 3.0

@@ -342,10 +342,20 @@ def run_search(
                 bar.update(candidate=cand.name, status="skipped", **_details(best, budget))
                 continue
             t0 = time.perf_counter()
+            # the first candidate always finishes: without one finished model nothing is chosen
+            watch = None if best is None else (budget, best.refit_seconds)
             try:
-                parts = _cross_validate(cand, X, Y, splits, n_classes, joint_rules, n_jobs, bar)
+                parts = _cross_validate(
+                    cand, X, Y, splits, n_classes, joint_rules, n_jobs, bar, watch
+                )
             except KeyboardInterrupt:
                 raise
+            except _OutOfTime as stop:
+                res.status, res.error = "skipped", str(stop)
+                res.seconds = time.perf_counter() - t0
+                budget.record(cand, res.seconds + stop.more)  # its pace informs the family's
+                bar.update(candidate=cand.name, status="stopped", **_details(best, budget))
+                continue
             except Exception as exc:  # a crashing candidate is logged and skipped
                 res.status = "failed"
                 res.error = f"{type(exc).__name__}: {exc}"
@@ -400,6 +410,14 @@ def run_search(
     return SearchResult(results, best, folds, time.perf_counter() - start)
 
 
+class _OutOfTime(Exception):
+    """A candidate's cross-validation will not end in time: it is stopped, not waited for."""
+
+    def __init__(self, message: str, more: float) -> None:
+        super().__init__(message)
+        self.more = more  # seconds its remaining folds would have taken
+
+
 def _cross_validate(
     cand: Candidate,
     X: Any,
@@ -409,16 +427,52 @@ def _cross_validate(
     joint_rules: list,
     n_jobs: int | None,
     bar: Progress,
+    watch: tuple[TimeBudget, float] | None = None,
 ) -> list:
-    """Every fold of ``cand`` (``n_jobs`` at a time), the display told of each one that ends."""
+    """Every fold of ``cand`` (``n_jobs`` at a time), the display told of each one that ends.
+
+    With ``watch = (budget, reserve)``, each fold that ends projects the end of the rest (the
+    longest fold so far per round of parallel fits still to come); when that end and the refit
+    after it (``reserve`` for the best so far, or this candidate's own) pass the time limit, the
+    cross-validation stops there (:class:`_OutOfTime`; pending and running folds are abandoned)
+    instead of overrunning on an estimate that proved low.
+    """
     jobs = (
         delayed(_fit_fold)(cand.make, X, Y, tr, te, n_classes, joint_rules) for tr, te in splits
     )
-    parts = []
-    for part in Parallel(n_jobs=n_jobs, return_as="generator")(jobs):
-        parts.append(part)
-        bar.update(0, candidate=cand.name, fold=f"{len(parts)}/{len(splits)}")
+    parts: list = []
+    outputs = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
+    try:
+        for part in outputs:
+            parts.append(part)
+            bar.update(0, candidate=cand.name, fold=f"{len(parts)}/{len(splits)}")
+            if watch is not None and len(parts) < len(splits):
+                _check_pace(cand, parts, len(splits), *watch)
+    finally:
+        with warnings.catch_warnings():  # the stop is reported in the leaderboard, once
+            warnings.filterwarnings("ignore", message=".*tasks which were still being processed")
+            outputs.close()  # joblib cancels what has not run when its generator is closed
     return parts
+
+
+def _check_pace(
+    cand: Candidate, parts: list, n_folds: int, budget: TimeBudget, reserve: float
+) -> None:
+    """Raise :class:`_OutOfTime` if the folds still to come and a refit would pass the limit."""
+    if budget.limit is None:
+        return
+    longest = max(p[3] for p in parts)
+    workers = max(1, min(budget.workers, n_folds))
+    rounds_left = -(-(n_folds - len(parts)) // workers)
+    own_refit = budget.refit_from_folds(cand, [longest])
+    needed = rounds_left * longest + max(reserve, own_refit)
+    left = budget.left()
+    if needed > left:
+        raise _OutOfTime(
+            f"time limit: stopped after {len(parts)} of {n_folds} folds (about {needed:.0f} s "
+            f"more needed with the refit, {max(0.0, left):.0f} s left)",
+            more=rounds_left * longest,
+        )
 
 
 def _best_that_fits(ok: list[CandidateResult], budget: TimeBudget) -> CandidateResult | None:
