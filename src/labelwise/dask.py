@@ -159,7 +159,10 @@ def _said_by_cluster_error(record: logging.LogRecord) -> bool:
 
 def _connect(Client: Any, address: Any) -> Any:
     """A client of the scheduler at ``address``, or a ClusterError saying why there is none."""
+    from distributed.comm import resolve_address
+
     try:
+        resolve_address(address)  # the address's form and host, before any client starts
         return Client(address)
     except ValueError as err:  # distributed's message names what is wrong with the address
         raise ClusterError(
@@ -171,6 +174,12 @@ def _connect(Client: Any, address: Any) -> Any:
             f"cannot reach the Dask scheduler at {address} ({_reason(err)}); check that "
             "`dask scheduler` runs there and that the host and port are right, then rerun."
         ) from None
+    except Exception as err:  # the client's own machinery failed (e.g. its event loop)
+        raise ClusterError(
+            f"could not start a Dask client for the scheduler at {address} ({_reason(err)}); "
+            "rerun, and check that the same versions of dask and distributed are installed here "
+            "and on the cluster."
+        ) from err
 
 
 def _close(client: Any) -> None:
@@ -238,13 +247,15 @@ class _Watch:
         client = self.client
         if client.status != "running" or client.scheduler is None:
             return "the connection to its scheduler was lost"
+        if getattr(client, "asynchronous", False):  # cannot be probed from synchronous code
+            return None
         try:
             info = client.sync(
                 client.scheduler.identity, n_workers=0, callback_timeout=_PROBE_SECONDS
             )
         except Exception:  # an unanswered probe is the answer
             return "its scheduler stopped answering"
-        if self.scheduler_id is not None and info.get("id") != self.scheduler_id:
+        if self.scheduler_id is not None and dict(info).get("id") != self.scheduler_id:
             return "its scheduler restarted while the work ran (the work it held is gone)"
         return None
 
