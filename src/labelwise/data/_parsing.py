@@ -218,9 +218,10 @@ def _raise_not_utf8(data: bytes, bad: int, end: int, offset: int, path) -> None:
     around = data[max(line_start, bad - 20) : bad + 20].split(b"\n")[0]
     raise DataFormatError(
         f"not valid UTF-8: byte {shown} at byte offset {offset + bad} (in {around!r}). The file is "
-        "in another encoding: pass encoding= its name (e.g. encoding='latin-1' for older "
-        "Mulan/MEKA files, 'cp1252' for Windows exports), or save it as UTF-8; labelwise does "
-        "not guess encodings.",
+        "in another encoding, which labelwise does not guess: read it with "
+        "labelwise.read(..., encoding=NAME) (e.g. encoding='latin-1' for older Mulan/MEKA "
+        "files, 'cp1252' for Windows exports), or convert it to UTF-8 (iconv -f latin1 -t "
+        "utf-8 FILE > NEW).",
         path=path,
         line=line,
         column=bad - line_start + 1,
