@@ -638,7 +638,8 @@ def _text_error(table: _Table, column: str, row: int, v: Any, coerce: bool) -> D
         message = f"the text{where} is {table.type_name(v)} ({table.show(v)}), not a string; "
         if _is_number(v) and not coerce:
             message += (
-                "write it as a string, or pass coerce_text=True to read numbers as their digits."
+                "write it as a string, or read the file with labelwise.read(..., coerce_text=True) "
+                "to take numbers as their digits."
             )
         else:
             message += "a text must be one string."
