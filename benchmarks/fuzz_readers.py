@@ -12,7 +12,8 @@ Reuters-21578 JSON file. Each input is a seed with one to three corruptions appl
 byte flips, deleted/duplicated/swapped lines, re-encoding (Latin-1, UTF-16 with and without a
 BOM, a UTF-8 BOM), CRLF or lone CR line ends, very long lines, empty or whitespace-only files, NUL
 bytes, unbalanced quotes/braces/brackets, deep nesting, huge/negative/NaN/infinite numbers, junk
-tokens, spliced and foreign content, gzip-compressed (and corrupted gzip) files.
+tokens, JSON values of another type (numbers, null, lists, objects, lone surrogates where a text or
+label name was), spliced and foreign content, gzip-compressed (and corrupted gzip) files.
 
 Each read runs in a worker process with a time limit and an address-space limit. An input
 counts as
@@ -429,6 +430,21 @@ def c_deep_nesting(data: bytes, rng) -> bytes:
     opener = [b"[", b"{", b'{"a":', b"<a>", b"[{"][int(rng.integers(5))]
     i = int(rng.integers(len(data) + 1))
     return data[:i] + opener * n + data[i:]
+
+
+_JSON_STRING_VALUE = re.compile(rb'([:\[,]\s*)"(?:[^"\\\n]|\\.){0,200}"')
+_NOT_TEXTS = [b"12345", b"-0.5", b"1e400", b"null", b"true", b"[]", b'["a", 1]', b'{"a": null}',
+              b'[[["x"]]]', b'"\\ud800"', b'"x\\udc00"', b'""', b'"caf\xe9"']  # fmt: skip
+
+
+def c_json_value(data: bytes, rng) -> bytes:
+    """A JSON string value (a text, a label name) replaced by another type or a broken string."""
+    found = list(_JSON_STRING_VALUE.finditer(data[:200_000]))
+    if not found:
+        return data
+    m = found[int(rng.integers(len(found)))]
+    value = _NOT_TEXTS[int(rng.integers(len(_NOT_TEXTS)))]
+    return data[: m.start()] + m.group(1) + value + data[m.end() :]
 
 
 def c_splice(data: bytes, rng) -> bytes:
