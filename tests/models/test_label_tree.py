@@ -321,3 +321,22 @@ def test_multilabel_contract(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ProblemSetupWarning)
         contract(LabelTree(max_leaf=2, n_trees=2), tmp_path)
+
+
+def test_extreme_classification_file_at_the_door(tmp_path):
+    """A label id beyond the header's label count is named by line; a row without labels is
+    read and then named by the model."""
+    from labelwise.data.libsvm import read_libsvm
+    from labelwise.errors import DataFormatError
+
+    bad = tmp_path / "bad.txt"
+    bad.write_text("2 3 4\n0,5 0:1 1:2\n1 2:1\n")
+    with pytest.raises(DataFormatError, match=r"line 2, column 1: label index 5 is out of range"):
+        read_libsvm(bad)
+    ok = tmp_path / "ok.txt"
+    ok.write_text("4 3 3\n0,1 0:1 1:2\n 2:1\n1,2 1:1 2:1\n0 0:2\n")
+    ds = read_libsvm(ok)
+    with pytest.warns(
+        ProblemSetupWarning, match=r"1 training row\(s\) have no label \(first: row 1\)"
+    ):
+        LabelTree(max_leaf=1).fit(ds.X, ds.Y)

@@ -379,15 +379,20 @@ def _fit_node(
 def _fit_nodes(
     X: sp.csr_matrix,
     Y: sp.csc_matrix,
-    jobs: list[tuple[np.ndarray, list[np.ndarray]]],
+    jobs: list[tuple[np.ndarray | None, list[np.ndarray]]],
     C: float,
     threshold: float,
 ) -> list[tuple[sp.csc_matrix, np.ndarray]]:
-    """Fit a batch of nodes (one joblib task); weights below ``threshold`` are pruned."""
+    """Fit a batch of nodes (one joblib task); weights below ``threshold`` are pruned.
+
+    A job is (the node's labels, or None for the root, its output groups); the node's rows are
+    the examples with any of its labels (every example at the root).
+    """
     out = []
     with threadpool_limits(1):
-        for rows, groups in jobs:
+        for labels, groups in jobs:
             K = len(groups)
+            rows = np.arange(Y.shape[0]) if labels is None else _node_rows(Y, labels)
             if rows.shape[0] == 0:  # no example reaches it: never predicted positive
                 out.append((sp.csc_matrix((X.shape[1], K), dtype=_DTYPE), np.full(K, -1.0, _DTYPE)))
                 continue
@@ -558,8 +563,7 @@ class LabelTree(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
                     if children[v].shape[0]
                     else [labels[v][i : i + 1] for i in range(labels[v].shape[0])]
                 )
-                rows = np.arange(X.shape[0]) if v == 0 else _node_rows(Yc, labels[v])
-                jobs.append((t, v, rows, groups))
+                jobs.append((t, v, None if v == 0 else labels[v], groups))
         fitted = self._run_jobs(Xn, Yc, jobs)
         self.trees_ = []
         for t, (children, labels) in enumerate(structures):
@@ -579,7 +583,14 @@ class LabelTree(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
 
     def _run_jobs(self, X: sp.csr_matrix, Y: sp.csc_matrix, jobs: list) -> list:
         n_workers = 1 if self.n_jobs in (None, 1) else max(1, abs(int(self.n_jobs)) * 4)
-        cost = np.array([max(1, j[2].shape[0]) * len(j[3]) for j in jobs], dtype=np.float64)
+        label_rows = np.diff(Y.indptr)  # a node's rows are at most its labels' example counts
+        cost = np.array(
+            [
+                (Y.shape[0] if lab is None else min(Y.shape[0], label_rows[lab].sum())) * len(g)
+                for _, _, lab, g in jobs
+            ],
+            dtype=np.float64,
+        )
         order = np.argsort(-cost, kind="stable")
         batches: list[list[int]] = [[] for _ in range(min(n_workers, len(jobs)))]
         load = np.zeros(len(batches))
@@ -637,7 +648,6 @@ class LabelTree(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
 
     def _scores(self, X: Any) -> sp.csr_matrix:
         """Ensemble scores of every label reached by the beam, as a sparse (n, L) matrix."""
-        X = check_predict_X(self, X)
         Xn = _as_csr(X, self.normalize)
         L = len(self.classes_)
         total = None
@@ -674,10 +684,20 @@ class LabelTree(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
                 raise ValueError(
                     f"LabelTree.predict_proba: k={k} is larger than the number of labels ({L})."
                 )
-        S = self._scores(X)
+        X = check_predict_X(self, X)
+        # rows per batch so that the candidates (beam x leaf labels x trees per row) stay
+        # around 2 million entries: memory is bounded whatever the number of rows
+        per_row = self.beam_width * max(
+            max(len(t["labels"][v]) for v in np.flatnonzero(t["is_leaf"])) for t in self.trees_
+        )
+        step = max(1, (1 << 21) // (per_row * len(self.trees_)))
+        parts = []
+        for r0 in range(0, X.shape[0], step):
+            S = self._scores(X[r0 : r0 + step])
+            parts.append(S.toarray() if k is None else sparse_top_k(S, k))
         if k is None:
-            return S.toarray()
-        return sparse_top_k(S, k)
+            return np.vstack(parts) if parts else np.zeros((0, L))
+        return sp.csr_matrix(sp.vstack(parts, format="csr")) if parts else sp.csr_matrix((0, L))
 
     def __sklearn_tags__(self):
         return multilabel_tags(super().__sklearn_tags__())
