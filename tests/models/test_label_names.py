@@ -303,3 +303,13 @@ def test_ensemble_members_give_scores_and_the_ensemble_tunes():
     avg = ScoreAverage([("br", BinaryRelevance(CountingLR()))], decision_rule=GlobalThreshold())
     avg.fit(X, Y)
     assert len(CountingLR.fits) == 3 * (1 + 5) and hasattr(avg, "rule_")
+
+
+@pytest.mark.parametrize("cls", [OneVsRest, OneVsOne], ids=["OneVsRest", "OneVsOne"])
+def test_one_hot_frame_names_the_classes(cls):
+    codes = np.argmax(X[:, :3], axis=1)
+    frame = pd.DataFrame(np.eye(3, dtype=int)[codes], columns=["red", "green", "blue"])
+    model = cls().fit(X, frame)
+    assert list(model.classes_) == ["red", "green", "blue"]
+    by_index = cls().fit(X, codes).predict(X)
+    np.testing.assert_array_equal(model.predict(X), np.array(["red", "green", "blue"])[by_index])
