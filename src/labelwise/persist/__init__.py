@@ -37,13 +37,26 @@ A model file is a single zip archive (any name; ``.lw`` by convention), never a 
 
 Loading checks, in order: the file is a zip archive with a ``metadata.json`` naming the format;
 the format's major version is not newer than this labelwise reads (a newer minor version only
-adds keys); the members are exactly those in the manifest and each matches its checksum; the
-estimator refers only to trusted types (skops' defaults plus :data:`TRUSTED_TYPES`; anything
-else is refused before it is imported, with the list of types and how to trust them); the
-decision trees, boosting predictors and sparse matrices in it are structurally sound (tree
-constructor arguments before anything is built, every index after; see
-:mod:`labelwise.persist._checks`). Files written with other library versions load with a
+adds keys); the members are exactly those in the manifest, each member's declared size (its zip
+header, and the manifest's ``size``) fits the file's bound and agrees with the manifest before
+anything is inflated, and each matches its checksum; the metadata has the types the command line
+and the server read; the skops archive's members fit the same bound, inflate cleanly and hold
+arrays of the size their headers declare; the estimator refers only to trusted types (skops'
+defaults plus :data:`TRUSTED_TYPES`; anything else is refused before it is imported, with the
+list of types and how to trust them); the decision trees, boosting predictors and sparse matrices
+in it are structurally sound (tree constructor arguments before anything is built, every index
+after; see :mod:`labelwise.persist._checks`); the result is a fitted classifier with ``predict``
+and ``predict_proba`` that the metadata describes (label names and their count and order,
+feature count and names, input kind, problem type; :mod:`labelwise.persist._model`), and it
+scores two blank inputs. Files written with other library versions load with a
 ``ModelVersionWarning``; if such a file fails to load, the error names the versions.
+
+Bounds (:mod:`labelwise.persist._limits`): all members together, the archives inside members
+included, inflate to at most ``max_ratio`` (200) times the file's size and never more than
+``max_bytes`` (8 GiB), both options of :func:`load`; members are inflated in chunks and never
+past their declared size; JSON documents are at most 16 MiB (the skops schema: the file's bound)
+and nest at most 100 levels (the skops schema: 200). Anything over a bound, and anything else
+that goes wrong while loading, is one ``ModelFileError`` naming the member and the bound.
 
 Saving writes a temporary file next to ``path`` and renames it over ``path`` in one step, so an
 interrupted save (a crash, a kill, Ctrl-C) leaves the previous file intact.
