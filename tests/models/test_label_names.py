@@ -313,3 +313,12 @@ def test_one_hot_frame_names_the_classes(cls):
     assert list(model.classes_) == ["red", "green", "blue"]
     by_index = cls().fit(X, codes).predict(X)
     np.testing.assert_array_equal(model.predict(X), np.array(["red", "green", "blue"])[by_index])
+
+
+def test_tuned_rule_is_saved_and_recorded(tmp_path):
+    model = BinaryRelevance(decision_rule=PerLabelThreshold()).fit(X, Y_DF)
+    path = tmp_path / "tuned.lw"
+    labelwise.save(model, path)
+    recorded = load_metadata(path)["decision_rule"]
+    assert recorded["fitted"]["thresholds_"] == pytest.approx(model.rule_.thresholds_.tolist())
+    np.testing.assert_array_equal(labelwise.load(path).predict(X), model.predict(X))
