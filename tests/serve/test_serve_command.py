@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import warnings
 
 import pytest
 from click.testing import CliRunner
@@ -23,6 +24,7 @@ def started(monkeypatch):
 
     def fake_run(app, sock, **kw):
         calls.append((app, sock.getsockname(), kw))
+        warnings.warn("about one request's input", UserWarning, stacklevel=1)
 
     monkeypatch.setattr(runner, "run", fake_run)
     monkeypatch.delenv("LABELWISE_API_KEY", raising=False)
@@ -72,7 +74,7 @@ def test_options_reach_the_app(feature_model, started):
     assert host == "127.0.0.1" and port > 0 and kw["read_timeout"] == 2.5
     lw = app.state.lw
     assert (lw.max_batch, lw.max_text_chars, lw.max_body) == (5, 7, 900)
-    assert "warning" not in r.output
+    assert "warning" not in r.output  # not even the one issued while serving
 
 
 def test_defaults_are_bounded(feature_model, started):

@@ -133,5 +133,8 @@ def serve_command(
         "Ctrl-C stops",
         err=True,
     )
+    # From here on a warning is about one request's input (an empty text, say): the client's
+    # business, and the command's collector would keep every distinct one for the server's life.
+    warnings.simplefilter("ignore")
     with sock:
         run(app, sock, read_timeout=read_timeout, log_level=log_level)
