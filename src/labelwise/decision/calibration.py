@@ -304,7 +304,7 @@ def expected_calibration_error(
 ) -> float | np.ndarray:
     """Expected calibration error of each label's probabilities (lower is better).
 
-    ECE = sum over bins b of (n_b / n) * |fraction of positives in b - mean probability in b|,
+    ``ECE = sum over bins b of (n_b / n) * |fraction of positives in b - mean probability in b|``,
     with the bins of :func:`reliability_curve`.
 
     Parameters

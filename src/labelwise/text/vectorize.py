@@ -109,7 +109,7 @@ class TfidfFeatures(TransformerMixin, BaseEstimator):
         return self
 
     def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> sp.csr_matrix:
-        """Fit on ``X`` and return its (n_samples, n_features_out_) TF-IDF matrix."""
+        """Fit on ``X`` and return its ``(n_samples, n_features_out_)`` TF-IDF matrix."""
         return self._fit_texts(check_texts(X, who="TfidfFeatures", fit=True))
 
     def _fit_texts(self, texts: list[str]) -> sp.csr_matrix:
