@@ -124,3 +124,11 @@ def test_empty_or_missing_key_file(feature_model, started, tmp_path):
         assert r.exit_code == 1 and r.output.startswith("Error: --api-key-file")
         assert words in r.output
     assert started == []
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "0"])
+def test_read_timeout_must_be_a_number_of_seconds(feature_model, started, value):
+    path, _ = feature_model
+    r = CliRunner().invoke(main, ["serve", str(path), "--port", "0", "--read-timeout", value])
+    assert r.exit_code == 2 and "--read-timeout" in r.output and "Traceback" not in r.output
+    assert started == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import math
 import os
 import warnings
 from pathlib import Path
@@ -13,6 +14,12 @@ from labelwise.cli._main import main
 from labelwise.serve.app import DEFAULT_LIMITS
 
 API_KEY_ENV = "LABELWISE_API_KEY"
+
+
+def _finite(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    if not math.isfinite(value):  # FloatRange lets NaN through (every comparison is False)
+        raise click.BadParameter(f"{value} is not a number of seconds.")
+    return value
 
 
 def _api_key(path: str | None) -> str | None:
@@ -60,6 +67,7 @@ def _api_key(path: str | None) -> str | None:
     default=DEFAULT_LIMITS["read_timeout"],
     show_default=True,
     type=click.FloatRange(min=0.1, max=3600),
+    callback=_finite,
     help="Seconds a client has to send a request's headers, and then its body "
     "(HTTP 408 or the connection closed after it).",
 )
