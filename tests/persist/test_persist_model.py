@@ -126,6 +126,10 @@ MISMATCHES = {
         r"training_fingerprint is \[1, 2\], not a JSON object",
     ),
     "rule not an object": ({"decision_rule": "top-3"}, r"decision_rule is 'top-3', not a JSON"),
+    "rule parameters not an object": (
+        {"decision_rule": {"class": "x.TopK", "params": [3]}},
+        r"decision_rule's params is \[3\], not a JSON object",
+    ),
     "leaderboard not records": ({"leaderboard": [1, 2]}, r"leaderboard is \[1, 2\], not a list"),
 }
 

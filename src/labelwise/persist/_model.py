@@ -83,6 +83,13 @@ def metadata_problems(meta: Mapping[str, Any]) -> list[str]:
     for key in ("decision_rule", "training_fingerprint", "hierarchy", "versions"):
         if meta.get(key) is not None and not isinstance(meta.get(key), dict):
             out.append(f"{key} is {_show(meta.get(key))}, not a JSON object")
+    rule = meta.get("decision_rule")
+    if isinstance(rule, dict):
+        if not isinstance(rule.get("class", ""), str):
+            out.append(f"decision_rule's class is {_show(rule.get('class'))}, not a class name")
+        for part in ("params", "fitted"):
+            if rule.get(part) is not None and not isinstance(rule.get(part), dict):
+                out.append(f"decision_rule's {part} is {_show(rule.get(part))}, not a JSON object")
     hierarchy = meta.get("hierarchy")
     if isinstance(hierarchy, dict) and not all(
         p is None or isinstance(p, str) for p in hierarchy.values()
