@@ -52,8 +52,9 @@ scores two blank inputs. Files written with other library versions load with a
 ``ModelVersionWarning``; if such a file fails to load, the error names the versions.
 
 Bounds (:mod:`labelwise.persist._limits`): all members together, the archives inside members
-included, inflate to at most ``max_ratio`` (200) times the file's size and never more than
-``max_bytes`` (8 GiB), both options of :func:`load`; members are inflated in chunks and never
+included (with what they add to their own size), inflate to at most ``max_ratio`` (200) times
+the file's size or 64 MiB, whichever is more, and never more than ``max_bytes`` (8 GiB), both
+options of :func:`load`; members are inflated in chunks and never
 past their declared size; JSON documents are at most 16 MiB (the skops schema: the file's bound)
 and nest at most 100 levels (the skops schema: 200). Anything over a bound, and anything else
 that goes wrong while loading, is one ``ModelFileError`` naming the member and the bound.
@@ -230,8 +231,9 @@ def load(
         :func:`untrusted_types` lists them) or as types. Only add types you have inspected.
     max_ratio : float, default=200
         The file's members, and the archives inside them, may inflate to at most this many times
-        the file's size, all together (a 1 MB file: 200 MB). Files labelwise writes inflate 10
-        to 40 times; deflate's own limit is about 1,000.
+        the file's size, all together, or to 64 MiB if that is more (a 1 MB file: 200 MB; a
+        100 KB file: 64 MiB). Files labelwise writes inflate 10 to 40 times, a nearest-neighbour
+        model of sparse 0/1 features about 130 times; deflate's own limit is about 1,000.
     max_bytes : int, default=8 GiB
         And never to more than this many bytes, whatever the file's size.
     probe : bool, default=True

@@ -4,11 +4,13 @@ A model file is a zip archive, and two of its members are zip archives themselve
 estimator and each state's ``.npz``; a sparse matrix inside the skops archive is a third level).
 Deflate can inflate about 1,000 times, so a file of one megabyte may claim a gigabyte. Loading
 therefore keeps one :class:`Budget` per file: the members of every level together may inflate to
-at most ``max_ratio`` times the file's size and never more than ``max_bytes``. Each member's
-declared size (its zip header, and the manifest's ``size`` when there is one) is charged to the
-budget *before* the member is inflated, and members are read in chunks with a running count, so
-a header that lies cannot make a read go past what was charged. Only stored and deflated members
-are read (bzip2 and LZMA decompress without an output bound in :mod:`zipfile`).
+at most ``max_ratio`` times the file's size (at least :data:`MIN_BOUND`) and never more than
+``max_bytes``; an archive inside a member counts with what its members add to its own size.
+Each member's declared size (its zip header, and the manifest's ``size`` when there is one) is
+charged to the budget *before* the member is inflated, and members are read in chunks with a
+running count, so a header that lies cannot make a read go past what was charged. Only stored
+and deflated members are read (bzip2 and LZMA decompress without an output bound in
+:mod:`zipfile`).
 
 Every JSON document (``metadata.json``, ``MANIFEST.json``, ``states/<i>.json`` and the skops
 ``schema.json``) is parsed by :func:`parse_json`, which checks its size and its nesting depth
@@ -44,11 +46,14 @@ __all__ = [
 ]
 
 #: All members together may inflate to at most this many times the file's size. Model files
-#: labelwise writes inflate 10 to 40 times (JSON schemas and deflated arrays); deflate's own
-#: limit is about 1,030.
+#: labelwise writes inflate 10 to 40 times (JSON schemas and deflated arrays), a nearest-neighbour
+#: model of sparse 0/1 features about 130 times; deflate's own limit is about 1,030.
 DEFAULT_MAX_RATIO = 200.0
 #: And never to more than this many bytes, whatever the file's size.
 DEFAULT_MAX_BYTES = 8 * 2**30
+#: A file may always inflate this much (within ``max_bytes``): small models of highly
+#: compressible arrays (a nearest-neighbour model of 0/1 features) inflate over 100 times.
+MIN_BOUND = 64 * 2**20
 #: ``metadata.json``, ``MANIFEST.json`` and state trees: size and nesting depth (files labelwise
 #: writes nest at most about 10 deep).
 MAX_JSON_BYTES = 16 * 2**20
@@ -81,10 +86,12 @@ class Budget:
         Inflated bytes allowed per byte of the file.
     max_bytes : int
         Inflated bytes allowed in all.
+    floor : int, default=MIN_BOUND
+        Inflated bytes allowed whatever the ratio (still within ``max_bytes``).
 
     Examples
     --------
-    >>> b = Budget(Path("m.lw"), 1000, max_ratio=10, max_bytes=2**30)
+    >>> b = Budget(Path("m.lw"), 1000, max_ratio=10, max_bytes=2**30, floor=0)
     >>> b.limit
     10000
     >>> b.charge(4000, "estimator.skops")
@@ -95,12 +102,20 @@ class Budget:
 over the 6,000 bytes left of this file's bound of 10,000 bytes (max_ratio=10 ...
     """
 
-    def __init__(self, path: Path, file_size: int, *, max_ratio: float, max_bytes: int) -> None:
+    def __init__(
+        self,
+        path: Path,
+        file_size: int,
+        *,
+        max_ratio: float,
+        max_bytes: int,
+        floor: int = MIN_BOUND,
+    ) -> None:
         self.path = path
         self.file_size = int(file_size)
         self.max_ratio = max_ratio
         self.max_bytes = int(max_bytes)
-        self.limit = int(min(self.max_bytes, max_ratio * max(self.file_size, 1)))
+        self.limit = int(min(self.max_bytes, max(floor, max_ratio * self.file_size)))
         self.used = 0
 
     def charge(self, n: int, member: str) -> None:
@@ -110,9 +125,9 @@ over the 6,000 bytes left of this file's bound of 10,000 bytes (max_ratio=10 ...
             raise ModelFileError(
                 f"{self.path}: member {member!r} would inflate to {_mib(n)}, over the "
                 f"{_mib(self.limit - self.used)} left of this file's bound of {_mib(self.limit)} "
-                f"(max_ratio={ratio} times its {_mib(self.file_size)}; max_bytes="
-                f"{_mib(self.max_bytes)}). labelwise does not write such files; if you trust "
-                "this one, load it with a larger max_ratio or max_bytes."
+                f"(max_ratio={ratio} times its {_mib(self.file_size)}, at least "
+                f"{_mib(MIN_BOUND)}; max_bytes={_mib(self.max_bytes)}). labelwise does not write "
+                "such files; if you trust this one, load it with a larger max_ratio or max_bytes."
             )
         self.used += n
 
@@ -199,7 +214,8 @@ def check_inner_archive(
 ) -> dict[str, Any]:
     """Check a zip archive held in a member (the skops estimator, a state's ``.npz``).
 
-    Every member's declared size is charged to ``budget`` first, then each is inflated once in
+    What the members' declared sizes add to the archive's own size (which was charged when it
+    was read) is charged to ``budget`` first, then each member is inflated once in
     chunks (so a bad CRC or a short member is found here, not inside skops or NumPy); ``.npy``
     members must hold exactly the array their header declares, of a dtype without Python
     objects; ``.npz`` members (sparse matrices) are checked the same way, one level down; a
@@ -218,7 +234,8 @@ def check_inner_archive(
             raise ModelFileError(f"{path}: member {where!r} holds a name twice.")
         for info in infos:
             _check_readable(info, path, f"{where}/{info.filename}")
-        budget.charge(sum(i.file_size for i in infos), f"{where} (all its members)")
+        expansion = sum(i.file_size for i in infos) - len(data)
+        budget.charge(max(0, expansion), f"{where} (all its members)")
         schema = None
         for info in infos:
             inner = f"{where}/{info.filename}"
