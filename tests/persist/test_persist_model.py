@@ -226,3 +226,21 @@ def test_save_refuses_metadata_that_load_would_refuse(tmp_path, named):
     with pytest.raises(ValueError, match=r"save: .* has no predict or predict_proba"):
         save(StandardScaler().fit(X), tmp_path / "m.lw")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_model_that_cannot_score_is_refused_unless_the_probe_is_off(tmp_path):
+    model = BinaryRelevance().fit(X, Y)
+    model.estimators_[1].coef_ = model.estimators_[1].coef_[:, :3]  # arrays edited consistently
+    save(model, tmp_path / "m.lw")
+    with pytest.raises(ModelFileError, match=r"fails to score two rows of 5 zeros \(ValueError"):
+        load(tmp_path / "m.lw")
+    assert isinstance(load(tmp_path / "m.lw", probe=False), BinaryRelevance)
+
+
+def test_probe_scores_text_models_with_empty_texts(tmp_path):
+    docs = ["alpha beta", "beta gamma", "gamma delta", "delta alpha"] * 15
+    model = make_pipeline(TfidfVectorizer(), BinaryRelevance()).fit(docs, Y)
+    model[-1].estimators_[0].coef_ = model[-1].estimators_[0].coef_[:, :2]
+    save(model, tmp_path / "t.lw")
+    with pytest.raises(ModelFileError, match="fails to score two empty texts"):
+        load(tmp_path / "t.lw")

@@ -229,7 +229,8 @@ def model_problems(model: Any, meta: Mapping[str, Any]) -> list[str]:
 
 def probe_problems(model: Any, meta: Mapping[str, Any]) -> list[str]:
     """Whether ``model`` scores two blank inputs: two empty texts for a text model, two rows of
-    zeros for a feature model (dense, then sparse if dense is refused).
+    zeros for a feature model (dense, then sparse if dense is refused; sparse only above a
+    million features).
 
     A file whose arrays were edited consistently with their checksums can rebuild into a model
     that passes every other check and then fails at its first ``predict`` (a coefficient array
@@ -249,9 +250,10 @@ def probe_problems(model: Any, meta: Mapping[str, Any]) -> list[str]:
         n_features = meta["n_features"]
     if text:
         inputs: list[Any] = [["", "a"]]
-    elif n_features is not None and 0 < int(n_features) <= 10_000_000:
-        zeros = np.zeros((2, int(n_features)))
-        inputs = [zeros, sp.csr_matrix(zeros)]
+    elif n_features is not None and int(n_features) > 0:
+        sparse = sp.csr_matrix((2, int(n_features)))
+        # two dense rows up to a million features (16 MB); beyond, only the sparse ones
+        inputs = [sparse.toarray(), sparse] if int(n_features) <= 1_000_000 else [sparse]
     else:
         return []  # nothing says what the model reads
     failure = ""
