@@ -763,14 +763,14 @@ def load_one(path: str, sample: object) -> tuple:
     return ("ok", type(model).__name__, "", time.perf_counter() - t0)
 
 
-def _worker(conn, parent_end, mem_limit: int) -> None:
+def _worker(conn, parent_end, mem_limit: int, warmup: list) -> None:
     parent_end.close()
     if mem_limit:
         import resource
 
         resource.setrlimit(resource.RLIMIT_AS, (mem_limit, mem_limit))
-    import labelwise.persist  # noqa: F401  (imports before the first case's clock)
-
+    for path, sample in warmup:  # every clean seed once: imports (torch too) before any case
+        load_one(path, sample)
     conn.send(("ready", _peak_mib()))
     while True:
         try:
@@ -787,9 +787,10 @@ def _worker(conn, parent_end, mem_limit: int) -> None:
 class Worker:
     """A child process that loads model files; restarted after a hang or a crash."""
 
-    def __init__(self, timeout: float, mem_limit: int) -> None:
+    def __init__(self, timeout: float, mem_limit: int, warmup: list | None = None) -> None:
         self.timeout = timeout
         self.mem_limit = mem_limit
+        self.warmup = warmup or []
         self.ctx = mp.get_context("spawn")  # torch's thread pools do not survive a fork
         self.proc = None
         self.idle_mib = 0.0
@@ -797,7 +798,7 @@ class Worker:
     def _start(self) -> None:
         self.conn, child = self.ctx.Pipe()
         self.proc = self.ctx.Process(
-            target=_worker, args=(child, self.conn, self.mem_limit), daemon=True
+            target=_worker, args=(child, self.conn, self.mem_limit, self.warmup), daemon=True
         )
         self.proc.start()
         child.close()
@@ -848,6 +849,7 @@ class Tally:
     failures: list = field(default_factory=list)
     error_kinds: Counter = field(default_factory=Counter)
     by_mutation: Counter = field(default_factory=Counter)
+    peak_by_mutation: dict = field(default_factory=dict)  # mutation -> worker peak RSS (MiB)
     seconds: float = 0.0
 
     @property
@@ -903,10 +905,11 @@ def fuzz(
         else:
             tally.crashes += 1
             problem = f"worker crashed (exit code {out[1]})"
+        outcome = "ok" if kind == "ok" else "error" if problem is None else "bad"
         for m in set(chosen):
-            tally.by_mutation[
-                (m, "ok" if kind == "ok" else "error" if problem is None else "bad")
-            ] += 1
+            tally.by_mutation[(m, outcome)] += 1
+            if peak == peak:
+                tally.peak_by_mutation[m] = max(tally.peak_by_mutation.get(m, 0.0), peak)
         if problem:
             tally.failures.append((i, s.name, chosen, problem, data))
     tally.seconds = time.perf_counter() - t0
@@ -932,7 +935,11 @@ def main(argv: list[str] | None = None) -> int:
         seeds = build_seeds(tmp)
         sizes = ", ".join(f"{s.name} {len(s.data):,} B" for s in seeds)
         print(f"seeds: {sizes}", flush=True)
-        worker = Worker(args.timeout, int(args.mem_limit_gb * 2**30))
+        warmup = []
+        for s in seeds:
+            (tmp / f"seed-{s.name}.lw").write_bytes(s.data)
+            warmup.append((str(tmp / f"seed-{s.name}.lw"), s.sample))
+        worker = Worker(args.timeout, int(args.mem_limit_gb * 2**30), warmup)
         try:
             worker._start()
             idle = worker.idle_mib
@@ -943,7 +950,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         "| inputs | ok loads (predict fine) | labelwise errors | of which wrapped unexpected "
         "| foreign exceptions | loaded but predict failed | hangs | crashes | worker peak RSS "
-        "(MiB) | idle worker RSS (MiB) | time (s) |",
+        "(MiB) | worker RSS after loading the clean seeds (MiB) | time (s) |",
         "|" + "---|" * 11,
         f"| {t.inputs} | {t.ok} | {t.labelwise} | {t.unexpected} | {t.other} | "
         f"{t.predict_failed} | {t.hangs} | {t.crashes} | {t.peak_mib:.0f} | {idle:.0f} | "
@@ -951,12 +958,13 @@ def main(argv: list[str] | None = None) -> int:
     ]
     print("\n".join(lines))
     print(f"peak at {t.peak_case}")
-    print("\nmutation | ok | labelwise error | bad")
+    print("\nmutation | ok | labelwise error | bad | worker peak RSS (MiB)")
     mutation_rows = []
     for m in sorted(MUTATIONS):
-        row = (m, t.by_mutation[(m, "ok")], t.by_mutation[(m, "error")], t.by_mutation[(m, "bad")])
+        row = (m, t.by_mutation[(m, "ok")], t.by_mutation[(m, "error")], t.by_mutation[(m, "bad")],
+               t.peak_by_mutation.get(m, float("nan")))  # fmt: skip
         mutation_rows.append(row)
-        print(f"  {row[0]:20s} {row[1]:6d} {row[2]:6d} {row[3]:6d}")
+        print(f"  {row[0]:20s} {row[1]:6d} {row[2]:6d} {row[3]:6d} {row[4]:8.0f}")
     print("\nmost frequent errors:")
     for (cls, message), count in t.error_kinds.most_common(25):
         print(f"  {count:6d} {cls}: {message}")
@@ -969,12 +977,14 @@ def main(argv: list[str] | None = None) -> int:
             (args.failures / f"{i}-{name}.txt").write_text(f"{chosen}\n{problem}\n")
     if args.out:
         stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-        table = "\n".join(f"| {m} | {ok} | {err} | {bad} |" for m, ok, err, bad in mutation_rows)
+        table = "\n".join(
+            f"| {m} | {ok} | {err} | {bad} | {mib:.0f} |" for m, ok, err, bad, mib in mutation_rows
+        )
         args.out.write_text(
             f"Run {stamp}: `.venv/bin/python benchmarks/fuzz_model_files.py --n {args.n} "
             f"--seed {args.seed}`\n\nSeeds: {sizes}.\n\n" + "\n".join(lines)
             + f"\n\nPeak at {t.peak_case}.\n\n| mutation (inputs using it) | ok | labelwise "
-            f"error | bad |\n|---|---|---|---|\n{table}\n"
+            f"error | bad | worker peak RSS (MiB) |\n|---|---|---|---|---|\n{table}\n"
         )  # fmt: skip
     print("failures:", t.bad)
     return 1 if t.bad else 0
