@@ -916,6 +916,44 @@ def fuzz(
     return tally
 
 
+def single_bomb(mib: int, timeout: float) -> int:
+    """Load one small file whose estimator member inflates to ``mib`` MiB; print what happens."""
+    from labelwise.models import BinaryRelevance
+    from labelwise.persist import save
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        save(BinaryRelevance().fit(X, (X[:, :2] > 0).astype(int)), tmp / "m.lw")
+        members = _members((tmp / "m.lw").read_bytes())
+        raw, crc, sha = zeros_member(mib * MiB)
+        members.pop(MANIFEST)
+        entries = [entry(n, d) for n, d in members.items() if n != "estimator.skops"]
+        entries.append(Entry("estimator.skops", raw, crc, mib * MiB))
+        listed = {n: (hashlib.sha256(d).hexdigest(), len(d)) for n, d in members.items()}
+        listed["estimator.skops"] = (sha, mib * MiB)
+        manifest = {
+            "algorithm": "sha256",
+            "members": {n: {"sha256": h, "size": k} for n, (h, k) in listed.items()},
+        }
+        entries.append(entry(MANIFEST, json.dumps(manifest).encode()))
+        path = tmp / "bomb.lw"
+        path.write_bytes(build_zip(entries))
+        worker = Worker(timeout, 0)
+        try:
+            worker._start()
+            t0 = time.perf_counter()
+            out, peak = worker.load(str(path), X[:2])
+            seconds = time.perf_counter() - t0
+        finally:
+            worker.close()
+        what = " ".join(str(part)[:300] for part in out[:3])
+        print(f"file {path.stat().st_size:,} bytes, estimator member {mib} MiB inflated: {what}")
+        print(f"seconds {seconds:.2f}; worker peak RSS {peak:.0f} MiB (idle {worker.idle_mib:.0f})")
+    return 0
+
+
 # ----------------------------------------------------------------------------- main
 
 
@@ -928,7 +966,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-bomb-mib", type=int, default=1024, help="largest inflation bomb")
     ap.add_argument("--failures", type=Path, help="save failing inputs here")
     ap.add_argument("--out", type=Path, help="also write the results here (Markdown)")
+    ap.add_argument(
+        "--bomb-mib", type=int, help="only load one BinaryRelevance file whose estimator member "
+        "is this many MiB of zeros (the issue's case), in a fresh worker, and report its peak RSS",
+    )  # fmt: skip
     args = ap.parse_args(argv)
+    if args.bomb_mib:
+        return single_bomb(args.bomb_mib, args.timeout)
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
