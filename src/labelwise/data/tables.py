@@ -628,7 +628,7 @@ def _text_error(table: _Table, column: str, row: int, v: Any, coerce: bool) -> D
     where = table.row(row)
     if _is_missing(v):
         what = "missing (the record has no such field)" if v is _ABSENT else (
-            "null" if v is None else f"missing ({brief(v)})"
+            "null" if v is None and table.kind.startswith("json") else f"missing ({brief(v)})"
         )  # fmt: skip
         message = (
             f'the text{where} is {what}. Every example needs a text: write "" for one without '
