@@ -1,5 +1,7 @@
 """Hierarchical classification quality (issue 12): flat binary relevance against every
-hierarchical model, on enron and on a two-level multi-class taxonomy built from scene.
+hierarchical model, on enron and on a two-level multi-class taxonomy built from scene; and
+(issue 18) ``HierarchicalClassifier``'s defaults on data nobody tuned them to: GoEmotions with
+the Ekman grouping, and enron.
 
 enron (shared Mulan split, 53 labels named ``A.A1`` ... ``D.D19``): the hierarchy comes from the
 names (four groups ``A``-``D``, which are not label columns). Two views:
@@ -29,12 +31,31 @@ micro/macro F1 overall and per level of the hierarchy, consistency rate (share o
 holding the parents of their labels), accuracy per level for the taxonomy, and fit time
 (including the out-of-fold tuning).
 
+goemotions (issue 18; train.tsv and dev.tsv of the shared GoEmotions, Demszky et al., "GoEmotions:
+A Dataset of Fine-Grained Emotions", ACL 2020): the 27 emotions grouped under Ekman's six basic
+emotions as the paper does (its Ekman mapping: anger, disgust, fear, joy, sadness, surprise),
+``neutral`` a root of its own. The groups are implicit nodes (not label columns; hF counts them).
+The hierarchy is passed as the parent mapping a user would write: ``{"annoyance": "Ekman:anger",
+...}``, without the groups as keys and without ``neutral`` (an implicit root, one warning).
+Features: word uni- and bigram TF-IDF (sublinear tf, min_df=2) fitted on train. Models: flat
+binary relevance with a global threshold tuned for micro-F1 on 5-fold out-of-fold training scores
+(``ThresholdedClassifier``'s default), and ``HierarchicalClassifier(hierarchy=...)`` with all its
+defaults (base ``LogisticRegression(max_iter=1000)``, default rule), ``cv=None`` (the defaults
+before issue 18: ``t = 0.5``) and the default ``cv`` (3-fold tuning for hF), for each strategy.
+``random_state=0`` fixes the folds. Nothing is tuned on dev; dev is only scored.
+
+enron-defaults (issue 18): the same comparison on enron (hierarchy from the dotted names, the
+default ``hierarchy=None``), every model with the default logistic regression.
+
     LABELWISE_SHARED=../shared .venv/bin/python benchmarks/hierarchy.py [--views enron,scene]
+    LABELWISE_SHARED=../shared .venv/bin/python benchmarks/hierarchy.py \
+        --views goemotions,enron-defaults
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime
 import os
 import platform
@@ -63,6 +84,7 @@ from labelwise.models import BinaryRelevance, HierarchicalClassifier
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("LABELWISE_SHARED", ROOT.parent / "shared"))
 MULAN = SHARED / "datasets" / "mulan"
+GOEMOTIONS = SHARED / "datasets" / "text" / "goemotions"
 CV = 5
 SEED = 0
 
@@ -71,6 +93,21 @@ SCENE_TAXONOMY = {
     "vegetation": ["FallFoliage", "Field"],
     "relief/built": ["Mountain", "Urban"],
 }
+
+
+# Ekman's six basic emotions over GoEmotions' 27 (Demszky et al. 2020, the paper's Ekman mapping);
+# neutral is left out: the hierarchy makes it a root of its own
+EKMAN = {
+    "anger": ["anger", "annoyance", "disapproval"],
+    "disgust": ["disgust"],
+    "fear": ["fear", "nervousness"],
+    "joy": [
+        "joy", "amusement", "approval", "excitement", "gratitude", "love", "optimism",
+        "relief", "pride", "admiration", "desire", "caring",
+    ],
+    "sadness": ["sadness", "disappointment", "embarrassment", "grief", "remorse"],
+    "surprise": ["surprise", "realization", "confusion", "curiosity"],
+}  # fmt: skip
 
 
 def lr() -> LogisticRegression:
@@ -206,13 +243,87 @@ def run_taxonomy() -> list[str]:
     return rows
 
 
+def goemotions():
+    """TF-IDF features, 0/1 label matrices (columns in labels.txt order) and the parent mapping."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    names = (GOEMOTIONS / "labels.txt").read_text(encoding="utf-8").split()
+
+    def split(name):
+        with open(GOEMOTIONS / f"{name}.tsv", encoding="utf-8", newline="") as f:
+            rows = list(csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+        Y = np.zeros((len(rows), len(names)), dtype=np.int8)
+        for i, row in enumerate(rows):
+            Y[i, [int(k) for k in row[1].split(",")]] = 1
+        return [row[0] for row in rows], Y
+
+    texts, Y = split("train")
+    texts_dev, Y_dev = split("dev")
+    vec = TfidfVectorizer(sublinear_tf=True, min_df=2, ngram_range=(1, 2))
+    X, X_dev = vec.fit_transform(texts), vec.transform(texts_dev)
+    parents = {e: f"Ekman:{g}" for g, kids in EKMAN.items() for e in kids}
+    return X, Y, X_dev, Y_dev, parents, names
+
+
+def defaults_models(spec, names):
+    """The tuned flat baseline and HierarchicalClassifier's defaults, before and after."""
+    models = {
+        "flat BR + GlobalThreshold (micro-F1, 5-fold OOF)": ThresholdedClassifier(
+            BinaryRelevance(LogisticRegression(max_iter=1000)),
+            rule=GlobalThreshold("f1_micro"),
+            random_state=SEED,
+        ),
+    }
+    for strategy in ("flat", "top_down", "per_level"):
+        models[f"H {strategy}, cv=None (the defaults before: t = 0.5)"] = HierarchicalClassifier(
+            hierarchy=spec, labels=names, strategy=strategy, cv=None
+        )
+        models[f"H {strategy}, defaults (cv=3 tunes t for hF)"] = HierarchicalClassifier(
+            hierarchy=spec, labels=names, strategy=strategy, random_state=SEED
+        )
+    return models
+
+
+def run_defaults(view: str) -> list[str]:
+    if view == "goemotions":
+        X, Y, Xt, Yt, spec, names = goemotions()
+    else:
+        X, Y, Xt, Yt, _, names = enron(with_groups=False)
+        spec = None  # the default: the hierarchy of the dotted names
+    h = Hierarchy.coerce(spec if spec is not None else "dotted", labels=names)
+    rows = []
+    for name, model in defaults_models(spec, names).items():
+        t0 = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # neutral as an implicit root: warned once above
+            model.fit(X, Y)
+        fit_s = time.perf_counter() - t0
+        D = model.predict(Xt)
+        lv = per_level_f1_score(Yt, D, h, labels=names, average="micro", zero_division=0.0)
+        t = getattr(getattr(model, "rule_", None), "threshold_", None)
+        t = getattr(getattr(model, "rule_", None), "threshold", None) if t is None else t
+        row = (
+            f"| {view} | {name} | {hierarchical_f1_score(Yt, D, h, labels=names):.4f} "
+            f"| {f1_score(Yt, D, average='micro', zero_division=0.0):.4f} "
+            f"| {f1_score(Yt, D, average='macro', zero_division=0.0):.4f} "
+            f"| {' / '.join(f'{v:.4f}' for v in lv)} "
+            f"| {hierarchical_consistency_score(D, h, labels=names):.4f} "
+            f"| {'' if t is None else f'{float(np.mean(t)):.2f}'} | {fit_s:.1f} |"
+        )
+        print(row, flush=True)
+        rows.append(row)
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--views", default="scene,enron,enron+groups")
     args = ap.parse_args()
     warnings.simplefilter("ignore", ConvergenceWarning)
     views = args.views.split(",")
-    print(f"# {datetime.date.today()}  python {platform.python_version()}  cv={CV}")
+    print(
+        f"# {datetime.date.today()}  python {platform.python_version()}  cv={CV} (issue-12 views)"
+    )
     if "scene" in views:
         print(
             "| data | model | hF | accuracy level 0 (group) | accuracy level 1 (class) "
@@ -220,6 +331,13 @@ def main() -> None:
             "| fit s |\n|---|---|---|---|---|---|---|---|---|---|"
         )
         run_taxonomy()
+    for view in ("goemotions", "enron-defaults"):
+        if view in views:
+            print(
+                "| data | model | hF | micro-F1 | macro-F1 | per-level micro-F1 (groups / labels) "
+                "| consistency | t | fit s |\n|---|---|---|---|---|---|---|---|---|"
+            )
+            run_defaults(view)
     for view in ("enron", "enron+groups"):
         if view in views:
             print(
