@@ -15,7 +15,7 @@ from threadpoolctl import threadpool_limits
 from labelwise.data import Hierarchy
 from labelwise.decision import FixedThreshold
 from labelwise.decision.hierarchical import ConsistentSet
-from labelwise.errors import LabelwiseWarning
+from labelwise.errors import LabelwiseWarning, UnknownLabelError
 from labelwise.metrics.hierarchical import hierarchical_f1_score
 from labelwise.models import HierarchicalClassifier
 
@@ -139,6 +139,12 @@ def test_issue_mapping_without_roots_and_a_label_it_leaves_out():
     assert model.nodes_ == ["A.A1", "A.A2", "neutral", "A"]
     assert model.hierarchy_ == Hierarchy({"A.A1": "A", "A.A2": "A", "A": None, "neutral": None})
     assert model.predict(X).shape == (300, 3)
+
+
+def test_unnamed_columns_that_match_no_mapping_label_are_an_error():
+    X, Y = _rare(2)  # three columns, no names: not the mapping's five labels
+    with pytest.raises(UnknownLabelError, match="Y has 3 unnamed columns but the hierarchy has 5"):
+        HierarchicalClassifier(hierarchy=PARENTS).fit(X, Y)
 
 
 @pytest.mark.parametrize("spec", ["dotted", ["A.A1", "A.A2", "B.B1"]])

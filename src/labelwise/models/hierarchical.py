@@ -50,7 +50,13 @@ from labelwise.decision.hierarchical import (
     column_structure,
     is_hierarchy_rule,
 )
-from labelwise.errors import LabelwiseWarning, ProblemSetupError, ShapeError, TargetError
+from labelwise.errors import (
+    LabelwiseWarning,
+    ProblemSetupError,
+    ShapeError,
+    TargetError,
+    UnknownLabelError,
+)
 from labelwise.models._checks import ConstantLabelModel, check_predict_X
 from labelwise.models.binary_relevance import positive_scores
 
@@ -335,6 +341,16 @@ class HierarchicalClassifier(ClassifierMixin, BaseEstimator):
             and targets.n_labels == len(given.labels)
         ):
             names = list(given.labels)  # an unnamed matrix with one column per hierarchy label
+        elif (
+            kind == "multilabel"
+            and given is not None
+            and not any(isinstance(c, str) for c in targets.classes)
+            and not set(map(str, targets.classes)) & set(given.parents)
+        ):  # column numbers as names would all become roots of their own: a naming mistake
+            raise UnknownLabelError(
+                f"{who}: Y has {targets.n_labels} unnamed columns but the hierarchy has "
+                f"{len(given.labels)} labels; pass labels= naming the columns."
+            )
         else:
             names = [str(c) for c in targets.classes]
         if spec is not None:  # labels the spec leaves out become roots (mappings; one warning)
@@ -493,7 +509,7 @@ class HierarchicalClassifier(ClassifierMixin, BaseEstimator):
 
         Returns
         -------
-        ndarray of shape (n_samples, len(nodes_))
+        ndarray of shape (n_samples, n_nodes)
         """
         check_is_fitted(self, "estimators_")
         X = check_predict_X(self, X)
