@@ -284,7 +284,7 @@ def defaults_models(spec, names):
     return models
 
 
-def run_defaults(view: str) -> list[str]:
+def run_defaults(view: str, only: str = "") -> list[str]:
     if view == "goemotions":
         X, Y, Xt, Yt, spec, names = goemotions()
     else:
@@ -293,6 +293,8 @@ def run_defaults(view: str) -> list[str]:
     h = Hierarchy.coerce(spec if spec is not None else "dotted", labels=names)
     rows = []
     for name, model in defaults_models(spec, names).items():
+        if only not in name:
+            continue
         t0 = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # neutral as an implicit root: warned once above
@@ -318,6 +320,9 @@ def run_defaults(view: str) -> list[str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--views", default="scene,enron,enron+groups")
+    ap.add_argument(
+        "--only", default="", help="goemotions/enron-defaults: only models whose name has this"
+    )
     args = ap.parse_args()
     warnings.simplefilter("ignore", ConvergenceWarning)
     views = args.views.split(",")
@@ -337,7 +342,7 @@ def main() -> None:
                 "| data | model | hF | micro-F1 | macro-F1 | per-level micro-F1 (groups / labels) "
                 "| consistency | t | fit s |\n|---|---|---|---|---|---|---|---|---|"
             )
-            run_defaults(view)
+            run_defaults(view, args.only)
     for view in ("enron", "enron+groups"):
         if view in views:
             print(
