@@ -144,3 +144,17 @@ def test_the_saved_model_holds_no_rows_by_labels_training_arrays(fitted):
     assert shapes  # the walk reaches the fitted trees and coefficients
     assert not hasattr(model, "oof_scores_")
     assert all(s[:1] != (train.n_samples,) for s in shapes), "a per-training-row array was saved"
+
+
+def test_k_sets_the_cut_off_of_an_at_k_metric(tmp_path):
+    from labelwise.persist import load_metadata
+
+    out = tmp_path / "p2.lw"
+    args = ["--candidates", "BinaryRelevance", "--cv", 2, "--json", "--quiet", "--out", out]
+    result = _invoke("fit", "emotions", "--metric", "precision_at_k", "--k", 2, *args)
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["k"] == 2 and summary["rule"] == "TopK(k=2)"
+    assert load_metadata(out)["k"] == 2
+    wrong = _invoke("fit", "emotions", "--metric", "micro_f1", "--k", 2)
+    _one_error_line(wrong, "k=2 applies to precision_at_k and ndcg_at_k, not to 'micro_f1'")
