@@ -351,7 +351,12 @@ def main() -> None:
             continue
         if proc.returncode != 0 or not out.exists():
             tail = proc.stderr.strip().splitlines()[-1:] or ["no output"]
-            print(f"| {dataset} | {system} | failed: {tail[0][:150]} |", flush=True)
+            killed = " (killed: out of memory?)" if proc.returncode == -9 else ""
+            print(
+                f"| {dataset} | {system} | failed, exit code {proc.returncode}{killed}: "
+                f"{tail[0][:150]} |",
+                flush=True,
+            )
             continue
         info = json.loads(out.read_text())
         m = score(sp.load_npz(out.with_suffix(".npz")), Ytr, Yte)

@@ -48,6 +48,11 @@ __all__ = ["LabelTree"]
 _DTYPE = np.float32
 _NEWTON_TOL = 0.01  # liblinear's primal stopping rule: |grad| <= 0.01 |grad at 0|
 _CG_TOL = 0.1  # liblinear's TRON: stop CG when |residual| <= 0.1 |grad|
+# Upper bounds on Newton iterations and CG steps per iteration; a node usually stops earlier, at
+# liblinear's tolerance above. Internal nodes get the same budget as leaves: their errors compound
+# along every path below them, and with 2 outputs they cost little.
+_LEAF_BUDGET = (10, 20)
+_INNER_BUDGET = (10, 20)
 
 
 # --------------------------------------------------------------------------- inputs
@@ -220,8 +225,8 @@ def fit_squared_hinge(
     X: Any,
     Ypos: np.ndarray,
     C: float = 1.0,
-    max_iter: int = 3,
-    cg_iter: int = 5,
+    max_iter: int = 10,
+    cg_iter: int = 20,
     tol: float = _NEWTON_TOL,
     cg_tol: float = _CG_TOL,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -238,10 +243,8 @@ def fit_squared_hinge(
     Ypos : ndarray of bool of shape (n, K)
     C : float, default=1.0
     max_iter, cg_iter : int
-        Newton iterations and conjugate-gradient steps per iteration (upper bounds). The
-        defaults make an inexact solve, as Parabel's (liblinear's dual coordinate descent
-        stopped at a tolerance of 0.1): a ranking of labels needs the order of the scores,
-        not the optimum's last digits.
+        Newton iterations and conjugate-gradient steps per iteration: upper bounds on the
+        time; the solve usually stops earlier, at ``tol``.
     tol, cg_tol : float
         Stop an output when its gradient norm falls below ``tol`` times the initial one, and
         conjugate gradients when the residual falls below ``cg_tol`` times the gradient norm
@@ -350,7 +353,12 @@ def fit_squared_hinge(
 
 
 def _fit_node(
-    X: sp.csr_matrix, Y: sp.csc_matrix, rows: np.ndarray, groups: list[np.ndarray], C: float
+    X: sp.csr_matrix,
+    Y: sp.csc_matrix,
+    rows: np.ndarray,
+    groups: list[np.ndarray],
+    C: float,
+    leaf: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Scorers of one node on the features its rows use: (W, b, feature ids of W's rows).
 
@@ -372,31 +380,32 @@ def _fit_node(
     Ypos = (Y[rows][:, labels].astype(_DTYPE) @ member).toarray() > 0
     if Xr.nnz > 0.25 * Xr.shape[0] * Xr.shape[1]:
         Xr = Xr.toarray()  # dense enough for BLAS to beat the sparse product
-    W, b = fit_squared_hinge(Xr, Ypos, C)
+    budget = _LEAF_BUDGET if leaf else _INNER_BUDGET
+    W, b = fit_squared_hinge(Xr, Ypos, C, *budget)
     return W, b, used
 
 
 def _fit_nodes(
     X: sp.csr_matrix,
     Y: sp.csc_matrix,
-    jobs: list[tuple[np.ndarray | None, list[np.ndarray]]],
+    jobs: list[tuple[np.ndarray | None, list[np.ndarray], bool]],
     C: float,
     threshold: float,
 ) -> list[tuple[sp.csc_matrix, np.ndarray]]:
     """Fit a batch of nodes (one joblib task); weights below ``threshold`` are pruned.
 
-    A job is (the node's labels, or None for the root, its output groups); the node's rows are
-    the examples with any of its labels (every example at the root).
+    A job is (the node's labels, or None for the root, its output groups, whether it is a leaf);
+    the node's rows are the examples with any of its labels (every example at the root).
     """
     out = []
     with threadpool_limits(1):
-        for labels, groups in jobs:
+        for labels, groups, leaf in jobs:
             K = len(groups)
             rows = np.arange(Y.shape[0]) if labels is None else _node_rows(Y, labels)
             if rows.shape[0] == 0:  # no example reaches it: never predicted positive
                 out.append((sp.csc_matrix((X.shape[1], K), dtype=_DTYPE), np.full(K, -1.0, _DTYPE)))
                 continue
-            Wd, b, used = _fit_node(X, Y, rows, groups, C)
+            Wd, b, used = _fit_node(X, Y, rows, groups, C, leaf)
             Wd[np.abs(Wd) < threshold] = 0.0
             W = sp.csc_matrix(Wd)
             W = sp.csc_matrix((W.data, used[W.indices], W.indptr), shape=(X.shape[1], K))
@@ -563,11 +572,12 @@ class LabelTree(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
                     if children[v].shape[0]
                     else [labels[v][i : i + 1] for i in range(labels[v].shape[0])]
                 )
-                jobs.append((t, v, None if v == 0 else labels[v], groups))
+                leaf = children[v].shape[0] == 0
+                jobs.append((t, v, None if v == 0 else labels[v], groups, leaf))
         fitted = self._run_jobs(Xn, Yc, jobs)
         self.trees_ = []
         for t, (children, labels) in enumerate(structures):
-            mine = [(v, wb) for (tt, v, _, _), wb in zip(jobs, fitted, strict=True) if tt == t]
+            mine = [(v, wb) for (tt, v, *_), wb in zip(jobs, fitted, strict=True) if tt == t]
             counts = [wb[0].shape[1] for _, wb in mine]
             self.trees_.append(
                 {
@@ -587,7 +597,7 @@ class LabelTree(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         cost = np.array(
             [
                 (Y.shape[0] if lab is None else min(Y.shape[0], label_rows[lab].sum())) * len(g)
-                for _, _, lab, g in jobs
+                for _, _, lab, g, _ in jobs
             ],
             dtype=np.float64,
         )
@@ -600,7 +610,11 @@ class LabelTree(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
             load[j] += cost[i]
         results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
             delayed(_fit_nodes)(
-                X, Y, [(jobs[i][2], jobs[i][3]) for i in batch], self.C, self.prune_threshold
+                X,
+                Y,
+                [(jobs[i][2], jobs[i][3], jobs[i][4]) for i in batch],
+                self.C,
+                self.prune_threshold,
             )
             for batch in batches
         )
