@@ -186,9 +186,7 @@ def test_no_candidate_finishing_is_one_error_line_and_nothing_saved(tmp_path, mo
 
     monkeypatch.setattr(auto, "build_candidates", broken)
     out = tmp_path / "m.lw"
-    result = _invoke(
-        "fit", "emotions", "--out", out, "--candidates", "MLkNN", "--cv", 3, "--quiet"
-    )
+    result = _invoke("fit", "emotions", "--out", out, "--candidates", "MLkNN", "--cv", 3, "--quiet")
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
     assert "no candidate finished" in result.stderr and "boom in fit" in result.stderr
