@@ -322,3 +322,13 @@ def test_tuned_rule_is_saved_and_recorded(tmp_path):
     recorded = load_metadata(path)["decision_rule"]
     assert recorded["fitted"]["thresholds_"] == pytest.approx(model.rule_.thresholds_.tolist())
     np.testing.assert_array_equal(labelwise.load(path).predict(X), model.predict(X))
+
+
+def test_text_model_warnings_name_labels_not_columns():
+    texts = ["java dev", "nurse job", "java senior", "nurse clinic", "java london", "nurse b"]
+    labels = [["IT"], ["IT"], ["IT"], ["IT"], ["IT"], ["IT", "Health"]]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        TfidfClassifier().fit(texts, labels)
+    messages = [str(w.message) for w in caught]
+    assert any("label 'IT' occurs in every example" in m for m in messages), messages

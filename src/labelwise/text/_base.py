@@ -16,6 +16,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
+from labelwise._warnings import column_label_names, naming_labels
 from labelwise.data.label_space import LabelSpace
 from labelwise.data.targets import _is_label_lists, as_array, check_targets
 from labelwise.errors import ProblemSetupWarning, ShapeError, TargetError, UnknownLabelError
@@ -56,7 +57,9 @@ class TextClassifierMixin(ClassifierMixin, BaseEstimator):
         who = type(self).__name__
         texts = check_texts(X, who=who, fit=True)
         Y = self._fit_targets(y, len(texts))
-        self._fit(texts, Y)
+        # the models inside see a bare 0/1 matrix: their warnings name the labels as y did
+        with naming_labels(column_label_names(list(self.classes_), Y.shape[1]) or []):
+            self._fit(texts, Y)
         return self
 
     def _fit_targets(self, y: Any, n: int) -> np.ndarray:
