@@ -34,8 +34,8 @@ def _unfitted(cls):
 def test_the_listing_covers_every_model_family():
     found = {p.values[0].__name__ for p in _estimators()}
     assert {"BinaryRelevance", "ScoreAverage", "NeuralClassifier", "TextEnsemble"} <= found
-    assert {"TfidfClassifier", "EmbeddingClassifier", "OneVsOne", "RAkEL"} <= found
-    assert len(found) == 15
+    assert {"TfidfClassifier", "EmbeddingClassifier", "OneVsOne", "RAkEL", "LabelTree"} <= found
+    assert len(found) == 16
 
 
 @pytest.mark.parametrize("cls", _estimators())
