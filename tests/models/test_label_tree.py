@@ -99,6 +99,20 @@ def test_node_solver_matches_liblinear_squared_hinge():
         np.testing.assert_allclose(b[j], ref.intercept_[0], atol=1e-4)
 
 
+def test_node_solver_without_intercept_matches_liblinear():
+    rng = np.random.default_rng(2)
+    X = np.abs(rng.normal(size=(100, 4)))
+    Ypos = (X @ rng.normal(size=4) + rng.normal(size=100) > 0.5)[:, None]
+    W, b = fit_squared_hinge(X, Ypos, 1.0, 60, 60, tol=0.0, cg_tol=1e-6, bias=0.0)
+    ref = LinearSVC(loss="squared_hinge", dual=False, tol=1e-10, fit_intercept=False).fit(
+        X, Ypos[:, 0]
+    )
+    np.testing.assert_allclose(W[:, 0], ref.coef_.ravel(), atol=1e-4)
+    assert b[0] == 0.0
+    model = LabelTree(max_leaf=4, bias=0.0, n_trees=1).fit(*_data(n=100))
+    assert not model.trees_[0]["b"][model.trees_[0]["b"] != -1].any()  # -1: nodes without rows
+
+
 # ------------------------------------------------------------------------------- prediction
 
 

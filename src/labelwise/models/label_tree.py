@@ -233,11 +233,13 @@ def fit_squared_hinge(
     cg_iter: int = 20,
     tol: float = _NEWTON_TOL,
     cg_tol: float = _CG_TOL,
+    bias: float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """L2-regularised squared-hinge linear scorers for all columns of ``Ypos`` at once.
 
-    Minimises ``0.5 (|w_j|^2 + b_j^2) + C sum_i max(0, 1 - y_ij (x_i . w_j + b_j))^2`` for every
-    output ``j`` (``y = +1`` where ``Ypos`` is true, else -1) by truncated Newton: conjugate
+    Minimises ``0.5 (|w_j|^2 + b_j^2) + C sum_i max(0, 1 - y_ij (x_i . w_j + B b_j))^2`` for every
+    output ``j`` (``y = +1`` where ``Ypos`` is true, else -1; ``B`` is ``bias``) by truncated
+    Newton: conjugate
     gradients on the generalised Hessian, then a backtracking line search per output. Every
     product with ``X`` serves all outputs (one sparse-times-dense product).
 
@@ -249,6 +251,9 @@ def fit_squared_hinge(
     max_iter, cg_iter : int
         Newton iterations and conjugate-gradient steps per iteration: upper bounds on the
         time; the solve usually stops earlier, at ``tol``.
+    bias : float, default=1.0
+        Value of the constant feature that carries ``b`` (0: no intercept); the returned ``b``
+        is the intercept, ``bias`` times the fitted weight.
     tol, cg_tol : float
         Stop an output when its gradient norm falls below ``tol`` times the initial one, and
         conjugate gradients when the residual falls below ``cg_tol`` times the gradient norm
@@ -286,7 +291,7 @@ def fit_squared_hinge(
         Gw = XT @ R
         Gw *= -two_c
         Gw += W
-        Gb = b - two_c * R.sum(axis=0)
+        Gb = b - two_c * bias * R.sum(axis=0)
         gnorm = np.sqrt(np.einsum("ij,ij->j", Gw, Gw) + Gb * Gb)
         if g0 is None:
             g0 = gnorm
@@ -305,12 +310,12 @@ def fit_squared_hinge(
             if not active.any():
                 break
             Q = X @ Dw
-            Q += Db
+            Q += bias * Db
             Q *= Af
             Hw = XT @ Q
             Hw *= two_c
             Hw += Dw
-            Hb = Db + two_c * Q.sum(axis=0)
+            Hb = Db + two_c * bias * Q.sum(axis=0)
             dHd = np.einsum("ij,ij->j", Dw, Hw) + Db * Hb
             alpha = np.where(active, rr / np.where(dHd > 0, dHd, 1.0), 0.0).astype(_DTYPE)
             np.multiply(Dw, alpha, out=tmp)
@@ -328,7 +333,7 @@ def fit_squared_hinge(
         # backtracking line search per output (Armijo, as liblinear's Newton solver); the
         # regulariser is a quadratic in the step, so only the loss is re-evaluated
         Zp = X @ Pw
-        Zp += Pb
+        Zp += bias * Pb
         ww, wp, pp = (np.einsum("ij,ij->j", u, v) for u, v in ((W, W), (W, Pw), (Pw, Pw)))
         f0 = 0.5 * (ww + b * b) + C * loss
         slope = np.einsum("ij,ij->j", Gw, Pw) + Gb * Pb
@@ -353,7 +358,7 @@ def fit_squared_hinge(
         b += step * Pb
         Zp *= step
         Z += Zp
-    return W, b
+    return W, b * _DTYPE(bias)
 
 
 def _fit_node(
@@ -363,6 +368,7 @@ def _fit_node(
     groups: list[np.ndarray],
     C: float,
     leaf: bool = True,
+    bias: float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Scorers of one node on the features its rows use: (W, b, feature ids of W's rows).
 
@@ -385,7 +391,7 @@ def _fit_node(
     if Xr.nnz > 0.25 * Xr.shape[0] * Xr.shape[1]:
         Xr = Xr.toarray()  # dense enough for BLAS to beat the sparse product
     budget = _LEAF_BUDGET if leaf else _INNER_BUDGET
-    W, b = fit_squared_hinge(Xr, Ypos, C, *budget)
+    W, b = fit_squared_hinge(Xr, Ypos, C, *budget, bias=bias)
     return W, b, used
 
 
@@ -395,6 +401,7 @@ def _fit_nodes(
     jobs: list[tuple[np.ndarray | None, list[np.ndarray], bool]],
     C: float,
     threshold: float,
+    bias: float = 1.0,
 ) -> list[tuple[sp.csc_matrix, np.ndarray]]:
     """Fit a batch of nodes (one joblib task); weights below ``threshold`` are pruned.
 
@@ -409,7 +416,7 @@ def _fit_nodes(
             if rows.shape[0] == 0:  # no example reaches it: never predicted positive
                 out.append((sp.csc_matrix((X.shape[1], K), dtype=_DTYPE), np.full(K, -1.0, _DTYPE)))
                 continue
-            Wd, b, used = _fit_node(X, Y, rows, groups, C, leaf)
+            Wd, b, used = _fit_node(X, Y, rows, groups, C, leaf, bias)
             Wd[np.abs(Wd) < threshold] = 0.0
             W = sp.csc_matrix(Wd)
             W = sp.csc_matrix((W.data, used[W.indices], W.indptr), shape=(X.shape[1], K))
@@ -450,6 +457,12 @@ class LabelTree(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
     C : float, default=1.0
         Loss weight of the squared-hinge node classifiers (liblinear's ``C``; Parabel: 1 on
         unit-norm rows).
+    bias : float, default=1.0
+        Value of the constant feature that carries each scorer's intercept, regularised with
+        the weights (liblinear's ``-B``; Parabel and napkinXC: 1). 0 fits no intercept. On
+        unit-norm rows the intercept weighs as much as a whole row: with very rare labels
+        (tens of positives among thousands of rows) 0 can rank better; see
+        ``benchmarks/results/many_labels.md``.
     prune_threshold : float, default=0.1
         Weights with a smaller magnitude are dropped after training (Parabel: 0.1).
     normalize : bool, default=True
@@ -491,6 +504,7 @@ class LabelTree(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         "max_depth": [Interval(numbers.Integral, 1, None)],
         "beam_width": [Interval(numbers.Integral, 1, None)],
         "C": [Interval(numbers.Real, 0, None, closed="neither")],
+        "bias": [Interval(numbers.Real, 0, None)],
         "prune_threshold": [Interval(numbers.Real, 0, None)],
         "normalize": [bool],
         "n_jobs": [None, Interval(numbers.Integral, None, None)],
@@ -506,6 +520,7 @@ class LabelTree(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         max_depth: int = 20,
         beam_width: int = 10,
         C: float = 1.0,
+        bias: float = 1.0,
         prune_threshold: float = 0.1,
         normalize: bool = True,
         n_jobs: int | None = None,
@@ -518,6 +533,7 @@ class LabelTree(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         self.max_depth = max_depth
         self.beam_width = beam_width
         self.C = C
+        self.bias = bias
         self.prune_threshold = prune_threshold
         self.normalize = normalize
         self.n_jobs = n_jobs
@@ -619,6 +635,7 @@ class LabelTree(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
                 [(jobs[i][2], jobs[i][3], jobs[i][4]) for i in batch],
                 self.C,
                 self.prune_threshold,
+                self.bias,
             )
             for batch in batches
         )
