@@ -354,3 +354,17 @@ def test_extreme_classification_file_at_the_door(tmp_path):
         ProblemSetupWarning, match=r"1 training row\(s\) have no label \(first: row 1\)"
     ):
         LabelTree(max_leaf=1).fit(ds.X, ds.Y)
+
+
+def test_auto_bias_is_chosen_on_held_out_training_rows():
+    X, Y = _data()
+    model = LabelTree(max_leaf=4).fit(X, Y)
+    assert set(model.bias_scores_) == {0.0, 1.0}
+    best = max(model.bias_scores_.values())
+    assert model.bias_scores_[model.bias_] == best and 0 < best <= 1
+    fixed = LabelTree(max_leaf=4, bias=model.bias_).fit(X, Y)
+    np.testing.assert_array_equal(fixed.predict_proba(X), model.predict_proba(X))
+    small = LabelTree(max_leaf=4).fit(X[:60], Y[:60])  # too few rows to hold out: 1
+    assert small.bias_ == 1.0 and small.bias_scores_ == {}
+    with pytest.raises(ValueError, match="bias"):
+        LabelTree(bias="none").fit(X, Y)
