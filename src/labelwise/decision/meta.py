@@ -5,6 +5,10 @@ is over-confident there), and tuning them on test data leaks. The meta-estimator
 the rule on cross-validated (out-of-fold) scores of the training data and refits the estimator on
 all of it. :func:`tune_rule` is the same machinery for a model that owns its rule: a labelwise
 model given a rule that learns tunes it this way in its own ``fit``.
+
+A guaranteed rule (:mod:`labelwise.decision.risk_control`, :mod:`labelwise.decision.conformal`)
+promises something about the deployed model, so it is fitted instead on the scores of a held-out
+calibration part that this very model never trained on (``calibration=``).
 """
 
 from __future__ import annotations
@@ -27,8 +31,15 @@ from labelwise._warnings import column_label_names, naming_labels
 from labelwise.data.targets import as_array, check_targets
 from labelwise.decision._base import DecisionRule, check_probability_thresholds
 from labelwise.decision.bayes import BayesOptimal
+from labelwise.decision.conformal import ConformalSets
+from labelwise.decision.risk_control import (
+    FalsePositiveControl,
+    PrecisionControl,
+    RecallControl,
+    rows_seen_in_training,
+)
 from labelwise.decision.thresholds import GlobalThreshold, PerLabelThreshold
-from labelwise.errors import ProblemSetupError, TargetError
+from labelwise.errors import ProblemSetupError, ShapeError, TargetError
 
 __all__ = [
     "RULE_CV",
@@ -36,6 +47,8 @@ __all__ = [
     "decide_from_estimator",
     "estimator_scores",
     "forget_fitted",
+    "guaranteed_rule_from_spec",
+    "is_guaranteed",
     "out_of_fold_scores",
     "scores_only",
     "scores_only_active",
@@ -53,6 +66,110 @@ _METRIC_RULES = {
     "hamming": lambda: BayesOptimal("hamming"),
     "subset_accuracy": lambda: BayesOptimal("subset_accuracy"),
 }
+
+
+def _is_pair(value: Any) -> bool:
+    """a pair (X_cal, y_cal)"""
+    return isinstance(value, (tuple, list)) and len(value) == 2
+
+
+def is_guaranteed(rule: Any) -> bool:
+    """Whether ``rule`` is a guaranteed rule: one that states a promise (``guarantee_``) once
+    fitted on calibration data.
+
+    Examples
+    --------
+    >>> is_guaranteed(RecallControl(alpha=0.1)), is_guaranteed(PerLabelThreshold())
+    (True, False)
+    """
+    return isinstance(getattr(type(rule), "guarantee_", None), property)
+
+
+_SPEC_KINDS = {
+    "recall": "recall",
+    "precision": "precision",
+    "coverage": "coverage",
+    "fp": "fp",
+    "false_positives": "fp",
+}
+
+
+def guaranteed_rule_from_spec(
+    spec: str, delta: float | None = None, *, per_label: bool = False
+) -> DecisionRule:
+    """The unfitted guaranteed rule a ``KIND=LEVEL`` specification asks for.
+
+    ``recall=0.9`` keeps recall at least 0.9 (:class:`RecallControl` with ``alpha=0.1``),
+    ``precision=0.95`` keeps precision at least 0.95 with probability ``1 - delta``
+    (:class:`PrecisionControl`, ``delta`` required), ``fp=0.5`` (or ``false_positives=0.5``)
+    keeps the expected false positives per example at most 0.5 (:class:`FalsePositiveControl`)
+    and ``coverage=0.9`` gives multi-class sets holding the true class with probability 0.9
+    (:class:`ConformalSets`). The promise holds in expectation with ``delta=None``, and with
+    probability at least ``1 - delta`` over the calibration draw otherwise (recall and
+    precision only).
+
+    Parameters
+    ----------
+    spec : str
+        ``KIND=LEVEL`` with KIND one of recall, precision, coverage, fp, false_positives.
+    delta : float in (0, 1) or None, default=None
+    per_label : bool, default=False
+        One promise per label (recall) or per class (coverage: class-conditional sets).
+
+    Returns
+    -------
+    DecisionRule
+
+    Raises
+    ------
+    ProblemSetupError
+        Naming what is wrong in the specification and the accepted forms.
+
+    Examples
+    --------
+    >>> guaranteed_rule_from_spec("recall=0.9", delta=0.1)
+    RecallControl(delta=0.1)
+    >>> guaranteed_rule_from_spec("coverage=0.95", per_label=True)
+    ConformalSets(alpha=0.05, class_conditional=True)
+    """
+    forms = "recall=0.9, precision=0.95, coverage=0.9 or fp=0.5"
+    kind_text, sep, level_text = str(spec).partition("=")
+    kind = _SPEC_KINDS.get(kind_text.strip().lower().replace("-", "_"))
+    try:
+        level = float(level_text)
+    except ValueError:
+        level = float("nan")
+    if not sep or kind is None or not np.isfinite(level):
+        raise ProblemSetupError(f"guarantee {spec!r} is not KIND=LEVEL; use e.g. {forms}.")
+    if delta is not None and not (isinstance(delta, numbers.Real) and 0 < delta < 1):
+        raise ProblemSetupError(f"guarantee {spec!r}: delta must be in (0, 1); got {delta!r}.")
+    if kind == "fp":
+        if level <= 0 or delta is not None or per_label:
+            raise ProblemSetupError(
+                f"guarantee {spec!r}: the expected false positives per example must be above "
+                "0, and are promised in expectation only (no delta, not per label)."
+            )
+        return FalsePositiveControl(alpha=level)
+    if not 0 < level < 1:
+        raise ProblemSetupError(
+            f"guarantee {spec!r}: the {kind} level must be in (0, 1), e.g. {kind}=0.9."
+        )
+    alpha = round(1.0 - level, 12)  # 1 - 0.9 is 0.09999999999999998
+    if kind == "recall":
+        return RecallControl(alpha=alpha, delta=delta, per_label=per_label)
+    if kind == "coverage":
+        if delta is not None:
+            raise ProblemSetupError(
+                f"guarantee {spec!r}: conformal sets promise coverage in expectation over the "
+                "calibration draw; leave delta unset."
+            )
+        return ConformalSets(alpha=alpha, class_conditional=per_label)
+    if delta is None or per_label:
+        raise ProblemSetupError(
+            f"guarantee {spec!r}: precision is promised with probability 1 - delta over the "
+            "calibration draw, over all labels together: give delta (e.g. 0.1), not per label."
+        )
+    return PrecisionControl(alpha=alpha, delta=delta)
 
 
 def estimator_scores(
@@ -110,18 +227,28 @@ def decide_from_estimator(
 
 
 class ThresholdedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
-    """Wrap a multi-label estimator with a decision rule tuned on out-of-fold scores.
+    """Wrap a multi-label estimator with a decision rule tuned on out-of-fold scores, or
+    calibrated on held-out rows.
 
     ``fit`` computes cross-validated scores of the training data, fits the rule on them, then
     refits the estimator on all the training data. ``predict`` applies the fitted rule to the
     refitted estimator's scores (or joint probabilities, for rules that use them).
+
+    With ``calibration``, the rule is fitted instead on the scores of calibration rows that the
+    final estimator never trained on: a share (or count) of the rows split off once, stratified,
+    before the estimator is fitted on the rest, or explicit ``(X_cal, y_cal)`` (the estimator is
+    then fitted on all of X, y). A guaranteed rule (:class:`RecallControl`,
+    :class:`PrecisionControl`, :class:`FalsePositiveControl`, :class:`ConformalSets`) needs it:
+    its promise is about the deployed model, which out-of-fold scores of other models do not
+    describe, so ``fit`` refuses a guaranteed rule without ``calibration``.
 
     Parameters
     ----------
     estimator : estimator
         Any multi-label estimator with ``predict_proba`` or ``decision_function`` (labelwise
         models, scikit-learn's ``OneVsRestClassifier``, ``ClassifierChain``,
-        ``MultiOutputClassifier``, ...).
+        ``MultiOutputClassifier``, ...). With a guaranteed rule, also any scikit-learn
+        multi-class classifier with ``predict_proba``.
     rule : DecisionRule or None, default=None
         The rule to tune. None: chosen from ``metric``; with ``metric`` also None,
         ``PerLabelThreshold()``.
@@ -131,17 +258,33 @@ class ThresholdedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         ``PerLabelThreshold`` for macro-F1, ``BayesOptimal`` for the others.
     cv : int or cross-validation splitter, default=5
         An integer gives a shuffled ``StratifiedKFold`` for binary targets (so every training
-        fold holds both classes) and a shuffled ``KFold`` for multi-label ones.
+        fold holds both classes) and a shuffled ``KFold`` for multi-label ones. Unused with
+        ``calibration``.
     random_state : int or None, default=None
-        Shuffling of the default splitter.
+        Shuffling of the default splitter and of the calibration split.
     method : {"auto", "predict_proba", "decision_function"}, default="auto"
+    calibration : float in (0, 1), int >= 1, (X_cal, y_cal) or None, default=None
+        Where the rule's scores come from. None: out-of-fold scores (``cv``). A float or an int:
+        that share or number of the rows is split off (:func:`labelwise.split.train_test_split`
+        with ``random_state``, stratified on the labels or classes) and the estimator is fitted
+        on the rest. A pair: the estimator is fitted on all of X, y and the rule on the pair;
+        rows of ``X_cal`` that also occur in X make a guaranteed rule warn that its promise no
+        longer holds (:func:`rows_seen_in_training`).
 
     Attributes
     ----------
-    estimator_ : fitted estimator (on all training data)
+    estimator_ : fitted estimator
+        On all training data, or on the rows left after the calibration split.
     rule_ : fitted DecisionRule
+    guarantee_ : Guarantee
+        The fitted guaranteed rule's promise (only with a guaranteed rule).
     oof_scores_ : ndarray of shape (n_samples, n_labels)
-        The out-of-fold scores the rule was fitted on.
+        The out-of-fold scores the rule was fitted on (without ``calibration``).
+    n_calibration_ : int
+        Rows the rule was fitted on (with ``calibration``).
+    classes_ : ndarray
+        The binary classes, the multi-class classes, or the labels.
+    target_kind_ : {"binary", "multiclass", "multilabel"}
     n_labels_ : int
     n_features_in_ : int
         Copied from ``estimator_`` (when it has it), as is ``feature_names_in_``.
@@ -156,12 +299,26 @@ class ThresholdedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     ...                             random_state=0).fit(X, y)
     >>> clf.rule_.thresholds_.shape, clf.predict(X).shape
     ((3,), (120, 3))
+
+    A recall promise for the deployed model, calibrated on 30% of the rows:
+
+    >>> clf = ThresholdedClassifier(OneVsRestClassifier(LogisticRegression()),
+    ...                             rule=RecallControl(alpha=0.1), calibration=0.3,
+    ...                             random_state=0).fit(X, y)
+    >>> clf.guarantee_.alpha, clf.n_calibration_
+    (0.1, 36)
     """
 
     _parameter_constraints: ClassVar[dict] = {
         "metric": [None, Options(set(_METRIC_RULES))],
         "method": [Options({"auto", "predict_proba", "decision_function"})],
         "random_state": [None, Interval(numbers.Integral, 0, None)],
+        "calibration": [
+            None,
+            Interval(numbers.Real, 0, 1, closed="neither"),
+            Interval(numbers.Integral, 1, None),
+            _is_pair,
+        ],
     }
 
     def __init__(
@@ -172,6 +329,7 @@ class ThresholdedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         cv: Any = 5,
         random_state: int | None = None,
         method: str = "auto",
+        calibration: Any = None,
     ) -> None:
         self.estimator = estimator
         self.rule = rule
@@ -179,6 +337,18 @@ class ThresholdedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.cv = cv
         self.random_state = random_state
         self.method = method
+        self.calibration = calibration
+
+    @property
+    def guarantee_(self) -> Any:
+        """The fitted guaranteed rule's promise (a :class:`Guarantee`)."""
+        rule = self.__dict__.get("rule_")
+        if rule is None or not is_guaranteed(rule):
+            raise AttributeError(
+                "ThresholdedClassifier has no guarantee_: it is not fitted, or its rule is not a "
+                "guaranteed rule"
+            )
+        return rule.guarantee_
 
     def _make_rule(self) -> DecisionRule:
         if self.rule is not None and self.metric is not None:
@@ -193,7 +363,7 @@ class ThresholdedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         return PerLabelThreshold()
 
     def fit(self, X: Any, y: Any, **fit_params: Any) -> ThresholdedClassifier:
-        """Fit the rule on out-of-fold scores, then the estimator on all of (X, y).
+        """Fit the rule on out-of-fold scores (or calibration rows), and the estimator.
 
         A fit that fails leaves the meta-estimator unfitted (see :func:`forget_fitted`).
         """
@@ -205,12 +375,17 @@ class ThresholdedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             raise
 
     def _fit(self, X: Any, y: Any, fit_params: dict) -> ThresholdedClassifier:
-        check_params(
-            {"metric": self.metric, "method": self.method, "random_state": self.random_state},
-            self._parameter_constraints,
-            caller="ThresholdedClassifier",
-        )
+        params = self.get_params(deep=False)
+        check_params(params, self._parameter_constraints, caller="ThresholdedClassifier")
         rule = self._make_rule()
+        guaranteed = is_guaranteed(rule)
+        if guaranteed and self.calibration is None:
+            raise ProblemSetupError(
+                f"ThresholdedClassifier: the guaranteed rule {type(rule).__name__} must be "
+                "fitted on rows the deployed model never trained on, not on out-of-fold scores "
+                "of other models: pass calibration=0.2 (a share of the rows held out), a number "
+                "of rows, or calibration=(X_cal, y_cal)."
+            )
         method = self.method
         if method == "auto":
             has_proba = hasattr(self.estimator, "predict_proba")
@@ -219,45 +394,78 @@ class ThresholdedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             check_probability_thresholds(rule, where="ThresholdedClassifier")
         X, y = _check_fit_input(X, y)
         targets = check_targets(y)
-        if targets.kind == "multiclass":
-            raise ProblemSetupError(
-                "Only binary classification is supported for 1-D y: ThresholdedClassifier tunes "
-                "per-label decisions for multi-label (or binary) targets; y has "
-                f"{targets.n_labels} classes in one column. For multi-class, "
-                "predict the argmax, or pass y as a 0/1 indicator matrix to treat it as "
-                "multi-label."
-            )
-        if len(targets.classes) < 2:
-            raise TargetError(
-                f"ThresholdedClassifier: y holds only one class {list(targets.classes)!r} in its "
-                f"{targets.n_samples} row(s), not two; tuning a decision needs both classes, "
-                "each in several rows."
-            )
-        y_fit = y if targets.kind == "binary" else targets.Y
-        Y_rule = targets.Y[:, 1:] if targets.kind == "binary" else targets.Y
+        _check_target_kind(targets, guaranteed)
+        binary = targets.kind == "binary"
+        y_fit = targets.Y if targets.kind == "multilabel" else y
+        Y_rule = targets.Y[:, 1:] if binary else targets.Y
         self.classes_ = np.asarray(targets.classes)
         self.target_kind_ = targets.kind
-        binary = targets.kind == "binary"
         # the folds see a bare 0/1 matrix: their warnings should still name labels as y did
         names = column_label_names(list(self.classes_), len(self.classes_))  # an outer caller's
-        with naming_labels(names) if not binary and names else contextlib.nullcontext():
-            splitter = _splitter(self.cv, binary, self.random_state, "ThresholdedClassifier")
-            oof = out_of_fold_scores(
-                self.estimator, X, y_fit, Y_rule, splitter, fit_params, self.method, binary=binary
-            )
-            self.estimator_ = clone(self.estimator).fit(X, y_fit, **fit_params)
-        self.rule_ = rule.fit(Y_rule, oof)
-        self.oof_scores_ = oof
-        self.n_labels_ = oof.shape[1]
+        labelled = targets.kind == "multilabel" and names
+        with naming_labels(names) if labelled else contextlib.nullcontext():
+            if self.calibration is None:
+                Y_cal, scores, seen = self._fit_out_of_fold(X, y_fit, Y_rule, fit_params, binary)
+            else:
+                Y_cal, scores, seen = self._fit_calibrated(X, y_fit, targets, fit_params)
+        if guaranteed:
+            self.rule_ = rule.fit(Y_cal, scores, seen_in_training=seen)
+        else:
+            self.rule_ = rule.fit(Y_cal, scores)
+        self.n_labels_ = scores.shape[1]
         for attr in ("n_features_in_", "feature_names_in_"):
             if hasattr(self.estimator_, attr):
                 setattr(self, attr, getattr(self.estimator_, attr))
         return self
 
+    def _fit_out_of_fold(
+        self, X: Any, y_fit: Any, Y_rule: Any, fit_params: dict, binary: bool
+    ) -> tuple[Any, np.ndarray, None]:
+        splitter = _splitter(self.cv, binary, self.random_state, "ThresholdedClassifier")
+        oof = out_of_fold_scores(
+            self.estimator, X, y_fit, Y_rule, splitter, fit_params, self.method, binary=binary
+        )
+        self.estimator_ = clone(self.estimator).fit(X, y_fit, **fit_params)
+        self.oof_scores_ = oof
+        return Y_rule, oof, None
+
+    def _fit_calibrated(
+        self, X: Any, y_fit: Any, targets: Any, fit_params: dict
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Fit the estimator without the calibration rows; their labels, scores, and which of
+        them occur among the training rows (explicit calibration data only)."""
+        binary = targets.kind == "binary"
+        if _is_pair(self.calibration):
+            X_cal, y_cal = self.calibration
+            if _num_samples(X_cal) != _num_samples(y_cal):
+                raise ShapeError(
+                    f"ThresholdedClassifier: calibration=(X_cal, y_cal) has "
+                    f"{_num_samples(X_cal)} rows in X_cal but {_num_samples(y_cal)} in y_cal."
+                )
+            X_cal, y_cal = indexable(X_cal, y_cal)
+            Y_cal = _aligned_indicator(y_cal, targets.classes)
+            self.estimator_ = clone(self.estimator).fit(X, y_fit, **fit_params)
+            seen = rows_seen_in_training(X_cal, X)
+        else:
+            n = _num_samples(X)
+            train, cal = _calibration_split(n, targets.Y, self.calibration, self.random_state)
+            X_cal, Y_cal = _safe_indexing(X, cal), _dense(targets.Y)[cal]
+            self.estimator_ = clone(self.estimator).fit(
+                _safe_indexing(X, train),
+                _safe_indexing(y_fit, train),
+                **_index_params(fit_params, train, n),
+            )
+            seen = None  # disjoint rows by construction
+        _check_estimator_classes(self.estimator_, targets)
+        scores = estimator_scores(self.estimator_, X_cal, self.method, binary=binary)
+        self.n_calibration_ = int(Y_cal.shape[0])
+        return (Y_cal[:, 1:] if binary else Y_cal), scores, seen
+
     @available_if(lambda self: _has(self, "predict_proba"))
     def predict_proba(self, X: Any) -> np.ndarray:
         """The refitted estimator's probabilities: (n_samples, n_labels) positive-class
-        probabilities for multi-label targets, scikit-learn's (n_samples, 2) for binary ones."""
+        probabilities for multi-label targets, scikit-learn's (n_samples, 2) for binary ones
+        and (n_samples, n_classes) for multi-class ones."""
         check_is_fitted(self, "estimator_")
         if self._binary():
             return np.asarray(self.estimator_.predict_proba(X))
@@ -271,7 +479,8 @@ class ThresholdedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         return s[:, 0] if self._binary() else s
 
     def predict(self, X: Any) -> np.ndarray:
-        """Label sets decided by the fitted rule; 1-D classes for binary targets."""
+        """Label sets decided by the fitted rule; 1-D classes for binary targets; for
+        multi-class targets, a 0/1 (n_samples, n_classes) matrix of prediction sets."""
         check_is_fitted(self, "estimator_")
         binary = self._binary()
         out = decide_from_estimator(self.estimator_, X, self.rule_, self.method, binary=binary)
@@ -284,7 +493,7 @@ class ThresholdedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         tags.target_tags.single_output = True
-        tags.classifier_tags.multi_class = False  # 1-D y must be binary; see ``fit``
+        tags.classifier_tags.multi_class = False  # 1-D y must be binary (sets: see ``fit``)
         tags.classifier_tags.multi_label = True
         tags.input_tags.sparse = get_tags(self.estimator).input_tags.sparse
         return tags
@@ -442,6 +651,13 @@ def tune_rule(
     >>> 0.0 < rule.threshold_ < 1.0
     True
     """
+    if is_guaranteed(rule):
+        raise ProblemSetupError(
+            f"{type(estimator).__name__}: the guaranteed rule {type(rule).__name__} cannot be "
+            "tuned on out-of-fold scores (its promise is about the deployed model); wrap the "
+            f"model instead: ThresholdedClassifier(model, rule={type(rule).__name__}(...), "
+            "calibration=0.2)."
+        )
     targets = check_targets(y)
     Y = targets.Y[:, 1:] if targets.kind == "binary" else targets.Y
     splitter = _splitter(cv, False, random_state, type(estimator).__name__)
@@ -512,3 +728,70 @@ def _index_params(params: dict, rows: np.ndarray, n: int) -> dict:
         k: _safe_indexing(v, rows) if hasattr(v, "__len__") and len(v) == n else v
         for k, v in params.items()
     }
+
+
+def _check_target_kind(targets: Any, guaranteed: bool) -> None:
+    """Refuse what the rule cannot decide on: one class only, or 1-D multi-class y without a
+    guaranteed rule (which gives prediction sets)."""
+    if targets.kind == "multiclass" and not guaranteed:
+        raise ProblemSetupError(
+            "Only binary classification is supported for 1-D y: ThresholdedClassifier tunes "
+            "per-label decisions for multi-label (or binary) targets; y has "
+            f"{targets.n_labels} classes in one column. For multi-class, predict the argmax, "
+            "give a guaranteed rule (ConformalSets) with calibration= for prediction sets, or "
+            "pass y as a 0/1 indicator matrix to treat it as multi-label."
+        )
+    if len(targets.classes) < 2:
+        raise TargetError(
+            f"ThresholdedClassifier: y holds only one class {list(targets.classes)!r} in its "
+            f"{targets.n_samples} row(s), not two; tuning a decision needs both classes, "
+            "each in several rows."
+        )
+
+
+def _calibration_split(
+    n: int, Y: Any, calibration: float | int, random_state: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row indices of the proper-training and calibration parts, stratified on Y's columns."""
+    from labelwise.split import train_test_split
+
+    if isinstance(calibration, numbers.Integral) and calibration >= n:
+        raise ProblemSetupError(
+            f"ThresholdedClassifier: calibration={calibration} rows leaves none of the {n} rows "
+            "to train the estimator on; give a share such as 0.2 or a smaller count."
+        )
+    rows = np.arange(n)
+    train, cal = train_test_split(
+        rows, stratify=Y, test_size=calibration, random_state=random_state
+    )
+    return train, cal
+
+
+def _aligned_indicator(y_cal: Any, classes: Any) -> np.ndarray:
+    """Calibration targets as a 0/1 matrix whose columns are the training ``classes``."""
+    cal = check_targets(y_cal, name="calibration y")
+    index = {c: j for j, c in enumerate(classes)}
+    unknown = [c for c in cal.classes if c not in index]
+    if unknown:
+        raise TargetError(
+            f"ThresholdedClassifier: the calibration y holds {len(unknown)} label(s) or "
+            f"class(es) the training y does not: {', '.join(map(repr, unknown[:5]))}; "
+            "calibrate on data with the training labels."
+        )
+    Y = np.zeros((cal.n_samples, len(classes)), dtype=np.int8)
+    Y[:, [index[c] for c in cal.classes]] = _dense(cal.Y)
+    return Y
+
+
+def _check_estimator_classes(estimator: Any, targets: Any) -> None:
+    """A multi-class estimator must score every class (a training part can miss a rare one)."""
+    if targets.kind != "multiclass" or not hasattr(estimator, "classes_"):
+        return
+    fitted = set(np.asarray(estimator.classes_).tolist())
+    missing = [c for c in targets.classes if c not in fitted]
+    if missing:
+        raise ProblemSetupError(
+            f"ThresholdedClassifier: the estimator was fitted without class(es) "
+            f"{', '.join(map(repr, missing[:5]))} (too few rows of them outside the calibration "
+            "part), so it cannot score them; give more rows of each class."
+        )
