@@ -8,7 +8,6 @@ for label lists, an indicator matrix otherwise); ``predict_labels`` always gives
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -16,16 +15,17 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
+from labelwise._inputs import UNKNOWN_LABELS, align_label_names
 from labelwise._warnings import column_label_names, naming_labels
 from labelwise.data.label_space import LabelSpace
 from labelwise.data.targets import _is_label_lists, as_array, check_targets
-from labelwise.errors import ProblemSetupWarning, ShapeError, TargetError, UnknownLabelError
+from labelwise.errors import ShapeError, TargetError
 from labelwise.models._base import decided_rule, fit_context
 from labelwise.text._inputs import check_texts
 
 __all__ = ["TextClassifierMixin"]
 
-UNKNOWN = ("warn", "error", "ignore")
+UNKNOWN = UNKNOWN_LABELS
 
 
 class TextClassifierMixin(ClassifierMixin, BaseEstimator):
@@ -166,28 +166,7 @@ class TextClassifierMixin(ClassifierMixin, BaseEstimator):
                     f"model was fitted on {len(self.classes_)}."
                 )
             return Y.astype(np.int8)
-        rows = [list(r) for r in y]
-        space = self.label_space_
-        unseen: dict[str, int] = {}
-        for i, row in enumerate(rows):
-            for name in row:
-                if name not in space:
-                    if unknown == "error":
-                        raise UnknownLabelError(
-                            f"{who}: row {i} has the label {str(name)!r}, which the model never "
-                            f"saw in training (it knows {len(space)} labels: "
-                            f"{', '.join(space.names[:8])}{', ...' if len(space) > 8 else ''})."
-                        )
-                    unseen[str(name)] = unseen.get(str(name), 0) + 1
-        if unseen and unknown == "warn":
-            listed = ", ".join(f"{k!r} ({v} rows)" for k, v in list(unseen.items())[:8])
-            warnings.warn(
-                f"{who}: {len(unseen)} label(s) never seen in training: {listed}. The model "
-                "cannot predict them; they are left out of this evaluation.",
-                ProblemSetupWarning,
-                stacklevel=2,
-            )
-        return np.asarray(space.binarize(rows, unknown="ignore"), dtype=np.int8)
+        return align_label_names(y, self.label_space_.names, who=who, unknown=unknown)
 
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Subset accuracy (exact label-set match) of ``predict(X)`` against ``y``.

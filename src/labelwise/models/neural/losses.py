@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from labelwise.models._torch import import_torch
+from labelwise.models.neural._torch import import_torch
 
 torch = import_torch()
 F = torch.nn.functional

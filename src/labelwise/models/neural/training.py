@@ -1,7 +1,7 @@
 """The training machinery of :class:`~labelwise.models.NeuralClassifier`: network, batches, loop.
 
 Everything here runs only inside ``fit``/``predict_proba`` and gets torch from
-:func:`labelwise.models._torch.import_torch`, so importing it does not import torch.
+:func:`labelwise.models.neural._torch.import_torch`, so importing it does not import torch.
 
 Speed notes (the throughput benchmark, ``benchmarks/neural_speed.py``, measures them): dense X
 becomes one float32 tensor once and batches are gathered from it with a random permutation (no
@@ -27,7 +27,7 @@ from labelwise._progress import Progress
 from labelwise.decision._base import DecisionRule
 from labelwise.errors import ProblemSetupError
 from labelwise.models._base import resolve_rule
-from labelwise.models._torch import import_torch
+from labelwise.models.neural._torch import import_torch
 
 __all__ = ["ACTIVATIONS", "MONITORS", "build_network", "forward_in_chunks", "train"]
 
@@ -304,21 +304,9 @@ def train(module: Any, problem: Problem, settings: Settings, device: Any) -> Out
     history: list[dict[str, float]] = []
     with Progress(total=s.max_epochs, desc=s.who, verbose=s.verbose) as bar:
         for epoch in range(1, s.max_epochs + 1):
-            module.train()
-            perm = train_rows[torch.randperm(n_train)]
-            running = torch.zeros((), device=device)
-            for b in range(n_batches):
-                idx = perm[b * bs : (b + 1) * bs]
-                out = module(data.rows(idx))
-                tb = T.index_select(0, idx.to(T.device))
-                loss = problem.loss_fn(out, tb.to(torch.float32) if as_float else tb)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-                if per_step:
-                    scheduler.step()
-                running += loss.detach()
-            train_loss = float(running) / n_batches
+            batches = train_rows[torch.randperm(n_train)][: n_batches * bs].split(bs)
+            step = scheduler.step if per_step else None
+            train_loss = _one_epoch(module, data, T, batches, problem.loss_fn, opt, step)
             if not math.isfinite(train_loss):
                 raise _nan_error(s, epoch, problem.X)
             row = {"epoch": float(epoch), "loss": train_loss, "lr": opt.param_groups[0]["lr"]}
@@ -351,6 +339,37 @@ def train(module: Any, problem: Problem, settings: Settings, device: Any) -> Out
         best_score=best if validating else None,
         history=history,
     )
+
+
+def _one_epoch(
+    module: Any,
+    data: Batches,
+    T: Any,
+    batches: Any,
+    loss_fn: Callable[[Any, Any], Any],
+    opt: Any,
+    step: Callable[[], Any] | None,
+) -> float:
+    """One pass over ``batches`` (row indices); the mean training loss over them.
+
+    0/1 targets stay int8 in ``T`` and become float32 a batch at a time; ``step`` advances a
+    per-step learning-rate schedule.
+    """
+    torch = import_torch()
+    as_float = T.dtype == torch.int8
+    module.train()
+    running = torch.zeros((), device=T.device)
+    for idx in batches:
+        out = module(data.rows(idx))
+        tb = T.index_select(0, idx.to(T.device))
+        loss = loss_fn(out, tb.to(torch.float32) if as_float else tb)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if step is not None:
+            step()
+        running += loss.detach()
+    return float(running) / len(batches)
 
 
 def _validate(
