@@ -7,6 +7,7 @@ the streaming :class:`Evaluator` keeps the same statistic and merges across batc
 # Score, ranking and hierarchical metrics; importing their modules also registers their
 # streaming states with the Evaluator.
 from labelwise.metrics.at_k import (
+    PROPENSITY_PARAMETERS,
     at_k_state,
     inverse_propensity,
     ndcg_at_k,
@@ -49,6 +50,7 @@ from labelwise.metrics.roc_auc import roc_auc_score
 from labelwise.metrics.streaming import Evaluator
 
 __all__ = [
+    "PROPENSITY_PARAMETERS",
     "Evaluator",
     "accuracy_score",
     "at_k_state",
