@@ -309,3 +309,19 @@ def test_guarantee_specs_give_their_rules(spec, delta, per_label, expected):
 def test_bad_guarantee_specs_say_what_is_wrong(spec, delta, match):
     with pytest.raises(ProblemSetupError, match=match):
         guaranteed_rule_from_spec(spec, delta=delta)
+
+
+def test_one_labels_column_is_measured_as_one_label():
+    """A one-column matrix is one label's 0/1 column (as the rules read it), also when it holds
+    only ones: the report measures each label's miss rate on the rows having it."""
+    from sklearn.metrics import recall_score
+
+    from labelwise.decision import achieved_risk
+
+    y, p = np.ones((10, 1), dtype=int), np.array([[1]] * 7 + [[0]] * 3)
+    r = achieved_risk(y, p, "fnr")
+    assert r.value == pytest.approx(1 - recall_score(y.ravel(), p.ravel()))
+    assert (r.n, round(r.low, 4), round(r.high, 4)) == (10, 0.0667, 0.6525)  # scipy binomtest
+    fp = achieved_risk(np.array([[0], [1], [0], [0]]), np.array([[1], [1], [1], [0]]), "fp")
+    assert (fp.value, fp.high <= 1.0) == (0.5, True)  # one label: the count is binomial
+    np.testing.assert_array_equal(row_risk([[1], [1]], [[1], [0]], "fnr"), [0.0, 1.0])

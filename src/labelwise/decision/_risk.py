@@ -19,7 +19,7 @@ import scipy.sparse as sp
 from scipy import stats
 
 from labelwise._validation import Interval, Options, check_params
-from labelwise.data.targets import as_array, check_scores, check_targets
+from labelwise.data.targets import as_array, check_scores, check_targets, one_column
 from labelwise.decision._base import DecisionRule
 from labelwise.decision.thresholds import indicator_matrix
 from labelwise.errors import ProblemSetupError, ProblemSetupWarning, ShapeError, TargetError
@@ -346,6 +346,29 @@ def rows_seen_in_training(X_calibration: Any, X_train: Any) -> np.ndarray:
     return np.array([k in train for k in keys(X_calibration)], dtype=bool)
 
 
+def _loss_matrices(y_true: Any, y_pred: Any, who: str) -> tuple[np.ndarray, np.ndarray]:
+    """Dense 0/1 (n, L) matrices of true and predicted label sets of the same shape.
+
+    A one-column 2-D input is one label's column (as the rules read it), whichever classes it
+    happens to hold: a column of ones must not become a one-class target.
+    """
+
+    def matrix(y: Any, name: str) -> np.ndarray:
+        col = one_column(as_array(y))
+        if col is not None:
+            col = np.asarray(col)
+            if not np.isin(col, (0, 1)).all():
+                raise TargetError(f"{who}: a one-column {name} must hold 0/1 values.")
+            return col.reshape(-1, 1).astype(np.int8)
+        Y = check_targets(y, name=name).Y
+        return np.asarray(Y.toarray() if sp.issparse(Y) else Y)
+
+    Y, P = matrix(y_true, "y_true"), matrix(y_pred, "y_pred")
+    if Y.shape != P.shape:
+        raise ShapeError(f"{who}: y_true has shape {Y.shape} but y_pred has {P.shape}.")
+    return Y, P
+
+
 def row_risk(y_true: Any, y_pred: Any, risk: str = "fnr") -> np.ndarray:
     """Each example's loss: ``"fnr"``, ``"fdp"`` (0 for an empty prediction) or ``"fp"``.
 
@@ -355,15 +378,12 @@ def row_risk(y_true: Any, y_pred: Any, risk: str = "fnr") -> np.ndarray:
     array([0.5, 1. ])
     >>> row_risk([[1, 1, 0], [0, 0, 1]], [[1, 0, 1], [0, 0, 0]], "fdp")
     array([0.5, 0. ])
+    >>> row_risk([[1], [1]], [[1], [0]], "fnr")  # one label's column
+    array([0., 1.])
     """
     if risk not in RISKS:
         raise ValueError(f"row_risk: risk must be one of {sorted(RISKS)}; got {risk!r}.")
-    Y = check_targets(y_true, name="y_true").Y
-    P = check_targets(y_pred, name="y_pred").Y
-    Y = Y.toarray() if sp.issparse(Y) else np.asarray(Y)
-    P = P.toarray() if sp.issparse(P) else np.asarray(P)
-    if Y.shape != P.shape:
-        raise ShapeError(f"row_risk: y_true has shape {Y.shape} but y_pred has {P.shape}.")
+    Y, P = _loss_matrices(y_true, y_pred, "row_risk")
     tp = (Y & P).sum(axis=1).astype(float)
     if risk == "fp":
         return (P.sum(axis=1) - tp).astype(float)
@@ -389,7 +409,9 @@ def achieved_risk(
     check_params({"confidence": confidence}, {"confidence": [_UNIT]}, caller="achieved_risk")
     losses = row_risk(y_true, y_pred, risk)
     n = losses.shape[0]
-    scale = float(np.asarray(check_targets(y_true).Y.shape[1])) if risk == "fp" else 1.0
+    scale = (
+        float(_loss_matrices(y_true, y_pred, "achieved_risk")[0].shape[1]) if risk == "fp" else 1.0
+    )
     k = float(losses.sum() / scale)
     a = 1 - confidence
     low = 0.0 if k <= 0 else float(stats.beta.ppf(a / 2, k, n - k + 1))
