@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
@@ -66,37 +63,8 @@ def test_page_is_self_contained(page):
         assert f'data-figure="{key}"' in html
 
 
-def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
-def test_every_figure_renders_non_empty_in_headless_chromium(page, tmp_path):
-    browser = _chromium()
-    if browser is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must have Chromium (.ci/run installs Debian's chromium package)")
-        pytest.skip("Chromium is not installed (Debian: apt-get install chromium)")
-    target = write_report(tmp_path / "report.html", page[0])
-    cmd = [
-        browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
-        "--virtual-time-budget=5000", "--dump-dom", target.as_uri(),
-    ]  # fmt: skip
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
-    dom = out.stdout
-    assert "<figure" in dom, out.stderr[-2000:]
-    for key in FIGURES:
-        m = re.search(rf'<figure data-figure="{key}" data-rendered="(\d+)x(\d+)">(.*?)</figure>',
-                      dom, re.S)  # fmt: skip
-        assert m, f"figure {key} missing or not rendered"
-        width, height, inner = int(m.group(1)), int(m.group(2)), m.group(3)
-        assert width > 100 and height > 100, (key, width, height)
-        assert inner.count("<path") > 3, f"figure {key} has nothing drawn"
+def test_every_figure_renders_non_empty_in_headless_chromium(page, figures_render):
+    figures_render(page[0], FIGURES)
 
 
 def test_write_report_refuses_to_overwrite(tmp_path):

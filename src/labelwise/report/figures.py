@@ -21,6 +21,7 @@ __all__ = [
     "cooccurrence_svg",
     "curves_svg",
     "f1_threshold_svg",
+    "risk_threshold_svg",
 ]
 
 
@@ -117,6 +118,52 @@ def f1_threshold_svg(panels: Sequence[tuple[str, np.ndarray, np.ndarray, float |
         ax.set_title(title)
         ax.set_xlabel("threshold")
         ax.set_ylabel("F1")
+        ax.grid(alpha=0.25)
+    fig.tight_layout()
+    return _svg(fig)
+
+
+def risk_threshold_svg(
+    panels: Sequence[tuple[str, np.ndarray, np.ndarray, float, float | None]],
+    *,
+    alpha: float,
+    ylabel: str,
+) -> str:
+    """A guaranteed rule's risk against the threshold, one panel each (all labels, or one
+    label): the promise as a dashed line at ``alpha`` and the calibrated threshold marked.
+
+    Each panel is (title, thresholds, risks, calibrated threshold, risk there); an infinite
+    threshold (every label, or none, predicted) has no marker.
+
+    Examples
+    --------
+    >>> t = np.linspace(0, 1, 5)
+    >>> risk_threshold_svg([("all", t, t ** 2, 0.25, 0.0625)], alpha=0.1, ylabel="FNR")[:4]
+    '<svg'
+    """
+    plt = _plt()
+    rows, cols = _grid(len(panels))
+    width = 4.2 if len(panels) == 1 else 2.6
+    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, 2.4 * rows), squeeze=False)
+    for ax in axes.ravel()[len(panels) :]:
+        ax.axis("off")
+    for ax, (title, thresholds, risks, cut, at_cut) in zip(axes.ravel(), panels, strict=False):
+        ax.plot(thresholds, risks, lw=1.4, color="#1f5fa8", drawstyle="steps-post")
+        ax.axhline(alpha, color="#c0392b", lw=1, ls="--", label=f"promise {alpha:g}")
+        if np.isfinite(cut) and at_cut is not None:
+            ax.plot(
+                [cut],
+                [at_cut],
+                marker="o",
+                ms=6,
+                color="#c0392b",
+                ls="none",
+                label=f"calibrated {cut:.3g}",
+            )
+        ax.set_title(str(title)[:24])
+        ax.set_xlabel("threshold")
+        ax.set_ylabel(ylabel)
+        ax.legend(loc="best", fontsize=7, frameon=False)
         ax.grid(alpha=0.25)
     fig.tight_layout()
     return _svg(fig)

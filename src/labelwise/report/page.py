@@ -12,6 +12,7 @@ import datetime
 import html
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +122,42 @@ def _chosen_labels(counts: np.ndarray, limit: int) -> tuple[np.ndarray, str]:
     return np.sort(order[:limit]), f" (the {limit} most frequent of {counts.shape[0]} labels)"
 
 
+@dataclass(frozen=True)
+class _Data:
+    """The report's inputs in one form: dense 0/1 truth and decisions, float scores."""
+
+    Y: np.ndarray
+    S: np.ndarray
+    P: np.ndarray
+    names: list[str]
+    thr: np.ndarray | None
+    counts: np.ndarray
+    chosen: np.ndarray  # the labels drawn one panel each
+    note: str  # says which labels those are when not all
+
+
+@dataclass(frozen=True)
+class _PerLabel:
+    """Each label's precision, recall, F1, support and 2x2 confusion matrix on this data."""
+
+    precision: np.ndarray
+    recall: np.ndarray
+    f1: np.ndarray
+    support: np.ndarray
+    confusion: np.ndarray
+
+
+@dataclass(frozen=True)
+class _RiskView:
+    """What a guaranteed rule promised and what it achieved here, overall and per label."""
+
+    rule: Any
+    guarantee: Any
+    overall: Any  # AchievedRisk on all examples
+    per_label: list  # per label: AchievedRisk of its own risk, or None without examples
+    per_label_promise: bool  # one promise per label (thresholds_), else one overall
+
+
 def build_report(
     y_true: Any,
     y_score: Any,
@@ -133,6 +170,7 @@ def build_report(
     title: str = "labelwise report",
     dataset_name: str | None = None,
     model_name: str | None = None,
+    rule: Any = None,
 ) -> str:
     """The HTML page, as a string.
 
@@ -156,6 +194,11 @@ def build_report(
     model_name : str, optional
         How the header names the model (:func:`labelwise.report.header.describe_model`);
         default: the metadata's ``model`` field.
+    rule : fitted DecisionRule, optional
+        The model's rule. A guaranteed rule (``RecallControl``, ``PrecisionControl``,
+        ``FalsePositiveControl``) adds a section plotting its risk against the threshold on
+        this data with the calibrated cut, and per-label columns with the achieved risk and its
+        Clopper-Pearson interval next to the promise.
 
     Returns
     -------
@@ -168,28 +211,80 @@ def build_report(
     >>> page.count('<figure data-figure=')
     6
     """
-    from labelwise.decision.calibration import reliability_curve
-    from labelwise.diagnostics import diagnose
-    from labelwise.metrics import (
-        f1_score,
-        hamming_loss,
-        multilabel_confusion_matrix,
-        precision_recall_fscore_support,
-        subset_accuracy,
+    d = _report_data(y_true, y_score, y_pred, label_names, thresholds)
+    stats = _per_label_stats(d)
+    risk = _risk_view(d, rule)
+    parts = [
+        *_header_section(d, metadata or {}, title, dataset_name, model_name),
+        *_scores_section(d),
+        *_profile_section(d, dataset_name),
+        *_per_label_section(d, stats, risk),
+        *_risk_section(d, risk),
+        *_pr_section(d),
+        *_roc_section(d),
+        *_f1_threshold_section(d, stats),
+        *_confusion_section(d, stats),
+        *_cooccurrence_section(d),
+        *_calibration_section(d),
+        *_leaderboard_section(leaderboard),
+    ]
+    body = "\n".join(parts)
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{_esc(title)}</title><style>{_CSS}</style></head>\n<body>\n{body}\n"
+        f"<script>{_SCRIPT}</script>\n</body></html>\n"
     )
-    from labelwise.metrics.curves import f1_threshold_curve, precision_recall_curve, roc_curve
 
+
+def _report_data(
+    y_true: Any, y_score: Any, y_pred: Any, label_names: Any, thresholds: Any
+) -> _Data:
     Y = _dense(y_true).astype(np.int8)
-    S = np.asarray(y_score, dtype=np.float64)
-    P = _dense(y_pred).astype(np.int8)
-    n, L = Y.shape
-    names = list(label_names) if label_names is not None else [str(j) for j in range(L)]
-    thr = None if thresholds is None else np.asarray(thresholds, dtype=np.float64)
+    L = Y.shape[1]
     counts = Y.sum(axis=0)
+    chosen, note = _chosen_labels(counts, MAX_PANELS)
+    return _Data(
+        Y=Y,
+        S=np.asarray(y_score, dtype=np.float64),
+        P=_dense(y_pred).astype(np.int8),
+        names=list(label_names) if label_names is not None else [str(j) for j in range(L)],
+        thr=None if thresholds is None else np.asarray(thresholds, dtype=np.float64),
+        counts=counts,
+        chosen=chosen,
+        note=note,
+    )
 
-    diag = diagnose(Y, label_names=names, name=dataset_name)
-    prec, rec, f1, support = precision_recall_fscore_support(Y, P, average=None, zero_division=0)
-    mcm = multilabel_confusion_matrix(Y, P)
+
+def _per_label_stats(d: _Data) -> _PerLabel:
+    from labelwise.metrics import multilabel_confusion_matrix, precision_recall_fscore_support
+
+    prec, rec, f1, support = precision_recall_fscore_support(
+        d.Y, d.P, average=None, zero_division=0
+    )
+    return _PerLabel(prec, rec, f1, support, multilabel_confusion_matrix(d.Y, d.P))
+
+
+def _header_section(
+    d: _Data, meta: dict, title: str, dataset_name: str | None, model_name: str | None
+) -> list[str]:
+    created = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    facts = [
+        ("dataset", dataset_name or "-"),
+        ("examples", d.Y.shape[0]),
+        ("labels", d.Y.shape[1]),
+        ("model", model_name or meta.get("model") or "-"),
+        ("tuned for", tuned_for(meta)),
+        ("decision rule", describe_rule(meta.get("decision_rule"))),
+        ("report made", created),
+    ]
+    rows = [(_raw(k), v if isinstance(v, (int, float)) else _raw(v)) for k, v in facts]
+    return [f"<h1>{_esc(title)}</h1>", _table(["", "value"], rows)]
+
+
+def _scores_section(d: _Data) -> list[str]:
+    from labelwise.metrics import f1_score, hamming_loss, subset_accuracy
+
+    Y, P = d.Y, d.P
     summary = {
         "micro-F1": f1_score(Y, P, average="micro", zero_division=0),
         "macro-F1": f1_score(Y, P, average="macro", zero_division=0),
@@ -197,29 +292,13 @@ def build_report(
         "Hamming loss": hamming_loss(Y, P),
         "subset accuracy": subset_accuracy(Y, P),
     }
-    parts: list[str] = []
-    meta = metadata or {}
-    created = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    facts = [
-        ("dataset", dataset_name or "-"),
-        ("examples", n),
-        ("labels", L),
-        ("model", model_name or meta.get("model") or "-"),
-        ("tuned for", tuned_for(meta)),
-        ("decision rule", describe_rule(meta.get("decision_rule"))),
-        ("report made", created),
-    ]
-    parts.append(f"<h1>{_esc(title)}</h1>")
-    parts.append(
-        _table(
-            ["", "value"],
-            [(_raw(k), v if isinstance(v, (int, float)) else _raw(v)) for k, v in facts],
-        )
-    )
-    parts.append("<h2>Scores on this data</h2>")
-    parts.append(_table(list(summary), [list(summary.values())]))
+    return ["<h2>Scores on this data</h2>", _table(list(summary), [list(summary.values())])]
 
-    parts.append("<h2>Dataset profile</h2>")
+
+def _profile_section(d: _Data, dataset_name: str | None) -> list[str]:
+    from labelwise.diagnostics import diagnose
+
+    diag = diagnose(d.Y, label_names=d.names, name=dataset_name)
     profile = [
         ("examples", diag.n_samples),
         ("labels", diag.n_labels),
@@ -232,168 +311,313 @@ def build_report(
         ("MaxIR", diag.max_ir),
         ("SCUMBLE", diag.scumble),
     ]
-    parts.append(_table(["statistic", "value"], [(_raw(k), v) for k, v in profile]))
+    parts = [
+        "<h2>Dataset profile</h2>",
+        _table(["statistic", "value"], [(_raw(k), v) for k, v in profile]),
+    ]
     if diag.notes:
         parts.append("".join(f'<p class="note">{_esc(note)}</p>' for note in diag.notes))
+    return parts
 
-    parts.append("<h2>Per label</h2>")
+
+def _per_label_section(d: _Data, stats: _PerLabel, risk: _RiskView | None) -> list[str]:
+    header = ["label", "support", "precision", "recall", "F1", "threshold", "TP", "FP", "FN", "TN"]
+    if risk is not None:
+        header += [f"promised {_RISK_WORDS[risk.guarantee.risk][0]}", "here [95% interval]"]
     rows = []
-    for j in range(L):
-        tn, fp, fn, tp = mcm[j].ravel()
-        rows.append(
-            [
-                _raw(names[j]),
-                int(support[j]),
-                prec[j],
-                rec[j],
-                f1[j],
-                None if thr is None else thr[j],
-                int(tp),
-                int(fp),
-                int(fn),
-                int(tn),
-            ]
-        )
-    parts.append(
-        '<div class="scroll">'
-        + _table(
-            ["label", "support", "precision", "recall", "F1", "threshold", "TP", "FP", "FN", "TN"],
-            rows,
-        )
-        + "</div>"
-    )
+    for j in range(d.Y.shape[1]):
+        tn, fp, fn, tp = stats.confusion[j].ravel()
+        row = [
+            _raw(d.names[j]),
+            int(stats.support[j]),
+            stats.precision[j],
+            stats.recall[j],
+            stats.f1[j],
+            None if d.thr is None else d.thr[j],
+            int(tp),
+            int(fp),
+            int(fn),
+            int(tn),
+        ]
+        if risk is not None:
+            row += _risk_cells(risk, j)
+        rows.append(row)
+    return ["<h2>Per label</h2>", '<div class="scroll">' + _table(header, rows) + "</div>"]
 
-    chosen, note = _chosen_labels(counts, MAX_PANELS)
-    pr = precision_recall_curve(Y, S)
-    pr_micro = precision_recall_curve(Y, S, average="micro")
+
+def _pr_section(d: _Data) -> list[str]:
+    from labelwise.metrics.curves import precision_recall_curve
+
+    pr = precision_recall_curve(d.Y, d.S)
+    pr_micro = precision_recall_curve(d.Y, d.S, average="micro")
     panels = [("micro-average", pr_micro.recall, pr_micro.precision)] + [
-        (names[j], pr[j].recall, pr[j].precision) for j in chosen
+        (d.names[j], pr[j].recall, pr[j].precision) for j in d.chosen
     ]
-    parts.append("<h2>Precision-recall curves</h2>")
-    parts.append(
+    return [
+        "<h2>Precision-recall curves</h2>",
         _figure(
             "pr-curves",
             figures.curves_svg(panels, xlabel="recall", ylabel="precision", step=True),
             "Precision against recall as the threshold moves: pooled over all labels "
-            "(micro-average), then per label" + note + ".",
-        )
-    )
+            "(micro-average), then per label" + d.note + ".",
+        ),
+    ]
 
-    roc = roc_curve(Y, S)
-    roc_micro = roc_curve(Y, S, average="micro")
+
+def _roc_section(d: _Data) -> list[str]:
+    from labelwise.metrics.curves import roc_curve
+
+    roc = roc_curve(d.Y, d.S)
+    roc_micro = roc_curve(d.Y, d.S, average="micro")
     panels = [("micro-average", roc_micro.fpr, roc_micro.tpr)] + [
-        (names[j], roc[j].fpr, roc[j].tpr)
-        for j in chosen
+        (d.names[j], roc[j].fpr, roc[j].tpr)
+        for j in d.chosen
         if np.isfinite(roc[j].tpr).all() and np.isfinite(roc[j].fpr).all()
     ]
-    parts.append("<h2>ROC curves</h2>")
-    parts.append(
+    return [
+        "<h2>ROC curves</h2>",
         _figure(
             "roc-curves",
             figures.curves_svg(
                 panels, xlabel="false positive rate", ylabel="true positive rate", diagonal=True
             ),
             "True against false positive rate: micro-average, then per label"
-            + note
+            + d.note
             + " (labels with no positives or no negatives here have no ROC curve).",
-        )
-    )
+        ),
+    ]
 
-    worst = [j for j in np.argsort(f1, kind="stable") if counts[j] > 0][:6]
-    f1c = f1_threshold_curve(Y, S)
-    panels_f1 = [
+
+def _f1_threshold_section(d: _Data, stats: _PerLabel) -> list[str]:
+    from labelwise.metrics.curves import f1_threshold_curve
+
+    f1 = stats.f1
+    worst = [j for j in np.argsort(f1, kind="stable") if d.counts[j] > 0][:6]
+    f1c = f1_threshold_curve(d.Y, d.S)
+    panels = [
         (
-            f"{names[j]} (F1 {f1[j]:.2f})",
+            f"{d.names[j]} (F1 {f1[j]:.2f})",
             f1c[j].thresholds,
             f1c[j].f1,
-            None if thr is None else float(thr[j]),
+            None if d.thr is None else float(d.thr[j]),
         )
         for j in worst
     ]
-    parts.append("<h2>F1 against the threshold, worst labels</h2>")
-    if panels_f1:
+    parts = ["<h2>F1 against the threshold, worst labels</h2>"]
+    if panels:
         parts.append(
             _figure(
                 "f1-threshold",
-                figures.f1_threshold_svg(panels_f1),
+                figures.f1_threshold_svg(panels),
                 "F1 each label would reach at each threshold on this data; the "
                 "dashed line is the threshold the model uses.",
             )
         )
+    return parts
 
-    parts.append("<h2>Confusion matrix of each label</h2>")
-    parts.append(
+
+def _confusion_section(d: _Data, stats: _PerLabel) -> list[str]:
+    return [
+        "<h2>Confusion matrix of each label</h2>",
         _figure(
             "confusion",
-            figures.confusion_grid_svg([names[j] for j in chosen], mcm[chosen][:, :, :]),
-            "Rows: true 0/1; columns: predicted 0/1" + note + "; the table above has every "
+            figures.confusion_grid_svg(
+                [d.names[j] for j in d.chosen], stats.confusion[d.chosen][:, :, :]
+            ),
+            "Rows: true 0/1; columns: predicted 0/1" + d.note + "; the table above has every "
             "label's counts.",
-        )
-    )
+        ),
+    ]
 
-    co_chosen, co_note = _chosen_labels(counts, 40)
-    Yc = Y[:, co_chosen].astype(np.float64)
+
+def _cooccurrence_section(d: _Data) -> list[str]:
+    co_chosen, co_note = _chosen_labels(d.counts, 40)
+    Yc = d.Y[:, co_chosen].astype(np.float64)
     both = Yc.T @ Yc
     cond = np.divide(
         both, np.diag(both)[:, None], out=np.zeros_like(both), where=np.diag(both)[:, None] > 0
     )
-    parts.append("<h2>Label co-occurrence</h2>")
-    parts.append(
+    return [
+        "<h2>Label co-occurrence</h2>",
         _figure(
             "cooccurrence",
-            figures.cooccurrence_svg([names[j] for j in co_chosen], cond),
+            figures.cooccurrence_svg([d.names[j] for j in co_chosen], cond),
             "Share of the examples with label A (row) that also have label B (column)"
             + co_note
             + ".",
-        )
-    )
+        ),
+    ]
 
+
+def _calibration_section(d: _Data) -> list[str]:
+    from labelwise.decision.calibration import reliability_curve
+
+    Y, S = d.Y, d.S
     pooled = reliability_curve(Y.reshape(-1, 1), np.clip(S, 0, 1).reshape(-1, 1), n_bins=10)[0]
     cal = [("all labels pooled", pooled.prob_pred, pooled.prob_true)]
-    for j in [j for j in np.argsort(-counts, kind="stable")[:3] if counts[j] > 0]:
+    for j in [j for j in np.argsort(-d.counts, kind="stable")[:3] if d.counts[j] > 0]:
         c = reliability_curve(Y[:, [j]], np.clip(S[:, [j]], 0, 1), n_bins=10)[0]
-        cal.append((names[j], c.prob_pred, c.prob_true))
-    parts.append("<h2>Calibration</h2>")
-    parts.append(
+        cal.append((d.names[j], c.prob_pred, c.prob_true))
+    return [
+        "<h2>Calibration</h2>",
         _figure(
             "calibration",
             figures.calibration_svg(cal),
             "Observed frequency of a label against the mean score in each of 10 "
             "bins: on the diagonal, scores are probabilities.",
-        )
+        ),
+    ]
+
+
+def _leaderboard_section(leaderboard: Sequence[dict] | None) -> list[str]:
+    if not leaderboard:
+        return [
+            "<h2>Leaderboard from fit</h2>",
+            '<p class="note">This model was not made by <code>labelwise fit</code>; it '
+            "has no leaderboard.</p>",
+        ]
+    rows = [
+        [
+            r.get("rank"),
+            _raw(r.get("candidate", "")),
+            _raw(r.get("status", "")),
+            r.get("score"),
+            _raw(r.get("rule") or "-"),
+            r.get("cv_seconds"),
+            _raw(r.get("error", "")),
+        ]
+        for r in leaderboard
+    ]
+    header = ["rank", "candidate", "status", "cross-validated score", "rule", "seconds", "note"]
+    return ["<h2>Leaderboard from fit</h2>", _table(header, rows)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Guaranteed rules: the promise next to what was achieved on this data
+
+#: Per risk: (its short name, what one label's share of it is, the examples that share is over).
+_RISK_WORDS = {
+    "fnr": ("false-negative rate", "share of the label's examples that miss it", "positives"),
+    "miscoverage": ("miscoverage", "share of the class's examples that miss it", "positives"),
+    "fdp": (
+        "false-discovery proportion",
+        "share of the label's predictions that are wrong",
+        "predictions",
+    ),
+    "fp": ("false positives per example", "false positives of the label per example", "all"),
+}
+
+
+def _risk_view(d: _Data, rule: Any) -> _RiskView | None:
+    """The promise of a fitted guaranteed rule and its achieved risk here; None for others."""
+    from labelwise.decision import achieved_risk
+    from labelwise.decision.meta import is_guaranteed
+
+    if rule is None or not is_guaranteed(rule) or not hasattr(rule, "guarantee_"):
+        return None
+    g = rule.guarantee_
+    kind = "fnr" if g.risk == "miscoverage" else g.risk
+    over = _RISK_WORDS[g.risk][2]  # the examples one label's share is over
+    per_label = []
+    for j in range(d.Y.shape[1]):
+        if over == "positives":
+            rows = d.Y[:, j] == 1
+        elif over == "predictions":
+            rows = d.P[:, j] == 1
+        else:
+            rows = np.ones(d.Y.shape[0], dtype=bool)
+        y, p = d.Y[rows][:, [j]], d.P[rows][:, [j]]
+        per_label.append(achieved_risk(y, p, kind) if rows.any() else None)
+    return _RiskView(
+        rule=rule,
+        guarantee=g,
+        overall=achieved_risk(d.Y, d.P, kind),
+        per_label=per_label,
+        per_label_promise=np.ndim(g.threshold) == 1,
     )
 
-    parts.append("<h2>Leaderboard from fit</h2>")
-    if leaderboard:
+
+def _promise(g: Any) -> str:
+    text = f"\u2264 {g.alpha:g}"
+    return text if g.delta is None else f"{text} (w.p. \u2265 {1 - g.delta:g})"
+
+
+def _interval(r: Any) -> str:
+    return f"{r.value:.4f} [{r.low:.4f}, {r.high:.4f}]"
+
+
+def _risk_cells(risk: _RiskView, j: int) -> list[Any]:
+    promised = _promise(risk.guarantee) if risk.per_label_promise else "overall only"
+    r = risk.per_label[j]
+    return [_raw(promised), _raw("-" if r is None else _interval(r))]
+
+
+def _risk_section(d: _Data, risk: _RiskView | None) -> list[str]:
+    if risk is None:
+        return []
+    g, r = risk.guarantee, risk.overall
+    name, share, _ = _RISK_WORDS[g.risk]
+    table = _table(
+        ["risk", "promised", "here", f"{r.confidence:.0%} interval", "examples", "calibrated on"],
+        [
+            [
+                _raw(name),
+                _raw(_promise(g)),
+                r.value,
+                _raw(f"[{r.low:.4f}, {r.high:.4f}]"),
+                r.n,
+                _raw(f"{g.n_calibration:,} examples ({g.method})"),
+            ]
+        ],
+    )
+    parts = [f"<h2>Guarantee: {_esc(name)} against the threshold</h2>", table]
+    panels = _risk_panels(d, risk)
+    if panels:
+        caption = str(g)
+        if risk.per_label_promise:
+            caption += f" Per label: the {share}{d.note}; the table has every label."
         parts.append(
-            _table(
-                ["rank", "candidate", "status", "cross-validated score", "rule", "seconds", "note"],
-                [
-                    [
-                        r.get("rank"),
-                        _raw(r.get("candidate", "")),
-                        _raw(r.get("status", "")),
-                        r.get("score"),
-                        _raw(r.get("rule") or "-"),
-                        r.get("cv_seconds"),
-                        _raw(r.get("error", "")),
-                    ]
-                    for r in leaderboard
-                ],
+            _figure(
+                "risk-threshold",
+                figures.risk_threshold_svg(panels, alpha=float(g.alpha), ylabel=name),
+                caption,
             )
         )
     else:
-        parts.append(
-            '<p class="note">This model was not made by <code>labelwise fit</code>; it '
-            "has no leaderboard.</p>"
-        )
-
-    body = "\n".join(parts)
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{_esc(title)}</title><style>{_CSS}</style></head>\n<body>\n{body}\n"
-        f"<script>{_SCRIPT}</script>\n</body></html>\n"
+        parts.append(f'<p class="note">{_esc(str(g))}</p>')
+    parts.append(
+        '<p class="note">The interval is Clopper-Pearson on the examples above (exact for 0/1 '
+        "losses, conservative for shares); a promise in expectation or with probability "
+        "1 - delta can be missed on one data set by chance.</p>"
     )
+    return parts
+
+
+def _risk_panels(d: _Data, risk: _RiskView) -> list[tuple]:
+    """(title, thresholds, risks, chosen threshold, risk there) per panel: the rule's own risk
+    curve for one threshold, each drawn label's miss rate for one threshold per label."""
+    from labelwise.metrics.curves import precision_recall_curve
+
+    g = risk.guarantee
+    if g.risk == "miscoverage":
+        return []  # sets cut on nonconformity scores, not on one score threshold
+    if not risk.per_label_promise:
+        curve = risk.rule.risk_curve(d.Y, d.S)
+        return [
+            ("all labels", curve.thresholds, curve.risks, float(g.threshold), risk.overall.value)
+        ]
+    pr = precision_recall_curve(d.Y, d.S)
+    chosen = [j for j in d.chosen if d.counts[j] > 0]
+    return [
+        (
+            d.names[j],
+            pr[j].thresholds,
+            1.0 - pr[j].recall[: pr[j].thresholds.shape[0]],
+            float(g.threshold[j]),
+            risk.per_label[j].value,
+        )
+        for j in chosen
+    ]
 
 
 def write_report(path: str | Path, page: str, *, overwrite: bool = False) -> Path:
