@@ -2,17 +2,33 @@
 
 A public function or estimator declares ``{"name": [constraint, ...]}`` once; :func:`check_params`
 checks the values against it and raises one clear ``ValueError``/``TypeError`` naming the parameter,
-the value and what is allowed.
+the value and what is allowed. An estimator declares its constraints as the class attribute
+``_parameter_constraints`` and is checked by :func:`validate_params` (a ``fit`` decorated with
+:func:`labelwise.models._base.fit_context` does so once per fit; other methods call it or are
+decorated with :func:`with_param_validation`), the way scikit-learn's ``_fit_context`` does.
+:class:`HasMethods` states what an estimator argument must offer, and
+:func:`default_binary_estimator` is the one place that says what ``estimator=None`` means.
 """
 
 from __future__ import annotations
 
+import functools
 import numbers
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-__all__ = ["Interval", "Options", "check_params"]
+__all__ = [
+    "HasMethods",
+    "Interval",
+    "Options",
+    "check_params",
+    "default_binary_estimator",
+    "validate_params",
+    "with_param_validation",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
@@ -77,10 +93,37 @@ class Options:
         return "one of " + ", ".join(sorted(repr(v) for v in self.values))
 
 
+@dataclass(frozen=True)
+class HasMethods:
+    """An object offering the named methods (an estimator argument: ``HasMethods("fit")``).
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> HasMethods("fit", "predict_proba").accepts(LogisticRegression())
+    True
+    >>> HasMethods("fit").accepts("LogisticRegression"), str(HasMethods("fit"))
+    (False, 'an estimator with a fit method')
+    """
+
+    methods: tuple[str, ...]
+
+    def __init__(self, *methods: str) -> None:
+        object.__setattr__(self, "methods", tuple(methods))
+
+    def accepts(self, value: Any) -> bool:
+        return all(callable(getattr(value, m, None)) for m in self.methods)
+
+    def __str__(self) -> str:
+        if len(self.methods) == 1:
+            return f"an estimator with a {self.methods[0]} method"
+        return f"an estimator with {', '.join(self.methods[:-1])} and {self.methods[-1]} methods"
+
+
 def _accepts(constraint: Any, value: Any) -> bool:
     if constraint is None:
         return value is None
-    if isinstance(constraint, (Interval, Options)):
+    if isinstance(constraint, (Interval, Options, HasMethods)):
         return constraint.accepts(value)
     if isinstance(constraint, type):
         return isinstance(value, constraint) and not (
@@ -96,7 +139,7 @@ def _describe(constraint: Any) -> str:
         return "None"
     if isinstance(constraint, type):
         return f"an instance of {constraint.__name__}"
-    if isinstance(constraint, (Interval, Options)):
+    if isinstance(constraint, (Interval, Options, HasMethods)):
         return str(constraint)
     return getattr(constraint, "__doc__", None) or getattr(constraint, "__name__", repr(constraint))
 
@@ -146,3 +189,84 @@ def check_params(
 def is_callable(value: Any) -> bool:
     """a callable"""
     return isinstance(value, Callable)  # type: ignore[arg-type]
+
+
+def validate_params(estimator: Any) -> None:
+    """Check an estimator's parameters against its class's ``_parameter_constraints``.
+
+    Parameters
+    ----------
+    estimator : estimator
+        Anything with ``get_params``; a class without ``_parameter_constraints`` is not checked.
+
+    Raises
+    ------
+    ValueError
+        Naming the estimator's class, the parameter, the value and what is allowed.
+
+    Examples
+    --------
+    >>> from sklearn.base import BaseEstimator
+    >>> class Rule(BaseEstimator):
+    ...     _parameter_constraints = {"k": [Interval(numbers.Integral, 1, None)]}
+    ...     def __init__(self, k=1):
+    ...         self.k = k
+    >>> validate_params(Rule(k=2))
+    >>> validate_params(Rule(k=0))
+    Traceback (most recent call last):
+    ...
+    ValueError: Rule: parameter 'k' must be an integer in [1, inf); got 0.
+    """
+    constraints = getattr(type(estimator), "_parameter_constraints", None)
+    if constraints:
+        params = estimator.get_params(deep=False)
+        check_params(params, constraints, caller=type(estimator).__name__)
+
+
+def with_param_validation(method: F) -> F:
+    """Decorate a method (``fit``, a rule's ``predict``) to :func:`validate_params` first.
+
+    Examples
+    --------
+    >>> from sklearn.base import BaseEstimator
+    >>> class Cut(BaseEstimator):
+    ...     _parameter_constraints = {"t": [Interval(numbers.Real, 0, 1)]}
+    ...     def __init__(self, t=0.5):
+    ...         self.t = t
+    ...     @with_param_validation
+    ...     def predict(self, scores):
+    ...         return [int(s >= self.t) for s in scores]
+    >>> Cut().predict([0.2, 0.7])
+    [0, 1]
+    >>> Cut(t=2).predict([0.2])
+    Traceback (most recent call last):
+    ...
+    ValueError: Cut: parameter 't' must be a number in [0, 1]; got 2.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        validate_params(self)
+        return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def default_binary_estimator(estimator: Any = None) -> Any:
+    """``estimator``, or the documented default for ``estimator=None``: ``LogisticRegression()``.
+
+    scikit-learn's defaults (lbfgs, C=1): binary for one label's classifier, multinomial for a
+    multi-class one. scikit-learn is imported only when the default is needed.
+
+    Examples
+    --------
+    >>> default_binary_estimator()
+    LogisticRegression()
+    >>> default_binary_estimator("given")
+    'given'
+    """
+    if estimator is not None:
+        return estimator
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression()

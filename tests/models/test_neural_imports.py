@@ -7,6 +7,7 @@ class keeps that ``__module__`` and the path resolves to it.
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 import pytest
 
@@ -44,3 +45,23 @@ def test_recorded_class_path_resolves_to_the_class():
     module, name = path.rsplit(".", 1)
     assert getattr(importlib.import_module(module), name) is NeuralClassifier
     assert path in TRUSTED_TYPES
+
+
+def test_a_model_file_saved_before_the_split_loads():
+    """``data/neural_before_split.lw``: saved by labelwise at commit 091ee59 (models/neural.py).
+
+    Fitted as ``NeuralClassifier((4,), max_epochs=3, random_state=0)`` on 100 rows of
+    ``default_rng(0).normal(size=(100, 4))`` with labels ``x0 > 0`` and ``x1 > 0``; the
+    probabilities below are that model's, printed by the old code.
+    """
+    pytest.importorskip("torch")
+    import numpy as np
+
+    import labelwise
+
+    path = Path(__file__).parent / "data" / "neural_before_split.lw"
+    model = labelwise.load(path)
+    assert type(model) is NeuralClassifier
+    X = np.random.default_rng(0).normal(size=(100, 4)).astype(np.float32)
+    expected = [[0.478384, 0.500194], [0.432666, 0.454476], [0.494136, 0.57045]]
+    np.testing.assert_allclose(model.predict_proba(X[:3]), expected, atol=1e-6)

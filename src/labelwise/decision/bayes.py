@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from labelwise._validation import Options, check_params
+from labelwise._validation import Options, validate_params
 from labelwise.data.targets import check_scores
 from labelwise.decision._base import DecisionRule
 from labelwise.errors import ShapeError, TargetError
@@ -202,7 +202,7 @@ class BayesOptimal(DecisionRule):
 
     def predict(self, y_score: Any) -> np.ndarray:
         """Decide from marginal probabilities (labels independent for the joint metrics)."""
-        check_params(self.get_params(), self._parameter_constraints, caller="BayesOptimal")
+        validate_params(self)
         p = check_scores(y_score, probabilities=True)
         if self.metric != "example_f1":
             return (p >= 0.5).astype(np.int8)
@@ -219,7 +219,7 @@ class BayesOptimal(DecisionRule):
         Rows of ``P`` may sum to less than 1 (a truncated list of sets, e.g. from beam search);
         marginals for ``hamming`` are then taken over the listed mass.
         """
-        check_params(self.get_params(), self._parameter_constraints, caller="BayesOptimal")
+        validate_params(self)
         P = check_scores(P, name="P", probabilities=True)
         sets = np.asarray(label_sets)
         if sets.ndim != 2 or sets.shape[0] != P.shape[1]:

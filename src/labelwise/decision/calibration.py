@@ -21,7 +21,7 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.model_selection import KFold
 from sklearn.utils.validation import check_is_fitted
 
-from labelwise._validation import Interval, Options, check_params
+from labelwise._validation import Interval, Options, check_params, validate_params
 from labelwise.data.targets import check_scores, check_targets
 from labelwise.decision._base import DecisionRule, FixedThreshold, check_probability_thresholds
 from labelwise.decision.thresholds import indicator_matrix
@@ -165,7 +165,7 @@ class Calibrated(DecisionRule):
 
     def fit(self, y_true: Any, y_score: Any, sample_weight: Any = None) -> Calibrated:
         """Fit the cross-fitted calibrators and the wrapped rule on validation data."""
-        check_params(self.get_params(), self._parameter_constraints, caller="Calibrated")
+        validate_params(self)
         if sample_weight is not None:
             raise TypeError("Calibrated.fit does not support sample_weight; pass None.")
         targets = check_targets(y_true, name="y_true")

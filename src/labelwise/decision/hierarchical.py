@@ -32,7 +32,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from labelwise._validation import Interval, Options, check_params
+from labelwise._validation import Interval, Options, validate_params
 from labelwise.data.hierarchy import Hierarchy, HierarchySpec
 from labelwise.data.targets import check_scores, check_targets
 from labelwise.decision._base import DecisionRule, WrappingRule
@@ -369,7 +369,7 @@ class ConsistentSet(DecisionRule):
         from labelwise.metrics.hierarchical import hierarchical_precision_recall_f1
 
         who = "ConsistentSet"
-        check_params(self.get_params(deep=False), self._parameter_constraints, caller=who)
+        validate_params(self)
         structure = _resolve(self, self.hierarchy, self.labels, who)
         s = self._check_scores(y_score)
         _check_width(s, structure, who)
@@ -400,7 +400,7 @@ class ConsistentSet(DecisionRule):
     def predict(self, y_score: Any) -> np.ndarray:
         """The consistent set with the largest total weight, per row."""
         who = "ConsistentSet"
-        check_params(self.get_params(deep=False), self._parameter_constraints, caller=who)
+        validate_params(self)
         structure = _resolve(self, self.hierarchy, self.labels, who)
         s = self._check_scores(y_score)
         _check_width(s, structure, who)

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from labelwise._validation import Interval, check_params
+from labelwise._validation import Interval, validate_params
 from labelwise.data.targets import check_scores
 from labelwise.decision._base import (  # noqa: F401  (FixedThreshold: the doctests use it)
     DecisionRule,
@@ -48,7 +48,7 @@ class TopK(DecisionRule):
 
     def predict(self, y_score: Any) -> np.ndarray:
         """Mark the ``k`` best labels of each row."""
-        check_params(self.get_params(), self._parameter_constraints, caller="TopK")
+        validate_params(self)
         s = check_scores(y_score)
         n, L = s.shape
         if self.k > L:
@@ -95,7 +95,7 @@ class RankCut(DecisionRule):
 
     def predict(self, y_score: Any) -> np.ndarray:
         """Keep the labels near each row's top score."""
-        check_params(self.get_params(), self._parameter_constraints, caller="RankCut")
+        validate_params(self)
         if self.ratio is None and self.gap is None:
             raise ValueError("RankCut: set ratio, gap or both; both are None.")
         s = check_scores(y_score)

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from labelwise._validation import Interval, Options, check_params
+from labelwise._validation import Interval, Options, validate_params
 from labelwise.data.targets import Targets, check_scores, check_targets
 from labelwise.decision._base import DecisionRule
 from labelwise.decision._global_sweep import GLOBAL_METRICS, global_cut
@@ -125,7 +125,7 @@ default="f1_micro"
 
     def fit(self, y_true: Any, y_score: Any, sample_weight: Any = None) -> GlobalThreshold:
         """Tune the threshold on validation targets and scores of shape (n_samples, n_labels)."""
-        check_params(self.get_params(), self._parameter_constraints, caller="GlobalThreshold")
+        validate_params(self)
         Y, S = _check_fit_input(self, y_true, y_score, sample_weight)
         cut = global_cut(Y, S, self.metric, float(self.beta))
         self.threshold_ = float(cut.threshold[0])
@@ -202,7 +202,7 @@ class PerLabelThreshold(DecisionRule):
 
     def fit(self, y_true: Any, y_score: Any, sample_weight: Any = None) -> PerLabelThreshold:
         """Tune one threshold per label on validation targets and scores."""
-        check_params(self.get_params(), self._parameter_constraints, caller="PerLabelThreshold")
+        validate_params(self)
         if not isinstance(self.fallback, str) and not np.isfinite(self.fallback):
             raise ValueError(f"PerLabelThreshold: fallback must be finite; got {self.fallback!r}.")
         Y, S = _check_fit_input(self, y_true, y_score, sample_weight)

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from labelwise._validation import validate_params
 from labelwise.decision._base import DecisionRule, FixedThreshold, WrappingRule
 
 __all__ = [
@@ -66,9 +67,11 @@ def decided_rule(estimator: Any) -> DecisionRule:
 
 
 def fit_context(fit: F) -> F:
-    """Decorate ``fit``: forget stale state, forget it again on failure, tune the rule.
+    """Decorate ``fit``: forget stale state, validate parameters, forget state on failure, tune.
 
-    The learned attributes (ending in ``_``) are deleted before ``fit`` runs and again if it
+    The parameters are checked once per fit against the class's ``_parameter_constraints``
+    (:func:`labelwise._validation.validate_params`; a class without them is not checked). The
+    learned attributes (ending in ``_``) are deleted before ``fit`` runs and again if it
     raises, so a fit that fails part-way (a lost Dask worker, a base model's error on one label)
     leaves the model unfitted. After a successful fit, a ``decision_rule`` that learns and was
     given unfitted is fitted on 5-fold out-of-fold scores of the training data into ``rule_``
@@ -99,6 +102,7 @@ def fit_context(fit: F) -> F:
     def wrapper(self: Any, X: Any, y: Any = None, *args: Any, **kwargs: Any) -> Any:
         forget_fitted(self)
         try:
+            validate_params(self)
             out = fit(self, X, y, *args, **kwargs)
             rule = getattr(self, "decision_rule", None)
             if rule_needs_tuning(rule) and not hasattr(self, "rule_") and not scores_only_active():

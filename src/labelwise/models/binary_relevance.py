@@ -9,10 +9,9 @@ import numpy as np
 from joblib import Parallel, delayed
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.linear_model import LogisticRegression
 from sklearn.utils.metaestimators import available_if
 
-from labelwise._validation import Interval, check_params
+from labelwise._validation import HasMethods, Interval, default_binary_estimator
 from labelwise._warnings import column_label_names
 from labelwise.decision._base import DecisionRule
 from labelwise.models._base import ScoresThenRuleMixin, fit_context
@@ -26,11 +25,6 @@ from labelwise.models._checks import (
 from labelwise.models._per_label import PerLabelWarnings, fit_recording_warnings
 
 __all__ = ["BinaryRelevance", "positive_scores"]
-
-
-def _has_fit(value: Any) -> bool:
-    """an estimator with a fit method"""
-    return hasattr(value, "fit")
 
 
 def positive_scores(estimator: Any, X: Any) -> np.ndarray:
@@ -55,7 +49,7 @@ def positive_scores(estimator: Any, X: Any) -> np.ndarray:
 
 def _base_has(attr: str):
     def check(self: BinaryRelevance) -> bool:
-        base = self.estimator if self.estimator is not None else LogisticRegression()
+        base = default_binary_estimator(self.estimator)
         return hasattr(base, attr)
 
     return check
@@ -112,7 +106,7 @@ class BinaryRelevance(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints: ClassVar[dict] = {
-        "estimator": [None, _has_fit],
+        "estimator": [None, HasMethods("fit")],
         "n_jobs": [None, Interval(numbers.Integral, None, None)],
         "decision_rule": [None, DecisionRule],
     }
@@ -141,12 +135,9 @@ class BinaryRelevance(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        check_params(
-            self.get_params(deep=False), self._parameter_constraints, caller="BinaryRelevance"
-        )
         X, Y = check_multilabel_fit(self, X, Y)
         const = warn_constant_labels(Y, who="BinaryRelevance", names=self.classes_)
-        base = self.estimator if self.estimator is not None else LogisticRegression()
+        base = default_binary_estimator(self.estimator)
         is_const = np.zeros(Y.shape[1], dtype=bool)
         is_const[const] = True
         fit_labels = np.flatnonzero(~is_const)

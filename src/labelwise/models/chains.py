@@ -22,7 +22,7 @@ from sklearn.model_selection import check_cv, cross_val_predict
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from labelwise._validation import Interval, Options, check_params
+from labelwise._validation import Interval, Options, validate_params
 from labelwise._warnings import column_label_names
 from labelwise.data.targets import as_array
 from labelwise.errors import DataValueError, ProblemSetupWarning, ShapeError
@@ -230,12 +230,6 @@ class ClassifierChain(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
     def __sklearn_tags__(self) -> Any:
         return multilabel_tags(super().__sklearn_tags__())
 
-    def _check_params(self) -> None:
-        constraints = self._parameter_constraints
-        check_params(
-            {k: getattr(self, k) for k in constraints}, constraints, caller=type(self).__name__
-        )
-
     def _resolve_order(self, Y: np.ndarray) -> np.ndarray:
         L = Y.shape[1]
         if self.order is None:
@@ -280,7 +274,7 @@ class ClassifierChain(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
 
     def _fit(self, X: Any, Y: Any, sample_weight: Any, *, warn_constant: bool) -> PerLabelWarnings:
         """Fit the links; return their warnings by label, for the caller to issue once."""
-        self._check_params()
+        validate_params(self)  # members of EnsembleClassifierChains come here without fit
         X, Y = check_multilabel_fit(self, X, Y)
         sample_weight = _check_sample_weight(sample_weight, X.shape[0], type(self).__name__)
         cv = _resolve_cv(self.cv)
@@ -507,11 +501,6 @@ class EnsembleClassifierChains(ScoresThenRuleMixin, ClassifierMixin, BaseEstimat
         -------
         self
         """
-        check_params(
-            {k: getattr(self, k) for k in self._parameter_constraints},
-            self._parameter_constraints,
-            caller=type(self).__name__,
-        )
         X, Y = check_multilabel_fit(self, X, y)
         sample_weight = _check_sample_weight(sample_weight, X.shape[0], type(self).__name__)
         warn_constant_labels(Y, who=type(self).__name__, names=self.classes_)

@@ -15,20 +15,14 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy.special import expit, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.linear_model import LogisticRegression
 
-from labelwise._validation import Interval, Options, check_params
+from labelwise._validation import HasMethods, Interval, Options, default_binary_estimator
 from labelwise.decision._base import DecisionRule
 from labelwise.errors import ProblemSetupWarning, TargetError
 from labelwise.models._base import ScoresThenRuleMixin, fit_context
 from labelwise.models._checks import check_multilabel_fit, check_predict_X, multilabel_tags
 
 __all__ = ["LabelPowerset"]
-
-
-def _has_fit(value: Any) -> bool:
-    """an estimator with a fit method"""
-    return hasattr(value, "fit")
 
 
 def _reassign(
@@ -171,7 +165,7 @@ class LabelPowerset(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints: ClassVar[dict] = {
-        "estimator": [None, _has_fit],
+        "estimator": [None, HasMethods("fit")],
         "min_count": [Interval(numbers.Integral, 1, None)],
         "max_reassign": [Interval(numbers.Integral, 0, None)],
         "strategy": [Options({"A", "B"})],
@@ -205,9 +199,6 @@ class LabelPowerset(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        check_params(
-            self.get_params(deep=False), self._parameter_constraints, caller="LabelPowerset"
-        )
         X, Y = check_multilabel_fit(self, X, Y)
         self._fit_sets(X, Y)
         return self
@@ -224,7 +215,7 @@ class LabelPowerset(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
             )
             self.estimator_ = None
             return
-        base = self.estimator if self.estimator is not None else LogisticRegression()
+        base = default_binary_estimator(self.estimator)
         Xs = (
             X
             if rows.size == X.shape[0] and np.array_equal(rows, np.arange(X.shape[0]))

@@ -26,7 +26,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.metrics import pairwise_distances
 from sklearn.neighbors import NearestNeighbors
 
-from labelwise._validation import Interval, Options, check_params
+from labelwise._validation import Interval, Options
 from labelwise.decision._base import DecisionRule
 from labelwise.errors import ShapeError
 from labelwise.models._base import ScoresThenRuleMixin, fit_context
@@ -137,7 +137,6 @@ class MLkNN(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        check_params(self.get_params(deep=False), self._parameter_constraints, caller="MLkNN")
         X, Y = check_multilabel_fit(self, X, Y, accept_sparse=("csr",))
         n, L = Y.shape
         if self.k >= n:

@@ -17,13 +17,12 @@ from typing import Any, ClassVar
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsOneClassifier, OneVsRestClassifier
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from labelwise._validation import Interval, Options, check_params
+from labelwise._validation import HasMethods, Interval, Options, default_binary_estimator
 from labelwise.data.targets import _is_label_lists, as_array, carries_names, check_targets
 from labelwise.errors import ShapeError, TargetError
 from labelwise.models._base import fit_context
@@ -33,11 +32,6 @@ from labelwise.models.binary_relevance import positive_scores
 from labelwise.problem import require_single_label
 
 __all__ = ["OneVsOne", "OneVsRest"]
-
-
-def _has_fit(value: Any) -> bool:
-    """an estimator with a fit method"""
-    return hasattr(value, "fit")
 
 
 def _check_single_label_fit(estimator: BaseEstimator, X: Any, y: Any) -> tuple[Any, np.ndarray]:
@@ -65,7 +59,7 @@ def _check_single_label_fit(estimator: BaseEstimator, X: Any, y: Any) -> tuple[A
 
 def _base_has(attr: str):
     def check(self: Any) -> bool:
-        base = self.estimator if self.estimator is not None else LogisticRegression()
+        base = default_binary_estimator(self.estimator)
         return hasattr(base, attr)
 
     return check
@@ -111,7 +105,7 @@ class OneVsRest(ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints: ClassVar[dict] = {
-        "estimator": [None, _has_fit],
+        "estimator": [None, HasMethods("fit")],
         "n_jobs": [None, Interval(numbers.Integral, None, None)],
     }
 
@@ -132,9 +126,8 @@ class OneVsRest(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        check_params(self.get_params(deep=False), self._parameter_constraints, caller="OneVsRest")
         X, codes = _check_single_label_fit(self, X, y)
-        base = self.estimator if self.estimator is not None else LogisticRegression()
+        base = default_binary_estimator(self.estimator)
         caught = PerLabelWarnings(len(self.classes_))  # scikit-learn fits the classes
         with caught.around():
             self.estimator_ = OneVsRestClassifier(base, n_jobs=self.n_jobs).fit(X, codes)
@@ -213,7 +206,7 @@ class OneVsOne(ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints: ClassVar[dict] = {
-        "estimator": [None, _has_fit],
+        "estimator": [None, HasMethods("fit")],
         "voting": [Options({"majority", "confidence"})],
         "n_jobs": [None, Interval(numbers.Integral, None, None)],
     }
@@ -238,9 +231,8 @@ class OneVsOne(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        check_params(self.get_params(deep=False), self._parameter_constraints, caller="OneVsOne")
         X, codes = _check_single_label_fit(self, X, y)
-        base = self.estimator if self.estimator is not None else LogisticRegression()
+        base = default_binary_estimator(self.estimator)
         C = len(self.classes_)
         caught = PerLabelWarnings(C * (C - 1) // 2)  # scikit-learn fits the pairs
         with caught.around():

@@ -17,10 +17,9 @@ from typing import Any, ClassVar
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.linear_model import LogisticRegression
 from sklearn.utils import check_random_state
 
-from labelwise._validation import Interval, Options, check_params
+from labelwise._validation import HasMethods, Interval, Options, default_binary_estimator
 from labelwise._warnings import column_label_names
 from labelwise.decision._base import DecisionRule
 from labelwise.models._base import ScoresThenRuleMixin, fit_context
@@ -34,11 +33,6 @@ from labelwise.models._per_label import PerLabelWarnings, fit_recording_warnings
 from labelwise.models.label_powerset import fit_label_sets, joint_proba
 
 __all__ = ["RAkEL", "random_labelsets"]
-
-
-def _has_fit(value: Any) -> bool:
-    """an estimator with a fit method"""
-    return hasattr(value, "fit")
 
 
 def random_labelsets(
@@ -147,7 +141,7 @@ class RAkEL(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints: ClassVar[dict] = {
-        "estimator": [None, _has_fit],
+        "estimator": [None, HasMethods("fit")],
         "k": [Interval(numbers.Integral, 1, None)],
         "n_estimators": [None, Interval(numbers.Integral, 1, None)],
         "mode": [Options({"overlapping", "disjoint"})],
@@ -186,13 +180,12 @@ class RAkEL(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        check_params(self.get_params(deep=False), self._parameter_constraints, caller="RAkEL")
         X, Y = check_multilabel_fit(self, X, Y)
         warn_constant_labels(Y, who="RAkEL", names=self.classes_)
         self.labelsets_ = random_labelsets(
             Y.shape[1], self.k, self.n_estimators, self.mode, self.random_state
         )
-        base = self.estimator if self.estimator is not None else LogisticRegression()
+        base = default_binary_estimator(self.estimator)
         caught = PerLabelWarnings(len(self.labelsets_))
         with caught.around():
             members = Parallel(n_jobs=self.n_jobs)(

@@ -18,17 +18,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
-from labelwise._validation import Interval, Options, check_params
+from labelwise._validation import HasMethods, Interval, Options
 from labelwise.decision._base import DecisionRule
 from labelwise.text._base import TextClassifierMixin
 from labelwise.text.vectorize import TfidfFeatures, _ngram_range
 
 __all__ = ["EmbeddingClassifier", "TfidfClassifier"]
-
-
-def _has_fit(value: Any) -> bool:
-    """an estimator with a fit method"""
-    return hasattr(value, "fit")
 
 
 class TfidfClassifier(TextClassifierMixin):
@@ -104,7 +99,7 @@ class TfidfClassifier(TextClassifierMixin):
         "C": [Interval(numbers.Real, 0, None, closed="neither")],
         "class_weight": [None, Options({"balanced"})],
         "tol": [Interval(numbers.Real, 0, None, closed="neither")],
-        "estimator": [None, _has_fit],
+        "estimator": [None, HasMethods("fit")],
         "n_jobs": [None, Interval(numbers.Integral, None, None)],
         "random_state": [None, numbers.Integral],
         "decision_rule": [None, DecisionRule],
@@ -159,9 +154,6 @@ class TfidfClassifier(TextClassifierMixin):
     def _fit(self, texts: list[str], Y: np.ndarray) -> None:
         from labelwise.models import BinaryRelevance
 
-        check_params(
-            self.get_params(deep=False), self._parameter_constraints, caller="TfidfClassifier"
-        )
         self.features_ = TfidfFeatures(
             word_ngram_range=self.word_ngram_range,
             char_ngram_range=self.char_ngram_range,
@@ -272,7 +264,7 @@ class EmbeddingClassifier(TextClassifierMixin):
     """
 
     _parameter_constraints: ClassVar[dict] = {
-        "head": [None, _has_fit],
+        "head": [None, HasMethods("fit")],
         "fine_tune": [bool],
         "epochs": [Interval(numbers.Integral, 1, None)],
         "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
@@ -309,9 +301,6 @@ class EmbeddingClassifier(TextClassifierMixin):
         self.decision_rule = decision_rule
 
     def _fit(self, texts: list[str], Y: np.ndarray) -> None:
-        check_params(
-            self.get_params(deep=False), self._parameter_constraints, caller="EmbeddingClassifier"
-        )
         self.encoder_ = self.head_ = self.fine_tuned_ = None
         if self.fine_tune:
             from labelwise.text.finetune import FineTunedEncoder

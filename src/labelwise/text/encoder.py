@@ -23,7 +23,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from labelwise._progress import Progress
-from labelwise._validation import Interval, check_params
+from labelwise._validation import Interval, validate_params
 from labelwise.text._inputs import check_texts
 
 __all__ = [
@@ -218,7 +218,7 @@ class SentenceEncoder(TransformerMixin, BaseEstimator):
 
     def fit(self, X: Any, y: Any = None) -> SentenceEncoder:
         """Check the settings and that the model loads; nothing is learned."""
-        check_params(self.get_params(), self._parameter_constraints, caller="SentenceEncoder")
+        validate_params(self)
         check_texts(X, who="SentenceEncoder", fit=True)
         load_sentence_model(self.device)
         self.n_features_out_ = EMBEDDING_DIM
@@ -226,7 +226,7 @@ class SentenceEncoder(TransformerMixin, BaseEstimator):
 
     def transform(self, X: Any) -> np.ndarray:
         """Embeddings of ``X``, shape (n_samples, 384), float32; cached texts are not re-encoded."""
-        check_params(self.get_params(), self._parameter_constraints, caller="SentenceEncoder")
+        validate_params(self)
         texts = check_texts(X, who="SentenceEncoder")
         return self._encode(texts)
 

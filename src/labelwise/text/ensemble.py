@@ -20,7 +20,7 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 
-from labelwise._validation import Interval, Options, check_params
+from labelwise._validation import HasMethods, Interval, Options
 from labelwise.decision._base import DecisionRule, FixedThreshold
 from labelwise.decision.meta import scores_only
 from labelwise.text._base import TextClassifierMixin
@@ -29,11 +29,6 @@ __all__ = ["TextEnsemble"]
 
 WEIGHT_GRID = (0.0, 0.25, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 _EPS = 1e-7
-
-
-def _has_fit(value: Any) -> bool:
-    """an estimator with a fit method"""
-    return hasattr(value, "fit")
 
 
 def _log_odds(p: np.ndarray) -> np.ndarray:
@@ -92,8 +87,8 @@ class TextEnsemble(TextClassifierMixin):
     """
 
     _parameter_constraints: ClassVar[dict] = {
-        "tfidf": [None, _has_fit],
-        "embedding": [None, _has_fit],
+        "tfidf": [None, HasMethods("fit")],
+        "embedding": [None, HasMethods("fit")],
         "weight": [Options({"cv"}), Interval(numbers.Real, 0, 1)],
         "cv": [Interval(numbers.Integral, 2, None)],
         "random_state": [numbers.Integral],
@@ -127,9 +122,6 @@ class TextEnsemble(TextClassifierMixin):
         return FixedThreshold(0.5) if self.decision_rule is None else clone(self.decision_rule)
 
     def _fit(self, texts: list[str], Y: np.ndarray) -> None:
-        check_params(
-            self.get_params(deep=False), self._parameter_constraints, caller="TextEnsemble"
-        )
         members = self._members()
         folds = list(KFold(self.cv, shuffle=True, random_state=self.random_state).split(texts))
         oof = [np.zeros(Y.shape) for _ in members]

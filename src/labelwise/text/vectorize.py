@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
-from labelwise._validation import Interval, check_params
+from labelwise._validation import Interval, validate_params
 from labelwise.text._inputs import check_texts
 
 __all__ = ["TfidfFeatures"]
@@ -114,7 +114,7 @@ class TfidfFeatures(TransformerMixin, BaseEstimator):
 
     def _fit_texts(self, texts: list[str]) -> sp.csr_matrix:
         """``fit_transform`` on texts that :func:`check_texts` has already passed."""
-        check_params(self.get_params(), self._parameter_constraints, caller="TfidfFeatures")
+        validate_params(self)
         if self.word_ngram_range is None and self.char_ngram_range is None:
             raise ValueError(
                 "TfidfFeatures: word_ngram_range and char_ngram_range are both None; keep at "

@@ -25,7 +25,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from labelwise._inputs import align_label_names
-from labelwise._validation import Interval, Options, check_params, is_callable
+from labelwise._validation import Interval, Options, is_callable
 from labelwise.data.targets import _is_label_lists, as_array, carries_names, check_targets
 from labelwise.decision._base import DecisionRule
 from labelwise.errors import ProblemSetupError, ProblemSetupWarning, ShapeError, TargetError
@@ -326,7 +326,6 @@ class NeuralClassifier(ClassifierMixin, BaseEstimator):
             the head, a CUDA device that is absent, or a loss that became NaN.
         """
         who = type(self).__name__
-        check_params(self.get_params(deep=False), self._parameter_constraints, caller=who)
         import_torch()  # a missing torch is named before the data are checked
         device = resolve_device(self.device, who=who)
         X, targets, kind = self._check_fit_data(X, y)
