@@ -6,6 +6,9 @@ import re
 
 import pytest
 from click.testing import CliRunner
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from labelwise.cli import main
 from labelwise.report.header import describe_rule, tuned_for
@@ -56,3 +59,45 @@ def test_rule_and_metric_descriptions_from_records():
     wrapped = {"class": "a.AtLeastOne", "params": {"rule": {"class": "b.PerLabelThreshold"}}}
     assert tuned_for({"decision_rule": wrapped}) == "F1 of each label (macro-F1)"
     assert describe_rule(wrapped) == "AtLeastOne(rule=PerLabelThreshold())"
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "expected"),
+    [
+        ("RecallControl", {"alpha": 0.1, "delta": 0.05},
+         "no metric: a promise, recall \u2265 0.9 with probability \u2265 0.95"),
+        ("RecallControl", {"alpha": 0.2, "per_label": True, "delta": None},
+         "no metric: a promise, recall \u2265 0.8 for each label"),
+        ("PrecisionControl", {"alpha": 0.05, "delta": 0.1},
+         "no metric: a promise, precision \u2265 0.95 with probability \u2265 0.9"),
+        ("FalsePositiveControl", {"alpha": 0.5, "bound": None},
+         "no metric: a promise, false positives per example \u2264 0.5"),
+        ("ConformalSets", {"alpha": 0.1, "class_conditional": True},
+         "no metric: a promise, coverage of the true class \u2265 0.9 for each class"),
+    ],
+)  # fmt: skip
+def test_a_guaranteed_rule_is_tuned_for_its_promise(name, params, expected):
+    record = {"class": f"labelwise.decision.risk_control.{name}", "params": params}
+    assert tuned_for({"decision_rule": record}) == expected
+
+
+def test_a_saved_guaranteed_model_reports_its_promise(tmp_path):
+    import labelwise
+    from labelwise.datasets import load
+    from labelwise.decision import RecallControl, ThresholdedClassifier
+    from labelwise.models import BinaryRelevance
+
+    train = load("emotions", split="train")
+    scaled = make_pipeline(StandardScaler(), BinaryRelevance(LogisticRegression(max_iter=500)))
+    model = ThresholdedClassifier(
+        scaled, rule=RecallControl(0.1, 0.1), calibration=0.3, random_state=0
+    ).fit(train.X, train.Y)
+    labelwise.save(model, tmp_path / "m.lw")
+    page = tmp_path / "r.html"
+    out = CliRunner().invoke(main, ["report", str(tmp_path / "m.lw"), "emotions", "-o", str(page)])
+    assert out.exit_code == 0, out.output
+    head = _header(page.read_text(encoding="utf-8"))
+    assert (
+        head["tuned for"] == "no metric: a promise, recall \u2265 0.9 with probability \u2265 0.9"
+    )
+    assert head["decision rule"].startswith("RecallControl(alpha=0.1, delta=0.1")

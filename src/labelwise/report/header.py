@@ -19,6 +19,30 @@ _RULE_GOALS = {
     "TopK": "nothing (a fixed number of labels)",
 }
 
+#: Guaranteed rules are not tuned for a metric: they keep a promise (what, and its level).
+_PROMISES = {
+    "RecallControl": ("recall", True),
+    "PrecisionControl": ("precision", True),
+    "ConformalSets": ("coverage of the true class", True),
+    "FalsePositiveControl": ("false positives per example", False),
+}
+
+
+def _promise(name: str, params: Mapping[str, Any]) -> str:
+    """A guaranteed rule's promise from its parameters: 'a promise: recall >= 0.9 ...'."""
+    what, complement = _PROMISES[name]
+    alpha = params.get("alpha")
+    if not isinstance(alpha, (int, float)):
+        return f"a promise on {what}"
+    level = f"\u2265 {1 - alpha:g}" if complement else f"\u2264 {alpha:g}"
+    text = f"no metric: a promise, {what} {level}"
+    if params.get("per_label") or params.get("class_conditional"):
+        text += " for each label" if name == "RecallControl" else " for each class"
+    delta = params.get("delta")
+    if isinstance(delta, (int, float)):
+        text += f" with probability \u2265 {1 - delta:g}"
+    return text
+
 
 def _short(dotted: str) -> str:
     return dotted.rsplit(".", 1)[-1]
@@ -89,6 +113,9 @@ def tuned_for(metadata: Mapping[str, Any]) -> str:
     'macro_f1'
     >>> tuned_for({"decision_rule": {"class": "x.PerLabelThreshold", "params": {}}})
     'F1 of each label (macro-F1)'
+    >>> tuned_for({"decision_rule": {"class": "x.RecallControl",
+    ...                              "params": {"alpha": 0.1, "delta": 0.1}}})
+    'no metric: a promise, recall ≥ 0.9 with probability ≥ 0.9'
     >>> tuned_for({})
     '-'
     """
@@ -103,6 +130,8 @@ def tuned_for(metadata: Mapping[str, Any]) -> str:
         name = _short(str(rule.get("class", "")))
         if name in _RULE_GOALS:
             return _RULE_GOALS[name]
+        if name in _PROMISES:
+            return _promise(name, params)
         inner = params.get("rule")
         if isinstance(inner, Mapping):
             return tuned_for({"decision_rule": inner})
