@@ -105,10 +105,10 @@ class NeuralClassifier(ClassifierMixin, BaseEstimator):
     loss : {"auto", "bce", "focal", "asymmetric", "cross_entropy"} or callable, default="auto"
         ``"auto"`` is binary cross-entropy for a sigmoid head and cross-entropy for a softmax or
         powerset head. ``"bce"``, ``"focal"`` and ``"asymmetric"`` are the sigmoid-head losses of
-        :mod:`labelwise.models.losses`; ``"focal"`` with a softmax head is the softmax focal loss.
-        A callable is called as ``loss(logits, targets)`` and returns a scalar tensor; targets are
-        the float 0/1 matrix for a sigmoid head and the int64 class (or label-set) index for
-        the others.
+        :mod:`labelwise.models.neural.losses`; ``"focal"`` with a softmax head is the softmax
+        focal loss. A callable is called as ``loss(logits, targets)`` and returns a scalar
+        tensor; targets are the float 0/1 matrix for a sigmoid head and the int64 class (or
+        label-set) index for the others.
     loss_params : dict, optional
         Keyword arguments of the named loss, e.g. ``{"gamma": 2.0}`` (focal) or
         ``{"gamma_neg": 4.0, "gamma_pos": 0.0, "clip": 0.05}`` (asymmetric, the defaults), or
