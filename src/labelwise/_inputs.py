@@ -82,7 +82,7 @@ def align_label_names(
     left_out_of : str, default="this evaluation"
         What the unseen labels are left out of, said in the warning.
     stacklevel : int, default=2
-        Of the warning, counted from the caller of this function.
+        Of the warning, as the caller's own ``warnings.warn`` would count it (1: the caller).
 
     Returns
     -------
