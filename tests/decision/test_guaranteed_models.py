@@ -325,3 +325,48 @@ def test_one_labels_column_is_measured_as_one_label():
     fp = achieved_risk(np.array([[0], [1], [0], [0]]), np.array([[1], [1], [1], [0]]), "fp")
     assert (fp.value, fp.high <= 1.0) == (0.5, True)  # one label: the count is binomial
     np.testing.assert_array_equal(row_risk([[1], [1]], [[1], [0]], "fnr"), [0.0, 1.0])
+
+
+def test_check_promise_puts_the_achieved_risk_next_to_the_promise(data):
+    from labelwise.decision.meta import check_promise
+
+    X, Y, Xte, Yte = data
+    model = ThresholdedClassifier(
+        BinaryRelevance(_lr()), rule=RecallControl(0.1, 0.1), calibration=0.3, random_state=0
+    ).fit(X, Y)
+    P = model.predict(Xte)
+    check = check_promise(model, Yte, P)
+    misses = row_risk(Yte, P, "fnr")
+    assert check.guarantee == model.guarantee_
+    assert check.achieved.value == pytest.approx(misses.mean()) and check.achieved.n == 600
+    assert check.achieved.low <= misses.mean() <= check.achieved.high
+    assert str(check).endswith("promised at most 0.1 with probability at least 0.9")
+    plain = ThresholdedClassifier(BinaryRelevance(_lr()), cv=3, random_state=0).fit(X, Y)
+    assert check_promise(plain, Yte, plain.predict(Xte)) is None
+
+
+def test_check_promise_of_multiclass_sets_and_binary_classes():
+    from labelwise.decision.meta import check_promise
+
+    X, y = make_classification(
+        n_samples=900, n_features=8, n_informative=5, n_classes=3, random_state=1
+    )
+    names = np.array(["cat", "dog", "eel"])[y]
+    sets_model = ThresholdedClassifier(
+        LogisticRegression(max_iter=500), rule=ConformalSets(0.1, class_conditional=True),
+        calibration=0.4, random_state=0,
+    ).fit(X[:600], names[:600])  # fmt: skip
+    sets = sets_model.predict(X[600:])
+    missed = 1 - (sets * _onehot(names[600:])).sum(axis=1)
+    check = check_promise(sets_model, names[600:], sets)
+    assert check.achieved.value == pytest.approx(missed.mean())
+    assert "for each class" in str(check)
+    binary = np.where(y == 0, "yes", "no")
+    model = ThresholdedClassifier(
+        _lr(), rule=RecallControl(0.1), calibration=0.4, random_state=0
+    ).fit(X[:600], binary[:600])
+    pred = model.predict(X[600:])
+    positives = binary[600:] == "yes"
+    check = check_promise(model, binary[600:], pred)
+    # the rule's loss: a missed positive counts 1, a negative example 0
+    assert check.achieved.value == pytest.approx((positives & (pred == "no")).mean())

@@ -31,19 +31,22 @@ from labelwise._warnings import column_label_names, naming_labels
 from labelwise.data.targets import as_array, check_targets
 from labelwise.decision._base import DecisionRule, check_probability_thresholds
 from labelwise.decision.bayes import BayesOptimal
-from labelwise.decision.conformal import ConformalSets
-from labelwise.decision.risk_control import (
-    FalsePositiveControl,
-    PrecisionControl,
-    RecallControl,
-    rows_seen_in_training,
+from labelwise.decision.guarantees import (
+    PromiseCheck,
+    aligned_indicator,
+    check_promise,
+    guaranteed_rule_from_spec,
+    is_guaranteed,
 )
+from labelwise.decision.risk_control import rows_seen_in_training
 from labelwise.decision.thresholds import GlobalThreshold, PerLabelThreshold
 from labelwise.errors import ProblemSetupError, ShapeError, TargetError
 
 __all__ = [
     "RULE_CV",
+    "PromiseCheck",
     "ThresholdedClassifier",
+    "check_promise",
     "decide_from_estimator",
     "estimator_scores",
     "forget_fitted",
@@ -71,105 +74,6 @@ _METRIC_RULES = {
 def _is_pair(value: Any) -> bool:
     """a pair (X_cal, y_cal)"""
     return isinstance(value, (tuple, list)) and len(value) == 2
-
-
-def is_guaranteed(rule: Any) -> bool:
-    """Whether ``rule`` is a guaranteed rule: one that states a promise (``guarantee_``) once
-    fitted on calibration data.
-
-    Examples
-    --------
-    >>> is_guaranteed(RecallControl(alpha=0.1)), is_guaranteed(PerLabelThreshold())
-    (True, False)
-    """
-    return isinstance(getattr(type(rule), "guarantee_", None), property)
-
-
-_SPEC_KINDS = {
-    "recall": "recall",
-    "precision": "precision",
-    "coverage": "coverage",
-    "fp": "fp",
-    "false_positives": "fp",
-}
-
-
-def guaranteed_rule_from_spec(
-    spec: str, delta: float | None = None, *, per_label: bool = False
-) -> DecisionRule:
-    """The unfitted guaranteed rule a ``KIND=LEVEL`` specification asks for.
-
-    ``recall=0.9`` keeps recall at least 0.9 (:class:`RecallControl` with ``alpha=0.1``),
-    ``precision=0.95`` keeps precision at least 0.95 with probability ``1 - delta``
-    (:class:`PrecisionControl`, ``delta`` required), ``fp=0.5`` (or ``false_positives=0.5``)
-    keeps the expected false positives per example at most 0.5 (:class:`FalsePositiveControl`)
-    and ``coverage=0.9`` gives multi-class sets holding the true class with probability 0.9
-    (:class:`ConformalSets`). The promise holds in expectation with ``delta=None``, and with
-    probability at least ``1 - delta`` over the calibration draw otherwise (recall and
-    precision only).
-
-    Parameters
-    ----------
-    spec : str
-        ``KIND=LEVEL`` with KIND one of recall, precision, coverage, fp, false_positives.
-    delta : float in (0, 1) or None, default=None
-    per_label : bool, default=False
-        One promise per label (recall) or per class (coverage: class-conditional sets).
-
-    Returns
-    -------
-    DecisionRule
-
-    Raises
-    ------
-    ProblemSetupError
-        Naming what is wrong in the specification and the accepted forms.
-
-    Examples
-    --------
-    >>> guaranteed_rule_from_spec("recall=0.9", delta=0.1)
-    RecallControl(delta=0.1)
-    >>> guaranteed_rule_from_spec("coverage=0.95", per_label=True)
-    ConformalSets(alpha=0.05, class_conditional=True)
-    """
-    forms = "recall=0.9, precision=0.95, coverage=0.9 or fp=0.5"
-    kind_text, sep, level_text = str(spec).partition("=")
-    kind = _SPEC_KINDS.get(kind_text.strip().lower().replace("-", "_"))
-    try:
-        level = float(level_text)
-    except ValueError:
-        level = float("nan")
-    if not sep or kind is None or not np.isfinite(level):
-        raise ProblemSetupError(f"guarantee {spec!r} is not KIND=LEVEL; use e.g. {forms}.")
-    if delta is not None and not (isinstance(delta, numbers.Real) and 0 < delta < 1):
-        raise ProblemSetupError(f"guarantee {spec!r}: delta must be in (0, 1); got {delta!r}.")
-    if kind == "fp":
-        if level <= 0 or delta is not None or per_label:
-            raise ProblemSetupError(
-                f"guarantee {spec!r}: the expected false positives per example must be above "
-                "0, and are promised in expectation only (no delta, not per label)."
-            )
-        return FalsePositiveControl(alpha=level)
-    if not 0 < level < 1:
-        raise ProblemSetupError(
-            f"guarantee {spec!r}: the {kind} level must be in (0, 1), e.g. {kind}=0.9."
-        )
-    alpha = round(1.0 - level, 12)  # 1 - 0.9 is 0.09999999999999998
-    if kind == "recall":
-        return RecallControl(alpha=alpha, delta=delta, per_label=per_label)
-    if kind == "coverage":
-        if delta is not None:
-            raise ProblemSetupError(
-                f"guarantee {spec!r}: conformal sets promise coverage in expectation over the "
-                "calibration draw; leave delta unset."
-            )
-        return ConformalSets(alpha=alpha, class_conditional=per_label)
-    if delta is None or per_label:
-        raise ProblemSetupError(
-            f"guarantee {spec!r}: precision is promised with probability 1 - delta over the "
-            "calibration draw, over all labels together: give delta (e.g. 0.1), not per label."
-        )
-    return PrecisionControl(alpha=alpha, delta=delta)
 
 
 def estimator_scores(
@@ -302,6 +206,7 @@ class ThresholdedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     A recall promise for the deployed model, calibrated on 30% of the rows:
 
+    >>> from labelwise.decision import RecallControl
     >>> clf = ThresholdedClassifier(OneVsRestClassifier(LogisticRegression()),
     ...                             rule=RecallControl(alpha=0.1), calibration=0.3,
     ...                             random_state=0).fit(X, y)
@@ -443,7 +348,7 @@ class ThresholdedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                     f"{_num_samples(X_cal)} rows in X_cal but {_num_samples(y_cal)} in y_cal."
                 )
             X_cal, y_cal = indexable(X_cal, y_cal)
-            Y_cal = _aligned_indicator(y_cal, targets.classes)
+            Y_cal = aligned_indicator(y_cal, targets.classes)
             self.estimator_ = clone(self.estimator).fit(X, y_fit, **fit_params)
             seen = rows_seen_in_training(X_cal, X)
         else:
@@ -765,22 +670,6 @@ def _calibration_split(
         rows, stratify=Y, test_size=calibration, random_state=random_state
     )
     return train, cal
-
-
-def _aligned_indicator(y_cal: Any, classes: Any) -> np.ndarray:
-    """Calibration targets as a 0/1 matrix whose columns are the training ``classes``."""
-    cal = check_targets(y_cal, name="calibration y")
-    index = {c: j for j, c in enumerate(classes)}
-    unknown = [c for c in cal.classes if c not in index]
-    if unknown:
-        raise TargetError(
-            f"ThresholdedClassifier: the calibration y holds {len(unknown)} label(s) or "
-            f"class(es) the training y does not: {', '.join(map(repr, unknown[:5]))}; "
-            "calibrate on data with the training labels."
-        )
-    Y = np.zeros((cal.n_samples, len(classes)), dtype=np.int8)
-    Y[:, [index[c] for c in cal.classes]] = _dense(cal.Y)
-    return Y
 
 
 def _check_estimator_classes(estimator: Any, targets: Any) -> None:

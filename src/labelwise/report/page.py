@@ -511,11 +511,12 @@ _RISK_WORDS = {
 def _risk_view(d: _Data, rule: Any) -> _RiskView | None:
     """The promise of a fitted guaranteed rule and its achieved risk here; None for others."""
     from labelwise.decision import achieved_risk
-    from labelwise.decision.meta import is_guaranteed
+    from labelwise.decision.guarantees import check_promise
 
-    if rule is None or not is_guaranteed(rule) or not hasattr(rule, "guarantee_"):
+    overall = None if rule is None else check_promise(rule, d.Y, d.P)
+    if overall is None:
         return None
-    g = rule.guarantee_
+    g = overall.guarantee
     kind = "fnr" if g.risk == "miscoverage" else g.risk
     over = _RISK_WORDS[g.risk][2]  # the examples one label's share is over
     per_label = []
@@ -531,7 +532,7 @@ def _risk_view(d: _Data, rule: Any) -> _RiskView | None:
     return _RiskView(
         rule=rule,
         guarantee=g,
-        overall=achieved_risk(d.Y, d.P, kind),
+        overall=overall.achieved,
         per_label=per_label,
         per_label_promise=np.ndim(g.threshold) == 1,
     )
