@@ -170,12 +170,12 @@ def test_real_console_script(tmp_path):
         capture_output=True, text=True, check=False, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert done.stderr.splitlines() == [
-        "warning: inspect: 391 of 391 test rows (100.0%) also occur in the training set "
-        "(391 exact duplicates; first at test row 0): the results are not a test of "
-        "generalisation. Use a split whose test rows are not in training (remove duplicates "
-        "before splitting, or split by group)."
-    ]
+    # one clean line (its wording is check_overlap's, tested with it)
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(
+        "warning: inspect: 391 of 391 test rows (100.0%) also occur in the training set"
+    )
+    assert "not a test of generalisation" in line and "Traceback" not in done.stderr
     assert "Train/test overlap with" in done.stdout
     failed = subprocess.run(
         [str(script), "fit", "--train", "nope.arff", "--test", "nope.arff"],
