@@ -54,6 +54,7 @@ def report_command(model_path: str, data: str, labels: Any, output: str, force: 
         title=f"labelwise report: {Path(model_path).name} on {data}",
         dataset_name=data,
         model_name=describe_model(model),
+        rule=rule,
     )
     write_report(output, page, overwrite=force)
     click.echo(f"report written to {output}")
