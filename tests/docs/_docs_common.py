@@ -37,8 +37,8 @@ def public_names() -> dict[str, set[str]]:
     A name re-exported by several modules (``labelwise.read`` and ``labelwise.data.read``) is
     documented once: any of its public spellings counts.
     """
-    found: dict[int, set[str]] = {}
-    owners: dict[int, str] = {}
+    found: dict[int | str, set[str]] = {}
+    owners: dict[int | str, str] = {}
     for module_name in PUBLIC_MODULES:
         module = importlib.import_module(module_name)
         lazy = getattr(module, "_LAZY_NAMES", {})  # labelwise.save, .load: imported on first use
@@ -46,8 +46,9 @@ def public_names() -> dict[str, set[str]]:
             if name.startswith("__"):
                 continue
             obj = getattr(module, name)
-            key = id(obj) if callable(obj) else id((module_name, name))
             qualified = f"{module_name}.{name}"
+            # one key per object for re-exported callables; constants are documented where defined
+            key: int | str = id(obj) if callable(obj) else qualified
             found.setdefault(key, set()).add(qualified)
             owners.setdefault(key, qualified)
     return {owners[key]: spellings for key, spellings in found.items()}
