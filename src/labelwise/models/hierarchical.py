@@ -39,9 +39,9 @@ from sklearn.model_selection import KFold
 from sklearn.utils import _safe_indexing, get_tags
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from labelwise._validation import Interval, Options, check_params
+from labelwise._validation import Interval, Options
 from labelwise.data.hierarchy import Hierarchy, HierarchySpec, is_hierarchy_spec
-from labelwise.data.targets import as_array, check_targets
+from labelwise.data.targets import as_array, carries_names, check_targets
 from labelwise.data.xml_labels import hierarchy_from_dotted_names
 from labelwise.decision._base import DecisionRule, WrappingRule
 from labelwise.decision.hierarchical import (
@@ -57,6 +57,7 @@ from labelwise.errors import (
     TargetError,
     UnknownLabelError,
 )
+from labelwise.models._base import fit_context
 from labelwise.models._checks import ConstantLabelModel, check_predict_X
 from labelwise.models.binary_relevance import positive_scores
 
@@ -258,6 +259,7 @@ class HierarchicalClassifier(ClassifierMixin, BaseEstimator):
 
     # fitting ------------------------------------------------------------------------------
 
+    @fit_context
     def fit(self, X: Any, y: Any) -> HierarchicalClassifier:
         """Fit the local models on the node targets, then the decision rule on out-of-fold
         node scores (unless ``cv=None`` or the rule has nothing to learn).
@@ -271,8 +273,6 @@ class HierarchicalClassifier(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        who = "HierarchicalClassifier"
-        check_params(self.get_params(deep=False), self._parameter_constraints, caller=who)
         X_valid, Yn = self._fit_targets(X, y)
         self._fit_models(X_valid, Yn)
         self.rule_ = self._make_rule()
@@ -305,6 +305,7 @@ class HierarchicalClassifier(ClassifierMixin, BaseEstimator):
                 "or an (n_samples, n_labels) 0/1 matrix."
             )
         X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=True)
+        named = y if carries_names(y) else None  # a DataFrame's columns name the labels
         y = as_array(y)
         if isinstance(y, np.ndarray) and y.dtype.kind == "f" and np.isfinite(y).all():
             frac = np.flatnonzero(y.ravel() != np.round(y.ravel()))
@@ -313,7 +314,7 @@ class HierarchicalClassifier(ClassifierMixin, BaseEstimator):
                     f"Unknown label type: {who} got a continuous y (value {y.ravel()[frac[0]]:g} "
                     f"at flat position {frac[0]}); it needs classes or a 0/1 label matrix."
                 )
-        targets = check_targets(y)
+        targets = check_targets(named if named is not None else y)
         if targets.n_samples != X.shape[0]:
             raise ShapeError(
                 f"{who}: X has {X.shape[0]} rows (samples) but y has {targets.n_samples}."
