@@ -1,4 +1,5 @@
-"""Decision rules: turn score matrices into label sets, tuned on validation data."""
+"""Decision rules: turn score matrices into label sets, tuned on validation data or calibrated
+with a stated guarantee."""
 
 from labelwise.decision._base import DecisionRule, FixedThreshold
 from labelwise.decision.bayes import BayesOptimal
@@ -9,6 +10,12 @@ from labelwise.decision.calibration import (
     reliability_curve,
 )
 from labelwise.decision.conformal import ConformalSets
+from labelwise.decision.guarantees import (
+    PromiseCheck,
+    check_promise,
+    guaranteed_rule_from_spec,
+    is_guaranteed,
+)
 from labelwise.decision.hierarchical import (
     CloseUpward,
     ConsistentSet,
@@ -42,6 +49,7 @@ __all__ = [
     "Guarantee",
     "PerLabelThreshold",
     "PrecisionControl",
+    "PromiseCheck",
     "PruneDownward",
     "RankCut",
     "RecallControl",
@@ -50,9 +58,12 @@ __all__ = [
     "TopDownArgmax",
     "TopK",
     "achieved_risk",
+    "check_promise",
     "decide_from_estimator",
     "estimator_scores",
     "expected_calibration_error",
+    "guaranteed_rule_from_spec",
+    "is_guaranteed",
     "reliability_curve",
     "required_calibration_size",
     "rows_seen_in_training",
