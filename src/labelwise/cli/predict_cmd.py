@@ -39,7 +39,6 @@ def predict_command(
     The model's own decision rule decides, unless --top-k asks for the K best-scored labels.
     Output goes to the terminal, or with -o to a CSV (.csv) or JSON Lines (.jsonl) file.
     """
-    from labelwise.decision import TopK
     from labelwise.evaluation import model_inputs
 
     if data is None and not texts:
@@ -56,12 +55,10 @@ def predict_command(
         X: Any = list(texts)
     else:
         X = model_inputs(model, evaluation_data(data, labels), meta)
-    S = np.asarray(model.predict_proba(X), dtype=np.float64)
     if top_k is not None:
-        if top_k > S.shape[1]:
-            raise click.BadParameter(f"the model has {S.shape[1]} labels.", param_hint="--top-k")
-        P = TopK(top_k).predict(S)
+        rows = _top_k_rows(model, X, top_k, names)
     else:
+        S = np.asarray(model.predict_proba(X), dtype=np.float64)
         P = np.asarray(model.predict(X))
         if P.dtype.kind not in "biuf" or P.ndim == 1:
             from labelwise.data.label_space import LabelSpace
@@ -69,13 +66,17 @@ def predict_command(
             # label lists from a text model, or one class per example from a multi-class one
             sets = [[str(c)] for c in P.tolist()] if P.ndim == 1 else list(P)
             P = LabelSpace(names).binarize(sets)
-    rows = []
-    for i in range(S.shape[0]):
-        cols = np.flatnonzero(P[i])
-        cols = cols[np.argsort(-S[i, cols], kind="stable")]
-        rows.append(
-            {"row": i, "labels": [names[j] for j in cols], "scores": [float(S[i, j]) for j in cols]}
-        )
+        rows = []
+        for i in range(S.shape[0]):
+            cols = np.flatnonzero(P[i])
+            cols = cols[np.argsort(-S[i, cols], kind="stable")]
+            rows.append(
+                {
+                    "row": i,
+                    "labels": [names[j] for j in cols],
+                    "scores": [float(S[i, j]) for j in cols],
+                }
+            )
     if output is None:
         for r in rows:
             shown = ", ".join(
@@ -106,3 +107,29 @@ def predict_command(
 
     write_report(path, text, overwrite=force)
     click.echo(f"{len(rows)} predictions written to {path}")
+
+
+def _top_k_rows(model: Any, X: Any, k: int, names: list[str]) -> list[dict]:
+    """Each row's k best-scored labels from sparse top-k scores: no dense rows x labels array
+    is built (a label tree ranks natively, other models in row batches)."""
+    from labelwise.models import top_k_proba
+
+    if k > len(names):
+        raise click.BadParameter(f"the model has {len(names)} labels.", param_hint="--top-k")
+    try:
+        S = top_k_proba(model, X, k)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--top-k") from None
+    rows = []
+    for i in range(S.shape[0]):
+        start, stop = S.indptr[i], S.indptr[i + 1]
+        cols, vals = S.indices[start:stop], S.data[start:stop]
+        order = np.lexsort((cols, -vals))  # highest score first, ties by label order
+        rows.append(
+            {
+                "row": i,
+                "labels": [names[j] for j in cols[order]],
+                "scores": [float(v) for v in vals[order]],
+            }
+        )
+    return rows
