@@ -167,9 +167,11 @@ SKLEARN = {
 
 
 def test_every_public_metric_is_covered():
-    missing = sorted(set(lm.__all__) - set(SPECS))
+    # every public callable is covered; data constants (PROPENSITY_PARAMETERS) are not metrics
+    public = {name for name in lm.__all__ if callable(getattr(lm, name))}
+    missing = sorted(public - set(SPECS))
     assert not missing, f"add these public metrics to SPECS in {__file__}: {missing}"
-    assert not set(SPECS) - set(lm.__all__)
+    assert not set(SPECS) - public
 
 
 def _outcome(f: Callable[[], Any]) -> Any:
