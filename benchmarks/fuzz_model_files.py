@@ -35,7 +35,7 @@ Inputs are reproducible: input ``i`` depends only on ``--seed`` and ``i``.
 
 Usage::
 
-    flock /tmp/labelwise-bench.lock .venv/bin/python benchmarks/fuzz_model_files.py --n 10000
+    flock .bench.lock .venv/bin/python benchmarks/fuzz_model_files.py --n 10000
 """
 
 from __future__ import annotations

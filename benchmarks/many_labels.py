@@ -32,7 +32,7 @@ one-vs-rest, labelwise's one-vs-rest and network) last, in one table.
 
 Run with the peers' environment (it has labelwise installed editable)::
 
-    flock /tmp/labelwise-bench.lock .venv-peers/bin/python benchmarks/many_labels.py \\
+    flock .bench.lock .venv-peers/bin/python benchmarks/many_labels.py \\
         --datasets delicious,synthetic --threads 2
 """
 

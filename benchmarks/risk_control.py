@@ -26,7 +26,7 @@ on the first resplits against labelwise's ``fit`` for the three alphas.
 
 Usage (the peers' environment has mapie and labelwise installed)::
 
-    flock /tmp/labelwise-bench.lock .venv-peers/bin/python benchmarks/risk_control.py \\
+    flock .bench.lock .venv-peers/bin/python benchmarks/risk_control.py \\
         --out benchmarks/_work/risk_control.md [--resplits 500] [--datasets emotions,yeast]
 """
 
@@ -449,7 +449,7 @@ def report(all_rows, args, seconds):
     lines = [
         "# Guaranteed decisions on real data: validity and informativeness, labelwise vs MAPIE",
         "",
-        f"Command: `flock /tmp/labelwise-bench.lock .venv-peers/bin/python benchmarks/"
+        f"Command: `flock .bench.lock .venv-peers/bin/python benchmarks/"
         f"risk_control.py --resplits {args.resplits}"
         + (f" --datasets {args.datasets}" if args.datasets else "")
         + (f" --out {args.out}`" if args.out else "`")

@@ -23,7 +23,7 @@ Targets: every oversize request refused (413) with the server's RSS within a few
 0 errors on valid requests; 0 5xx; peak RSS under load at most 2x idle; every slow connection
 closed after the read timeout.
 
-Run: ``flock /tmp/labelwise-bench.lock .venv/bin/python benchmarks/serve_abuse.py
+Run: ``flock .bench.lock .venv/bin/python benchmarks/serve_abuse.py
 [--seconds 15] [--clients 32]`` (about 6 minutes on 2 cores). The load
 generator shares the machine's cores with the server.
 """
