@@ -1,4 +1,4 @@
-"""Audit of issue 11 (the main job) as a user meets it on the command line: what the model file
+"""The main job as a user meets it on the command line: what the model file
 records, Ctrl-C in a real process, the overlap check of ``fit --test``, class data, data whose
 features or labels differ from training, and ``--labels`` for every command that reads DATA."""
 

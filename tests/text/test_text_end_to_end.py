@@ -1,4 +1,4 @@
-"""Audit of issue 10 (neural networks and text) where the other tests left a gap: the README's
+"""Neural networks and text end to end, where the other tests left a gap: the README's
 job-ad example as printed, the same example read from .jsonl/.csv/.json files, the text estimators
 under every decision rule, sparse input densified one batch at a time, labels never seen in
 training at scoring time, and bad text and devices met through the command line."""
@@ -43,7 +43,7 @@ from labelwise.persist import load as load_model
 from labelwise.persist import load_metadata
 from labelwise.text import TfidfClassifier
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _invoke(*args):
