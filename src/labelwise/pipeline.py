@@ -5,6 +5,7 @@ This is the algorithm behind ``labelwise fit``; the CLI only parses options and 
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,7 @@ from sklearn.preprocessing import MaxAbsScaler, StandardScaler
 from labelwise._warnings import naming_labels
 from labelwise.data.dataset import Dataset
 from labelwise.decision import DecisionRule, FixedThreshold
+from labelwise.decision.meta import scores_only
 from labelwise.errors import ShapeError
 from labelwise.problem import OverlapReport, check_overlap
 
@@ -225,7 +227,9 @@ def fit_and_evaluate(
             estimator, rule=decision, cv=cv, random_state=random_state
         )
     start = time.perf_counter()
-    with naming_labels(train.label_names):  # the model and its folds see only a 0/1 matrix
+    # the model and its folds see only a 0/1 matrix; with rule="fixed" only its scores are used
+    fixed = scores_only() if rule == "fixed" else contextlib.nullcontext()
+    with naming_labels(train.label_names), fixed:
         estimator.fit(X_train, train.Y_dense())
     seconds = time.perf_counter() - start
     Y_true = test.Y_dense()

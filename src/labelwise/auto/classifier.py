@@ -26,6 +26,7 @@ from labelwise._validation import Interval, Options, check_params
 from labelwise.auto.candidates import build_candidates, is_text, profile_data
 from labelwise.auto.objectives import get_objective, objective_names
 from labelwise.auto.search import SearchResult, joint_proba, run_search
+from labelwise.decision.meta import scores_only
 from labelwise.errors import LabelwiseError, ProblemSetupError, TargetError
 
 __all__ = ["AutoClassifier"]
@@ -326,7 +327,7 @@ class AutoClassifier(ClassifierMixin, BaseEstimator):
         else:
             model = best.candidate.make()
         refit_start = time.perf_counter()
-        with _fold_threads(self.n_jobs):
+        with _fold_threads(self.n_jobs), scores_only():  # rule_ below decides, from oof scores
             model.fit(X, Y)
         self.refit_seconds_ = time.perf_counter() - refit_start
         self.refit_estimate_ = float(best.refit_seconds)

@@ -27,6 +27,7 @@ from labelwise._progress import Progress
 from labelwise.auto.budget import TimeBudget, parallel_seconds
 from labelwise.auto.candidates import Candidate
 from labelwise.auto.objectives import Objective
+from labelwise.decision.meta import scores_only
 
 __all__ = ["CandidateResult", "SearchResult", "joint_proba", "run_search"]
 
@@ -116,7 +117,8 @@ def _fit_fold(
 ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], float]:
     start = time.perf_counter()
     est = make()
-    with warnings.catch_warnings():
+    # the search tunes rules on the out-of-fold scores itself: a candidate's own rule is not tuned
+    with warnings.catch_warnings(), scores_only():
         warnings.simplefilter("ignore")  # constant labels inside one fold are expected
         est.fit(_take(X, train), Y[train])
         Xt = _take(X, test)
