@@ -122,3 +122,22 @@ def test_from_import_and_star_import():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["multilabel", "Dataset", "labelwise.datasets"]
+
+
+# --------------------------------------------- renamed modules: the old path re-exports the new
+
+RENAMED = [
+    ("labelwise.models.native", "labelwise.models.native_multilabel", "NativeMultilabel"),
+]
+
+
+@pytest.mark.parametrize("old, new, name", RENAMED)
+def test_old_module_path_still_imports(old, new, name):
+    done = _fresh(
+        f"import {old}, {new}\n"
+        f"assert {old}.{name} is {new}.{name}\n"
+        f"assert {name!r} in {old}.__all__\n"
+        f"print({new}.{name}.__module__)"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == new

@@ -25,7 +25,7 @@ from labelwise.decision import FixedThreshold, GlobalThreshold
 from labelwise.errors import ProblemSetupError
 from labelwise.models import BinaryRelevance, MLkNN
 from labelwise.models.averaging import ScoreAverage
-from labelwise.models.native import NativeMultilabel
+from labelwise.models.native_multilabel import NativeMultilabel
 
 
 @pytest.fixture(scope="module")

@@ -363,7 +363,7 @@ def _forest(kind: str, p: DataProfile, random_state: int, trees: int = 300) -> C
         forest = cls(n_estimators=trees, max_features="sqrt", n_jobs=1, random_state=random_state)
         if multiclass:
             return forest
-        from labelwise.models.native import NativeMultilabel
+        from labelwise.models.native_multilabel import NativeMultilabel
 
         return NativeMultilabel(forest)
 

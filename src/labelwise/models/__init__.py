@@ -13,7 +13,7 @@ from labelwise.models.label_powerset import LabelPowerset
 from labelwise.models.label_tree import LabelTree
 from labelwise.models.mlknn import MLkNN
 from labelwise.models.multiclass import OneVsOne, OneVsRest
-from labelwise.models.native import NativeMultilabel
+from labelwise.models.native_multilabel import NativeMultilabel
 from labelwise.models.neural import NeuralClassifier  # imports torch only when used
 from labelwise.models.rakel import RAkEL
 from labelwise.models.top_k import top_k_proba

@@ -25,7 +25,16 @@ from labelwise.persist._limits import (
     json_depth,
 )
 
-__all__ = ["TRUSTED_TYPES", "loads_estimator", "trusted_names", "untrusted_types"]
+__all__ = ["RENAMED_TYPES", "TRUSTED_TYPES", "loads_estimator", "trusted_names", "untrusted_types"]
+
+#: Class paths that changed when a module was renamed: old path -> path today. A model file
+#: records each class by the path it had when the file was written, so the old path stays
+#: importable (a module that re-exports the class) and trusted like the new one.
+RENAMED_TYPES: dict[str, str] = {
+    "labelwise.models.native.NativeMultilabel": (
+        "labelwise.models.native_multilabel.NativeMultilabel"
+    ),
+}
 
 #: Types a model file may contain beyond skops' defaults (primitives, containers, NumPy arrays,
 #: dtypes and ufuncs, random generators, scikit-learn's public estimators).
@@ -39,7 +48,7 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "labelwise.models.mlknn.MLkNN",
     "labelwise.models.multiclass.OneVsRest",
     "labelwise.models.multiclass.OneVsOne",
-    "labelwise.models.native.NativeMultilabel",
+    "labelwise.models.native_multilabel.NativeMultilabel",
     "labelwise.models.label_tree.LabelTree",
     "labelwise.models.averaging.ScoreAverage",
     "labelwise.models.neural.NeuralClassifier",  # rebuilt by its from_state (persist._state)
@@ -57,6 +66,7 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "labelwise.decision.calibration.Calibrated",
     "labelwise.decision.meta.ThresholdedClassifier",
     "labelwise.auto.classifier.AutoClassifier",
+    "labelwise.auto.objectives.Objective",  # stored by name and k (its __getstate__)
     "labelwise.decision.hierarchical.CloseUpward",
     "labelwise.decision.hierarchical.PruneDownward",
     "labelwise.decision.hierarchical.ConsistentSet",
@@ -92,6 +102,8 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "scipy.sparse._csc.csc_array",
     "scipy.sparse._coo.coo_matrix",
     "scipy.sparse._coo.coo_array",
+    # the same classes under the paths older files recorded
+    *RENAMED_TYPES,
 )
 
 
