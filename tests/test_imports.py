@@ -128,6 +128,7 @@ def test_from_import_and_star_import():
 
 RENAMED = [
     ("labelwise.models.native", "labelwise.models.native_multilabel", "NativeMultilabel"),
+    ("labelwise.models._checks", "labelwise.models._input_checks", "ConstantLabelModel"),
 ]
 
 

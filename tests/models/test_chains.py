@@ -25,7 +25,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 from labelwise.decision import FixedThreshold
 from labelwise.errors import ProblemSetupWarning, ShapeError, TargetError
-from labelwise.models._checks import ConstantLabelModel
+from labelwise.models._input_checks import ConstantLabelModel
 from labelwise.models.chains import ClassifierChain, EnsembleClassifierChains
 
 

@@ -58,3 +58,21 @@ def test_native_multilabel_saved_under_its_old_path_loads(tmp_path, monkeypatch)
     loaded = load(path)
     assert type(loaded) is NativeMultilabel
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
+def test_constant_label_model_saved_under_its_old_path_loads(tmp_path, monkeypatch):
+    from labelwise.models import BinaryRelevance
+    from labelwise.models._input_checks import ConstantLabelModel
+
+    Y0 = Y.copy()
+    Y0[:, 1] = 0  # a label that never occurs is fitted with a ConstantLabelModel
+    with pytest.warns(UserWarning, match="never occur"):
+        model = BinaryRelevance().fit(X, Y0)
+    assert any(isinstance(e, ConstantLabelModel) for e in model.estimators_)
+    path = tmp_path / "old.lw"
+    with monkeypatch.context() as patch:
+        patch.setattr(ConstantLabelModel, "__module__", "labelwise.models._checks")
+        save(model, path)
+    assert '"labelwise.models._checks"' in _skops_schema(path)
+    assert untrusted_types(path) == []
+    np.testing.assert_array_equal(load(path).predict_proba(X), model.predict_proba(X))

@@ -20,7 +20,7 @@ from labelwise.decision._base import DecisionRule
 from labelwise.decision.meta import estimator_scores, scores_only
 from labelwise.errors import ProblemSetupError
 from labelwise.models._base import ScoresThenRuleMixin, fit_context
-from labelwise.models._checks import multilabel_tags
+from labelwise.models._input_checks import multilabel_tags
 
 __all__ = ["ScoreAverage"]
 

@@ -15,7 +15,7 @@ from labelwise._validation import HasMethods, Interval, default_binary_estimator
 from labelwise._warnings import column_label_names
 from labelwise.decision._base import DecisionRule
 from labelwise.models._base import ScoresThenRuleMixin, fit_context
-from labelwise.models._checks import (
+from labelwise.models._input_checks import (
     ConstantLabelModel,
     check_multilabel_fit,
     check_predict_X,

@@ -27,7 +27,7 @@ from labelwise._warnings import column_label_names
 from labelwise.data.targets import as_array
 from labelwise.errors import DataValueError, ProblemSetupWarning, ShapeError
 from labelwise.models._base import ScoresThenRuleMixin, fit_context
-from labelwise.models._checks import (
+from labelwise.models._input_checks import (
     ConstantLabelModel,
     check_multilabel_fit,
     check_predict_X,

@@ -58,7 +58,7 @@ from labelwise.errors import (
     UnknownLabelError,
 )
 from labelwise.models._base import fit_context
-from labelwise.models._checks import ConstantLabelModel, check_predict_X
+from labelwise.models._input_checks import ConstantLabelModel, check_predict_X
 from labelwise.models.binary_relevance import positive_scores
 
 __all__ = ["HierarchicalClassifier"]

@@ -20,7 +20,7 @@ from labelwise._validation import HasMethods, Interval, Options, default_binary_
 from labelwise.decision._base import DecisionRule
 from labelwise.errors import ProblemSetupWarning, TargetError
 from labelwise.models._base import ScoresThenRuleMixin, fit_context
-from labelwise.models._checks import check_multilabel_fit, check_predict_X, multilabel_tags
+from labelwise.models._input_checks import check_multilabel_fit, check_predict_X, multilabel_tags
 
 __all__ = ["LabelPowerset"]
 

@@ -42,7 +42,7 @@ from labelwise.data.targets import _is_label_lists, as_array, check_targets
 from labelwise.decision._base import DecisionRule
 from labelwise.errors import ProblemSetupWarning, ShapeError, TargetError
 from labelwise.models._base import ScoresThenRuleMixin
-from labelwise.models._checks import check_predict_X, multilabel_tags
+from labelwise.models._input_checks import check_predict_X, multilabel_tags
 
 __all__ = ["LabelTree"]
 

@@ -26,7 +26,7 @@ from labelwise._validation import HasMethods, Interval, Options, default_binary_
 from labelwise.data.targets import _is_label_lists, as_array, carries_names, check_targets
 from labelwise.errors import ShapeError, TargetError
 from labelwise.models._base import fit_context
-from labelwise.models._checks import ACCEPT_SPARSE, check_predict_X
+from labelwise.models._input_checks import ACCEPT_SPARSE, check_predict_X
 from labelwise.models._per_label import PerLabelWarnings
 from labelwise.models.binary_relevance import positive_scores
 from labelwise.problem import require_single_label

@@ -19,7 +19,7 @@ from sklearn.ensemble import RandomForestClassifier
 
 from labelwise.decision._base import DecisionRule
 from labelwise.models._base import ScoresThenRuleMixin, fit_context
-from labelwise.models._checks import (
+from labelwise.models._input_checks import (
     check_multilabel_fit,
     check_predict_X,
     multilabel_tags,

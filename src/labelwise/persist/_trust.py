@@ -34,6 +34,9 @@ RENAMED_TYPES: dict[str, str] = {
     "labelwise.models.native.NativeMultilabel": (
         "labelwise.models.native_multilabel.NativeMultilabel"
     ),
+    "labelwise.models._checks.ConstantLabelModel": (
+        "labelwise.models._input_checks.ConstantLabelModel"
+    ),
 }
 
 #: Types a model file may contain beyond skops' defaults (primitives, containers, NumPy arrays,
@@ -55,7 +58,7 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "labelwise.models.hierarchical.HierarchicalClassifier",
     "labelwise.models.hierarchical._Group",
     "labelwise.models.hierarchical._Constant",
-    "labelwise.models._checks.ConstantLabelModel",
+    "labelwise.models._input_checks.ConstantLabelModel",
     "labelwise.decision._base.FixedThreshold",
     "labelwise.decision.thresholds.GlobalThreshold",
     "labelwise.decision.thresholds.PerLabelThreshold",

@@ -30,7 +30,7 @@ from labelwise.data.targets import _is_label_lists, as_array, carries_names, che
 from labelwise.decision._base import DecisionRule
 from labelwise.errors import ProblemSetupError, ProblemSetupWarning, ShapeError, TargetError
 from labelwise.models._base import decided_rule, fit_context
-from labelwise.models._checks import ACCEPT_SPARSE, check_predict_X
+from labelwise.models._input_checks import ACCEPT_SPARSE, check_predict_X
 from labelwise.models.neural import heads
 from labelwise.models.neural import state as _state
 from labelwise.models.neural._torch import DEVICES, import_torch, resolve_device
