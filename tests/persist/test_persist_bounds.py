@@ -338,7 +338,7 @@ def test_newer_format_with_odd_versions_field_is_a_model_file_error(saved, tmp_p
 
 
 def test_unexpected_failures_inside_loading_are_model_file_errors(saved, tmp_path, monkeypatch):
-    import labelwise.persist._checks as checks
+    import labelwise.persist._index_checks as checks
 
     def boom(model, path):
         raise RecursionError("maximum recursion depth exceeded")

@@ -45,10 +45,10 @@ arrays of the size their headers declare; the estimator refers only to trusted t
 defaults plus :data:`TRUSTED_TYPES`; anything else is refused before it is imported, with the
 list of types and how to trust them); the decision trees, boosting predictors and sparse matrices
 in it are structurally sound (tree constructor arguments before anything is built, every index
-after; see :mod:`labelwise.persist._checks`); the result is a fitted classifier with ``predict``
-and ``predict_proba`` that the metadata describes (label names and their count and order,
-feature count and names, input kind, problem type; :mod:`labelwise.persist._model`), and it
-scores two blank inputs. Files written with other library versions load with a
+after; see :mod:`labelwise.persist._index_checks`); the result is a fitted classifier with
+``predict`` and ``predict_proba`` that the metadata describes (label names and their count and
+order, feature count and names, input kind, problem type; :mod:`labelwise.persist._model`), and
+it scores two blank inputs. Files written with other library versions load with a
 ``ModelVersionWarning``; if such a file fails to load, the error names the versions.
 
 Bounds (:mod:`labelwise.persist._limits`): all members together, the archives inside members
@@ -283,7 +283,7 @@ def load(
 
 
 def _load(path: Path, trusted: Any, max_ratio: float, max_bytes: int, probe: bool) -> Any:
-    from labelwise.persist._checks import check_loaded
+    from labelwise.persist._index_checks import check_loaded
     from labelwise.persist._limits import check_inner_archive, parse_json
     from labelwise.persist._state import decode_state, restore_states
     from labelwise.persist._trust import loads_estimator, trusted_names

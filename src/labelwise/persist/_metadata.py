@@ -206,7 +206,7 @@ def infer_model_facts(model: Any) -> dict[str, Any]:
 
 def _is_text(model: Any) -> bool:
     """Whether the model reads raw text: a text vectoriser or labelwise text estimator in it."""
-    from labelwise.persist._checks import _reachable
+    from labelwise.persist._index_checks import _reachable
 
     return any(
         type(obj).__module__.startswith(("sklearn.feature_extraction.text", "labelwise.text"))

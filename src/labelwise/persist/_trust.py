@@ -4,7 +4,7 @@ skops reads its archive into a tree of nodes, audits the type of every node agai
 list *before* importing or constructing anything, and refuses the rest. labelwise passes its own
 list on top of skops' defaults: the classes listed here, in one place. Objects that skops leaves
 untrusted because their arrays hold raw indices (decision trees, histogram-gradient-boosting
-predictors, sparse matrices) are trusted here because :mod:`labelwise.persist._checks`
+predictors, sparse matrices) are trusted here because :mod:`labelwise.persist._index_checks`
 validates every one of them after loading and before the model is returned. Classes rebuilt
 from array states (:mod:`labelwise.persist._state`) must be in the same list.
 """
@@ -96,7 +96,7 @@ TRUSTED_TYPES: tuple[str, ...] = (
     # a partial only calls a function that is itself trusted (listed or skops' default)
     "functools.partial",
     "sklearn.utils.validation.check_array",
-    # raw-index structures, each validated after loading (labelwise.persist._checks)
+    # raw-index structures, each validated after loading (labelwise.persist._index_checks)
     "sklearn.tree._tree.Tree",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     "scipy.sparse._csr.csr_matrix",
@@ -164,7 +164,7 @@ def loads_estimator(
     import skops.io as sio
     from skops.io.exceptions import UntrustedTypesFoundException
 
-    from labelwise.persist._checks import check_tree_arguments
+    from labelwise.persist._index_checks import check_tree_arguments
 
     allowed = trusted_names(trusted)
     if not _is_skops_archive(data):
