@@ -1,10 +1,10 @@
 """Scale-out on Dask: BinaryRelevance on 2 local workers against 1, and an out-of-core evaluation.
 
 1. Speed-up: ``BinaryRelevance(GradientBoostingClassifier)`` on a synthetic problem with 100
-   labels, fitted under ``labelwise.dask.on_cluster`` on a ``LocalCluster`` of 1 and then 2 worker
-   processes (one thread each); the wall times and their ratio (target >= 1.6x). The base model
-   is chosen so that one label's fit (~0.1-0.3 s) dominates Dask's per-task overhead.
-2. Out of core: ``labelwise.dask.evaluate`` of a 10,000,000 x 100 score matrix and its labels,
+   labels, fitted under ``labelwise.scale_out.on_cluster`` on a ``LocalCluster`` of 1 and then 2
+   worker processes (one thread each); the wall times and their ratio (target >= 1.6x). The base
+   model is chosen so that one label's fit (~0.1-0.3 s) dominates Dask's per-task overhead.
+2. Out of core: ``labelwise.scale_out.evaluate`` of a 10,000,000 x 100 score matrix and its labels,
    generated lazily block by block (a seeded generator per block; labels drawn per block, scores
    derived from them), so the matrix (4 GB of float32 scores + 1 GB of labels) never exists in
    memory. Peak RSS of the whole process tree is sampled every 50 ms (target < 2 GB). A prefix is
@@ -31,8 +31,8 @@ def speedup(n_samples: int = 2000, n_features: int = 40, repeats: int = 1) -> di
     from distributed import Client, LocalCluster
     from sklearn.ensemble import GradientBoostingClassifier
 
-    from labelwise.dask import on_cluster
     from labelwise.models import BinaryRelevance
+    from labelwise.scale_out import on_cluster
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(n_samples, n_features))
@@ -123,7 +123,7 @@ def out_of_core(n_rows: int, block_rows: int) -> dict:
     import dask
 
     from labelwise import metrics as m
-    from labelwise.dask import evaluate
+    from labelwise.scale_out import evaluate
 
     yt, ys = lazy_problem(n_rows, block_rows)
     # check: a prefix of two blocks, lazily vs the one-shot functions in memory

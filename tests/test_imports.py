@@ -35,6 +35,7 @@ def test_module_imports_first(module):
 SUBPACKAGES = [
     "data", "datasets", "decision", "metrics", "models", "problem", "diagnostics", "split",
     "pipeline", "errors", "cli", "text", "auto", "persist", "report", "serve", "dask",
+    "scale_out",
 ]  # fmt: skip
 HEAVY = ["torch", "pandas", "sklearn", "sentence_transformers", "matplotlib", "fastapi", "dask"]
 
@@ -129,6 +130,8 @@ def test_from_import_and_star_import():
 RENAMED = [
     ("labelwise.models.native", "labelwise.models.native_multilabel", "NativeMultilabel"),
     ("labelwise.models._checks", "labelwise.models._input_checks", "ConstantLabelModel"),
+    ("labelwise.dask", "labelwise.scale_out", "on_cluster"),
+    ("labelwise.dask", "labelwise.scale_out", "ClusterError"),
 ]
 
 

@@ -5,12 +5,12 @@ Scale-out on Dask
 Training needs no special code: every parallel loop in labelwise (the labels of
 :class:`~labelwise.models.BinaryRelevance`, the members of RAkEL and ensembles of chains, the
 candidates and folds of the main job) goes through joblib, so inside
-:func:`labelwise.dask.on_cluster` it runs on a Dask cluster. A lost worker or scheduler becomes
-one :class:`~labelwise.dask.ClusterError` naming the scheduler, and the model stays unfitted.
+:func:`labelwise.scale_out.on_cluster` it runs on a Dask cluster. A lost worker or scheduler becomes
+one :class:`~labelwise.scale_out.ClusterError` naming the scheduler, and the model stays unfitted.
 
 Evaluation and prediction of data larger than memory work partition by partition:
-:func:`labelwise.dask.predict_proba` maps a model over a Dask array's blocks, and
-:func:`labelwise.dask.evaluate` folds each partition into a streaming metric state on a worker
+:func:`labelwise.scale_out.predict_proba` maps a model over a Dask array's blocks, and
+:func:`labelwise.scale_out.evaluate` folds each partition into a streaming metric state on a worker
 and merges the states, exactly equal to the one-shot metrics for count metrics.
 
 This page starts a small local cluster (2 workers, threads) on this machine; on a real cluster
@@ -27,10 +27,10 @@ import dask.array as da
 from distributed import Client, LocalCluster
 from sklearn.linear_model import LogisticRegression
 
-from labelwise.dask import evaluate, on_cluster, predict_proba
 from labelwise.datasets import load
 from labelwise.metrics import f1_score
 from labelwise.models import BinaryRelevance
+from labelwise.scale_out import evaluate, on_cluster, predict_proba
 
 train, test = load("scene", split="train"), load("scene", split="test")
 cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)

@@ -31,7 +31,7 @@ from labelwise.data.io import read, write
 __all__ = ["Dataset", "Hierarchy", "LabelSpace", "__version__", "describe", "read", "write"]
 
 #: Subpackages and modules reachable as attributes, imported on first use. Some are written
-#: later (text, auto, persist, report, serve, dask); until a module exists its name raises
+#: later (text, auto, persist, report, serve, scale_out); until a module exists its name raises
 #: AttributeError like any missing attribute.
 _SUBMODULES = frozenset(
     {
@@ -49,6 +49,7 @@ _SUBMODULES = frozenset(
         "pipeline",
         "problem",
         "report",
+        "scale_out",
         "serve",
         "split",
         "text",

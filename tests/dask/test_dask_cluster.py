@@ -23,7 +23,7 @@ from sklearn.ensemble import GradientBoostingClassifier  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-import labelwise.dask as lwd  # noqa: E402
+import labelwise.scale_out as lwd  # noqa: E402
 from labelwise import metrics as m  # noqa: E402
 from labelwise.datasets import load  # noqa: E402
 from labelwise.decision import FixedThreshold  # noqa: E402

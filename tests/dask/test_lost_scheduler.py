@@ -2,7 +2,7 @@
 
 Each test starts a small LocalCluster in this process (one worker thread pool, TCP comms so the
 address is a real ``tcp://`` one), closes its scheduler while work is on it, and checks that the
-failure reaches the caller as :class:`labelwise.dask.ClusterError` and nothing else; the
+failure reaches the caller as :class:`labelwise.scale_out.ClusterError` and nothing else; the
 client's reconnect window (``distributed.comm.timeouts.connect``) is cut to one second so that
 the failure surfaces at once.
 """
@@ -23,7 +23,7 @@ import dask  # noqa: E402
 import dask.array as da  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
-import labelwise.dask as lwd  # noqa: E402
+import labelwise.scale_out as lwd  # noqa: E402
 from labelwise.models import BinaryRelevance  # noqa: E402
 
 pytestmark = pytest.mark.timeout(120)

@@ -24,7 +24,8 @@ PUBLIC_MODULES = (
     "labelwise.persist",
     "labelwise.report",
     "labelwise.serve",
-    "labelwise.dask",
+    "labelwise.scale_out",
+    "labelwise.dask",  # the old name of labelwise.scale_out
     "labelwise.errors",
     "labelwise.evaluation",
     "labelwise.pipeline",

@@ -20,7 +20,7 @@ from sklearn.model_selection import KFold
 from sklearn.utils.validation import check_is_fitted
 
 import labelwise
-from labelwise.dask import ClusterError
+from labelwise.scale_out import ClusterError
 from labelwise.data import Dataset
 from labelwise.decision import (
     FixedThreshold,

@@ -252,7 +252,7 @@ def _run(train, test, metric, time_limit, n_jobs, cv, candidates, seed, schedule
     )
     if scheduler is None:
         return fit_auto(train, **kwargs)
-    from labelwise.dask import on_cluster
+    from labelwise.scale_out import on_cluster
 
     try:
         # A lost worker is one ClusterError (a labelwise error); nothing is saved then.

@@ -471,7 +471,7 @@ class LabelTree(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         ``prune_threshold`` above were set.
     n_jobs : int, default=None
         Parallel node fits through joblib (threads by default, a Dask cluster under
-        :func:`labelwise.dask.on_cluster`); each worker uses one BLAS thread.
+        :func:`labelwise.scale_out.on_cluster`); each worker uses one BLAS thread.
     random_state : int or None, default=0
         Seeds the clustering; tree ``t`` uses ``random_state + t``.
     decision_rule : DecisionRule, default=None
