@@ -1,22 +1,8 @@
 """Old name of :mod:`labelwise.models._input_checks`; model files saved before the rename name
 ``labelwise.models._checks.ConstantLabelModel``, so this path stays importable."""
 
-from labelwise.models._input_checks import (
-    ACCEPT_SPARSE,
-    ConstantLabelModel,
-    check_multilabel_fit,
-    check_predict_X,
-    constant_labels,
-    multilabel_tags,
-    warn_constant_labels,
-)
+from labelwise.models import _input_checks
+from labelwise.models._input_checks import *  # noqa: F403
+from labelwise.models._input_checks import ACCEPT_SPARSE
 
-__all__ = [
-    "ACCEPT_SPARSE",
-    "ConstantLabelModel",
-    "check_multilabel_fit",
-    "check_predict_X",
-    "constant_labels",
-    "multilabel_tags",
-    "warn_constant_labels",
-]
+__all__ = [*_input_checks.__all__, "ACCEPT_SPARSE"]
