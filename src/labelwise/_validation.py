@@ -196,8 +196,10 @@ def validate_params(estimator: Any) -> None:
 
     Parameters
     ----------
-    estimator : estimator
-        Anything with ``get_params``; a class without ``_parameter_constraints`` is not checked.
+    estimator : object
+        An estimator (its ``get_params(deep=False)`` are checked) or any object whose class
+        declares ``_parameter_constraints`` (the attributes they name are checked, as for a
+        cross-validator); a class without ``_parameter_constraints`` is not checked.
 
     Raises
     ------
@@ -219,7 +221,10 @@ def validate_params(estimator: Any) -> None:
     """
     constraints = getattr(type(estimator), "_parameter_constraints", None)
     if constraints:
-        params = estimator.get_params(deep=False)
+        if hasattr(estimator, "get_params"):
+            params = estimator.get_params(deep=False)
+        else:
+            params = {name: getattr(estimator, name) for name in constraints}
         check_params(params, constraints, caller=type(estimator).__name__)
 
 

@@ -41,7 +41,7 @@ import scipy.sparse as sp
 from sklearn.model_selection import BaseCrossValidator
 from sklearn.utils import check_random_state
 
-from labelwise._validation import Interval, Options, check_params
+from labelwise._validation import Interval, Options, check_params, validate_params
 from labelwise.data.targets import as_array, check_targets
 from labelwise.errors import ShapeError
 
@@ -467,8 +467,7 @@ class MultilabelStratifiedKFold(BaseCrossValidator):
             yield folds == j
 
     def _test_folds(self, X: Any, y: Any) -> np.ndarray:
-        params = {name: getattr(self, name) for name in self._parameter_constraints}
-        check_params(params, self._parameter_constraints, caller=type(self).__name__)
+        validate_params(self)
         if y is None:
             raise ValueError(f"{type(self).__name__}.split needs y, the targets to stratify on.")
         y = as_array(y)
