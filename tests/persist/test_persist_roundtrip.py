@@ -343,6 +343,21 @@ def test_fingerprint_of_sparse_and_text():
     assert fingerprint(["a", "b c"])["sha256"] != fingerprint(docs)["sha256"]
 
 
+def test_fingerprint_of_text_is_the_same_for_every_text_container():
+    import hashlib
+
+    import pandas as pd
+
+    docs = ["Java engineer", "nurse, night shifts"]
+    ref = hashlib.sha256()  # each document's UTF-8 bytes after its 8-byte little-endian length
+    for doc in docs:
+        ref.update(len(doc.encode()).to_bytes(8, "little") + doc.encode())
+    for container in (docs, tuple(docs), np.array(docs), np.array(docs, dtype=object)):
+        x = fingerprint(container)["X"]
+        assert x == {"kind": "text", "shape": [2], "sha256": ref.hexdigest()}, type(container)
+    assert fingerprint(pd.Series(docs))["X"]["sha256"] == ref.hexdigest()
+
+
 def test_hierarchical_model_and_rules_round_trip(tmp_path):
     from labelwise.decision.hierarchical import CloseUpward, TopDownArgmax
     from labelwise.models.hierarchical import HierarchicalClassifier

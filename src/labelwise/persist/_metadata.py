@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from labelwise._inputs import is_text_input
 from labelwise.errors import ModelFileError, ModelVersionWarning
 
 __all__ = [
@@ -335,8 +336,8 @@ def _hash_X(X: Any) -> dict[str, Any]:
         X = X.to_numpy()
     if isinstance(X, str):
         raise TypeError("fingerprint: X is one string; give a sequence of documents.")
-    if not isinstance(X, np.ndarray) and len(X) and all(isinstance(d, str) for d in X):
-        for doc in X:
+    if is_text_input(X):
+        for doc in X.tolist() if isinstance(X, np.ndarray) else X:
             b = doc.encode("utf-8")
             h.update(len(b).to_bytes(8, "little") + b)
         return {"kind": "text", "shape": [len(X)], "sha256": h.hexdigest()}
