@@ -66,10 +66,11 @@ Examples
 --------
 >>> import tempfile, os
 >>> import numpy as np
+>>> from labelwise.decision import FixedThreshold
 >>> from labelwise.models import BinaryRelevance
 >>> X = np.array([[0.0, 1], [1, 0], [1, 1], [0, 0]] * 5)
 >>> Y = np.array([[0, 1], [1, 0], [1, 1], [0, 0]] * 5)
->>> model = BinaryRelevance().fit(X, Y)
+>>> model = BinaryRelevance(decision_rule=FixedThreshold(0.5)).fit(X, Y)
 >>> path = os.path.join(tempfile.mkdtemp(), "model.lw")
 >>> save(model, path, metadata={"metric": "micro_f1", "training_fingerprint": fingerprint(X, Y)})
 >>> same = load(path)

@@ -1,23 +1,20 @@
 """The container: a zip archive written atomically, read back only after its checksums pass.
 
-Writing goes to a temporary file in the target's directory (named after the target and the
-writing process's id), which is flushed to disk and then renamed over the target in one step
-(``os.replace``), so a crash, a kill or a Ctrl-C leaves either the old file or the new one, never
-half of one. Temporary files left behind by a killed process are removed by the next save to the
-same path once their process is gone.
+Writing goes through :func:`labelwise._files.atomic_write`: a temporary file in the target's
+folder, flushed to disk and renamed over the target in one step, so a crash, a kill or a Ctrl-C
+leaves either the old file or the new one, never half of one.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
-import re
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from labelwise._files import atomic_write
 from labelwise.errors import ModelExistsError, ModelFileError
 from labelwise.persist._limits import (
     MAX_JSON_BYTES,
@@ -31,39 +28,11 @@ __all__ = ["MANIFEST", "METADATA", "is_model_file", "read_members", "sha256", "w
 
 METADATA = "metadata.json"
 MANIFEST = "MANIFEST.json"
-_TMP_SUFFIX = ".lwtmp"
 
 
 def sha256(data: bytes) -> str:
     """Hex SHA-256 of ``data``."""
     return hashlib.sha256(data).hexdigest()
-
-
-def _tmp_pattern(target: Path) -> re.Pattern[str]:
-    return re.compile(rf"^\.{re.escape(target.name)}\.(\d+)\.[0-9a-f]+{re.escape(_TMP_SUFFIX)}$")
-
-
-def _remove_stale_temporaries(target: Path) -> None:
-    """Delete temporary files of earlier saves to ``target`` whose writing process is gone."""
-    pattern = _tmp_pattern(target)
-    with contextlib.suppress(OSError):
-        for entry in target.parent.iterdir():
-            m = pattern.match(entry.name)
-            if m and not _process_alive(int(m.group(1))):
-                with contextlib.suppress(OSError):
-                    entry.unlink()
-
-
-def _process_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # exists but belongs to someone else, or the platform cannot tell
-        return True
-    return True
 
 
 def is_model_file(path: Path) -> bool:
@@ -103,28 +72,17 @@ def write_atomic(path: Path, members: Mapping[str, bytes], *, overwrite: bool) -
             )
     if not path.parent.is_dir():
         raise ModelFileError(f"{path}: the folder {path.parent} does not exist.")
-    _remove_stale_temporaries(path)
     manifest = {
         "algorithm": "sha256",
         "members": {
             name: {"sha256": sha256(data), "size": len(data)} for name, data in members.items()
         },
     }
-    tmp = path.parent / f".{path.name}.{os.getpid()}.{os.urandom(6).hex()}{_TMP_SUFFIX}"
-    try:
-        with open(tmp, "xb") as fh:
-            with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-                for name, data in members.items():
-                    _write_member(zf, name, data)
-                _write_member(zf, MANIFEST, json.dumps(manifest, indent=1).encode())
-            fh.flush()
-            os.fsync(fh.fileno())
-        _publish(tmp, path, overwrite=overwrite)
-    except BaseException:  # KeyboardInterrupt and SystemExit too: never leave the temporary
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    _fsync_dir(path.parent)
+    with atomic_write(path, overwrite=overwrite, exists_error=ModelExistsError) as fh:
+        with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for name, data in members.items():
+                _write_member(zf, name, data)
+            _write_member(zf, MANIFEST, json.dumps(manifest, indent=1).encode())
 
 
 def _write_member(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
@@ -132,35 +90,6 @@ def _write_member(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
     # takes seconds and saves under a tenth of it
     stored = name.endswith(".npz")
     zf.writestr(name, data, compress_type=zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED)
-
-
-def _publish(tmp: Path, path: Path, *, overwrite: bool) -> None:
-    """Move the finished temporary file to ``path`` in one step."""
-    if overwrite:
-        os.replace(tmp, path)
-        return
-    try:  # a hard link fails if ``path`` appeared meanwhile: no check-then-write race
-        os.link(tmp, path)
-    except FileExistsError:
-        raise ModelExistsError(
-            f"{path}: was created by someone else while the model was being written; nothing "
-            "was replaced."
-        ) from None
-    except OSError:  # file systems without hard links
-        if path.exists():
-            raise ModelExistsError(f"{path}: already exists; nothing was replaced.") from None
-        os.replace(tmp, path)
-        return
-    tmp.unlink()
-
-
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def read_members(
