@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["TMP_SUFFIX", "atomic_write"]
+__all__ = ["TMP_SUFFIX", "atomic_write", "write_file"]
 
 #: The suffix of the temporary files :func:`atomic_write` writes beside the target.
 TMP_SUFFIX = ".lwtmp"
@@ -83,6 +83,27 @@ def atomic_write(
             tmp.unlink()
         raise
     _fsync_dir(path.parent)
+
+
+def write_file(
+    path: str | os.PathLike[str],
+    data: bytes | str,
+    *,
+    overwrite: bool,
+    exists_error: type[FileExistsError] = FileExistsError,
+) -> Path:
+    """Write ``data`` (a ``str`` as UTF-8) to ``path`` through :func:`atomic_write`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> target = write_file(Path(tempfile.mkdtemp()) / "a.txt", "café\\n", overwrite=False)
+    >>> target.read_bytes()
+    b'caf\\xc3\\xa9\\n'
+    """
+    with atomic_write(path, overwrite=overwrite, exists_error=exists_error) as fh:
+        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+    return Path(path)
 
 
 def _publish(

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from labelwise._files import write_file
 from labelwise._validation import Options, check_params
 from labelwise.data._arff_rows import Attribute, parse_rows
 from labelwise.data._parsing import (
@@ -486,7 +487,7 @@ def write_arff(
         Yd = dataset.Y_dense().tolist()
         for xrow, yrow in zip(Xd.tolist(), Yd, strict=True):
             out.append(",".join([*map(_fmt, xrow), *map(str, yrow)]))
-    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    write_file(path, "\n".join(out) + "\n", overwrite=overwrite)
     if xml:
         write_label_xml(xml_path, dataset.label_names, dataset.hierarchy)
     return path

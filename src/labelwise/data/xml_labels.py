@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from labelwise._files import write_file
 from labelwise.data._parsing import brief, check_encoding, check_utf8, read_bytes, text_bytes
 from labelwise.data.hierarchy import Hierarchy
 from labelwise.errors import DataFormatError
@@ -210,8 +211,8 @@ def write_label_xml(
             raise DataFormatError("the label hierarchy has a cycle; cannot write it as XML.")
         pending = rest
     ET.indent(root)
-    Path(path).write_bytes(
-        b'<?xml version="1.0" encoding="utf-8"?>\n'
-        + ET.tostring(root, encoding="unicode").encode("utf-8")
-        + b"\n"
+    write_file(
+        path,
+        '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n",
+        overwrite=True,
     )
