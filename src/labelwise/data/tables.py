@@ -83,6 +83,12 @@ class _Table:
     def line(self, row: int) -> int | None:
         return None if self.lines is None else self.lines[row]
 
+    def error(
+        self, message: str, row: int, column: str, kind: type[DataFormatError] = DataFormatError
+    ) -> DataFormatError:
+        """``kind`` at ``row``'s file line (when known) and ``column`` of this table's file."""
+        return kind(message, path=self.path, line=self.line(row), column=column)
+
     def row(self, row: int) -> str:
         """The row for a message when the error cannot give its line: ``" (row 3, 0-based)"``."""
         if self.lines is not None:
@@ -409,11 +415,10 @@ def _cell_labels(v: Any, sep: str, table: _Table, row: int, column: str) -> list
                 v = json.loads(s)
             except (ValueError, RecursionError) as err:
                 why = err.msg if isinstance(err, json.JSONDecodeError) else _json_limit(err)
-                raise DataFormatError(
+                raise table.error(
                     f"label cell {s[:40]!r} looks like a JSON list but is not valid JSON ({why}).",
-                    path=table.path,
-                    line=table.line(row),
-                    column=column,
+                    row,
+                    column,
                 ) from None
         else:
             return [t.strip() for t in s.split(sep) if t.strip()]
@@ -423,13 +428,12 @@ def _cell_labels(v: Any, sep: str, table: _Table, row: int, column: str) -> list
     bad = next((x for x in items if not _is_label_name(x)), _ABSENT)
     if bad is not _ABSENT:
         what = "it is" if bad is v else f"it holds {table.show(bad)},"
-        raise DataFormatError(
+        raise table.error(
             f"label cell {table.show(v)}{table.row(row)} is not a list of label names: {what} "
             f"{table.type_name(bad)}; label names are strings (or whole numbers, read as their "
             "digits).",
-            path=table.path,
-            line=table.line(row),
-            column=column,
+            row,
+            column,
         )
     for x in items:
         if isinstance(x, str):
@@ -444,13 +448,12 @@ def _check_unicode(value: str, table: _Table, row: int, column: str, what: str) 
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as err:
-        raise DataFormatError(
+        raise table.error(
             f"the {what}{table.row(row)} holds a lone surrogate "
             f"({value[err.start]!r} at character {err.start}), half of a character (a JSON "
             "escape such as \\ud800 without its pair); fix the escape or remove it.",
-            path=table.path,
-            line=table.line(row),
-            column=column,
+            row,
+            column,
         ) from None
 
 
@@ -485,12 +488,12 @@ def _binary_column(values: list[Any], table: _Table, column: str) -> np.ndarray:
         except (TypeError, ValueError, OverflowError):
             f = math.nan
         if f not in (0.0, 1.0):
-            raise DataValueError(
+            raise table.error(
                 f"label {brief(column)} has value {brief(v)}{table.row(i)}; label columns must "
                 "hold 0 or 1.",
-                path=table.path,
-                line=table.line(i),
-                column=column,
+                i,
+                column,
+                kind=DataValueError,
             )
         out[i] = int(f)
     return out
@@ -514,14 +517,14 @@ def _numbers(values: list[Any]) -> tuple[np.ndarray, list[int]]:
     return out, bad
 
 
-def _non_number_error(table: _Table, column: str, values: list[Any], i: int) -> DataValueError:
-    return DataValueError(
+def _non_number_error(table: _Table, column: str, values: list[Any], i: int) -> DataFormatError:
+    return table.error(
         f"column {brief(column)} holds numbers but value {brief(values[i])} (row {i}, 0-based) is "
         "not a number. Fix the value, or pass features= the numeric feature columns (a column "
         "left out of features= is not read).",
-        path=table.path,
-        line=table.line(i),
-        column=column,
+        i,
+        column,
+        kind=DataValueError,
     )
 
 
@@ -643,7 +646,7 @@ def _text_error(table: _Table, column: str, row: int, v: Any, coerce: bool) -> D
             )
         else:
             message += "a text must be one string."
-    return DataFormatError(message, path=table.path, line=table.line(row), column=column)
+    return table.error(message, row, column)
 
 
 def _to_dataset(
