@@ -357,7 +357,7 @@ def test_libsvm_feature_given_twice_and_label_out_of_range_name_the_line(tmp_pat
     p = _write(tmp_path / "h.svm", "3 4 2\n0 1:1\n1 2:1\n0,-2 1:1\n")
     with pytest.raises(DataFormatError, match="label index -2 is out of range") as err:
         read_libsvm(p)
-    assert (err.value.line, err.value.column) == (4, 1)
+    assert (err.value.line, err.value.column) == (4, 3)  # the character column of "-2"
 
 
 def test_damaged_numeric_column_is_an_error_not_a_dropped_feature(tmp_path):

@@ -4,6 +4,7 @@ from labelwise.data.dataset import Dataset
 from labelwise.data.hierarchy import Hierarchy
 from labelwise.data.io import read, write
 from labelwise.data.label_space import LabelSpace
+from labelwise.data.libsvm import iter_libsvm_chunks
 from labelwise.data.targets import Targets, check_scores, check_targets
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "Targets",
     "check_scores",
     "check_targets",
+    "iter_libsvm_chunks",
     "read",
     "write",
 ]
