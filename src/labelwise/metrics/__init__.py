@@ -39,6 +39,12 @@ from labelwise.metrics.label_set import (
     subset_accuracy,
 )
 from labelwise.metrics.multiclass import balanced_accuracy_score, top_k_accuracy_score
+from labelwise.metrics.names import (
+    METRIC_NAMES,
+    MetricName,
+    canonical_metric_name,
+    metric_description,
+)
 from labelwise.metrics.ranking import (
     coverage_error,
     label_ranking_average_precision_score,
@@ -50,12 +56,15 @@ from labelwise.metrics.roc_auc import roc_auc_score
 from labelwise.metrics.streaming import Evaluator
 
 __all__ = [
+    "METRIC_NAMES",
     "PROPENSITY_PARAMETERS",
     "Evaluator",
+    "MetricName",
     "accuracy_score",
     "at_k_state",
     "average_precision_score",
     "balanced_accuracy_score",
+    "canonical_metric_name",
     "classification_report",
     "coverage_error",
     "f1_score",
@@ -71,6 +80,7 @@ __all__ = [
     "jaccard_score",
     "label_ranking_average_precision_score",
     "label_ranking_loss",
+    "metric_description",
     "multilabel_confusion_matrix",
     "ndcg_at_k",
     "one_error",
