@@ -1,11 +1,14 @@
-"""Shared test setup: hypothesis profiles, where the benchmark data lives, and a skip when it is
-absent."""
+"""Shared test setup: hypothesis profiles, where the benchmark data lives (and a skip when it is
+absent), one-thread fixtures for small fits on a busy machine, and the small data sets that test
+files in several folders use."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
@@ -47,3 +50,66 @@ def datasets_dir() -> Path:
     if not DATASETS.is_dir():
         pytest.skip(f"shared benchmark data not found at {DATASETS} (set LABELWISE_SHARED)")
     return DATASETS
+
+
+# ------------------------------------------------------------------ one thread for small fits
+# Small fits on a shared, loaded machine (pytest -n 2 on 2 cores): more BLAS or torch threads only
+# add contention. A test module opts in with
+#     pytestmark = pytest.mark.usefixtures("one_blas_thread")
+
+
+@pytest.fixture(scope="module")
+def one_blas_thread() -> Iterator[None]:
+    """BLAS and OpenMP limited to one thread for the module's tests."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        yield
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread() -> Iterator[None]:
+    """torch limited to one intra-op thread for the module's tests (skips without torch)."""
+    torch = pytest.importorskip("torch")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+# ------------------------------------------------------------------------- small shared data
+
+# The README's text example: ten job ads, each with a field and a country.
+JOB_ADS = (
+    "Java senior engineer in UK",
+    "Python developer in London",
+    "Registered nurse in Manchester, UK",
+    "Hospital doctor in London",
+    "Java backend engineer in Berlin",
+    "Data engineer in Munich, Germany",
+    "Nurse for a clinic in Berlin",
+    "Doctor in a Munich hospital",
+    "Accountant in London",
+    "Tax accountant in Berlin",
+)
+JOB_LABELS = (
+    ("IT", "UK"), ("IT", "UK"), ("Health", "UK"), ("Health", "UK"),
+    ("IT", "Germany"), ("IT", "Germany"), ("Health", "Germany"), ("Health", "Germany"),
+    ("Finance", "UK"), ("Finance", "Germany"),
+)  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def job_ads() -> tuple[list[str], list[list[str]]]:
+    """The README's ten job ads and their label lists (shared by the session: copy to change)."""
+    return list(JOB_ADS), [list(labels) for labels in JOB_LABELS]
+
+
+@pytest.fixture
+def small_multilabel() -> tuple[np.ndarray, np.ndarray]:
+    """60 rows, 5 standardised features, 3 labels (scikit-learn's generator, seed 0): logistic
+    regressions converge at once."""
+    from sklearn.datasets import make_multilabel_classification
+
+    X, Y = make_multilabel_classification(n_samples=60, n_features=5, n_classes=3, random_state=0)
+    return (X - X.mean(0)) / X.std(0), Y

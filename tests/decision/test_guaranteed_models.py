@@ -14,7 +14,6 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.multioutput import MultiOutputClassifier
 from sklearn.neighbors import KNeighborsClassifier
-from threadpoolctl import threadpool_limits
 
 import labelwise
 from labelwise.decision import (
@@ -32,11 +31,7 @@ from labelwise.errors import ProblemSetupError, ProblemSetupWarning, ShapeError,
 from labelwise.models import BinaryRelevance, ClassifierChain
 from labelwise.split import train_test_split
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_blas_thread():
-    with threadpool_limits(1):
-        yield
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
-from threadpoolctl import threadpool_limits
 
 from labelwise.data import Hierarchy
 from labelwise.decision import FixedThreshold
@@ -19,11 +18,7 @@ from labelwise.errors import LabelwiseWarning, UnknownLabelError
 from labelwise.metrics.hierarchical import hierarchical_f1_score
 from labelwise.models import HierarchicalClassifier
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_blas_thread():
-    with threadpool_limits(1):
-        yield
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
 
 
 PARENTS = {"cat": "animal", "dog": "animal", "car": "vehicle"}  # roots implicit

@@ -9,7 +9,6 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
-from threadpoolctl import threadpool_limits
 
 from labelwise.data import Hierarchy
 from labelwise.decision import FixedThreshold
@@ -18,11 +17,7 @@ from labelwise.errors import LabelwiseWarning, ShapeError, TargetError, UnknownL
 from labelwise.metrics.hierarchical import hierarchical_consistency_score
 from labelwise.models import BinaryRelevance, HierarchicalClassifier
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_blas_thread():
-    with threadpool_limits(1):
-        yield
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
 
 
 H = Hierarchy.from_groups({"animal": ["cat", "dog"], "vehicle": ["car"]})

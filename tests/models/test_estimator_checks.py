@@ -22,7 +22,6 @@ from sklearn.base import clone
 from sklearn.ensemble import ExtraTreesClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
-from threadpoolctl import threadpool_limits
 
 from labelwise.models import (
     BinaryRelevance,
@@ -35,12 +34,7 @@ from labelwise.models import (
     ScoreAverage,
 )
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_blas_thread():
-    """Small fits on a shared, loaded machine: BLAS threads only add contention."""
-    with threadpool_limits(1):
-        yield
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
 
 
 ONE_COLUMN = (

@@ -16,7 +16,6 @@ import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.svm import LinearSVC
 from sklearn.utils.estimator_checks import parametrize_with_checks
-from threadpoolctl import threadpool_limits
 
 from labelwise.decision import TopK
 from labelwise.errors import ProblemSetupWarning, ShapeError, TargetError
@@ -25,11 +24,7 @@ from labelwise.models import BinaryRelevance, LabelTree, top_k_proba
 from labelwise.models.label_tree import _build_tree, fit_squared_hinge, sparse_top_k
 from labelwise.models.top_k import dense_top_k
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_blas_thread():
-    with threadpool_limits(1):
-        yield
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
 
 
 def _data(n=300, d=40, L=24, seed=0):

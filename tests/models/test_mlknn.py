@@ -5,17 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from threadpoolctl import threadpool_limits
 
 from labelwise.decision import FixedThreshold
 from labelwise.models import MLkNN
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_blas_thread():
-    """Small fits on a shared, loaded machine: BLAS threads only add contention."""
-    with threadpool_limits(1):
-        yield
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
 
 
 def reference_mlknn(X, Y, Xq, k, s):

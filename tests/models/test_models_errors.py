@@ -6,17 +6,11 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
-from threadpoolctl import threadpool_limits
 
 from labelwise.errors import ProblemSetupError, ShapeError, TargetError
 from labelwise.models import BinaryRelevance, LabelPowerset, MLkNN, OneVsOne, OneVsRest, RAkEL
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_blas_thread():
-    """Small fits on a shared, loaded machine: BLAS threads only add contention."""
-    with threadpool_limits(1):
-        yield
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
 
 
 MULTILABEL = [BinaryRelevance, LabelPowerset, RAkEL, lambda: MLkNN(k=2)]

@@ -14,17 +14,11 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.multiclass import OneVsOneClassifier, OneVsRestClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
 
 from labelwise.errors import ProblemSetupError
 from labelwise.models import OneVsOne, OneVsRest
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_blas_thread():
-    """Small fits on a shared, loaded machine: BLAS threads only add contention."""
-    with threadpool_limits(1):
-        yield
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
 
 
 class BinaryOnly(ClassifierMixin, BaseEstimator):

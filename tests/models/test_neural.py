@@ -23,13 +23,7 @@ from labelwise.decision import PerLabelThreshold, ThresholdedClassifier  # noqa:
 from labelwise.models import BinaryRelevance, NeuralClassifier  # noqa: E402
 from labelwise.models._neural_train import Batches  # noqa: E402
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _multilabel(n=300, d=8, seed=0):

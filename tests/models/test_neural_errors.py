@@ -20,13 +20,7 @@ from labelwise.errors import (  # noqa: E402
 from labelwise.models import NeuralClassifier, _torch  # noqa: E402
 from labelwise.models._torch import resolve_device  # noqa: E402
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _data(n=120, seed=0):

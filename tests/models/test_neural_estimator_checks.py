@@ -20,14 +20,7 @@ torch = pytest.importorskip("torch")
 
 from labelwise.models import NeuralClassifier  # noqa: E402
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Tiny networks on a shared, loaded machine: more threads only add contention."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 INT8_PREDICT = (

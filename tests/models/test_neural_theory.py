@@ -20,14 +20,7 @@ torch = pytest.importorskip("torch")
 from labelwise.diagnostics import diagnose  # noqa: E402
 from labelwise.models import NeuralClassifier, losses  # noqa: E402
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Tiny networks on a shared machine: more threads only add contention."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _sigmoid(z):

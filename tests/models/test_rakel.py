@@ -11,17 +11,11 @@ from joblib import parallel_config
 from sklearn.datasets import make_multilabel_classification
 from sklearn.model_selection import GridSearchCV
 from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
 
 from labelwise.models import BinaryRelevance, LabelPowerset, RAkEL
 from labelwise.models.rakel import random_labelsets
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_blas_thread():
-    """Small fits on a shared, loaded machine: BLAS threads only add contention."""
-    with threadpool_limits(1):
-        yield
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
 
 
 @pytest.fixture(scope="module")

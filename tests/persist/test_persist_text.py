@@ -37,15 +37,7 @@ NEW = ["Java developer in Hamburg", "Nurse in Leeds", "a text about nothing in p
 FINE_TUNED = "labelwise.text.finetune.FineTunedEncoder"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Torch's threads compete for the busy cores of a shared machine; one is faster."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -15,24 +15,6 @@ pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 pytest.importorskip("httpx")
 
-# The README's text example: ten job ads, each with a field and a country.
-JOB_ADS = [
-    "Java senior engineer in UK",
-    "Python developer in London",
-    "Registered nurse in Manchester, UK",
-    "Hospital doctor in London",
-    "Java backend engineer in Berlin",
-    "Data engineer in Munich, Germany",
-    "Nurse for a clinic in Berlin",
-    "Doctor in a Munich hospital",
-    "Accountant in London",
-    "Tax accountant in Berlin",
-]
-JOB_LABELS = [
-    ["IT", "UK"], ["IT", "UK"], ["Health", "UK"], ["Health", "UK"],
-    ["IT", "Germany"], ["IT", "Germany"], ["Health", "Germany"], ["Health", "Germany"],
-    ["Finance", "UK"], ["Finance", "Germany"],
-]  # fmt: skip
 FEATURE_LABELS = ["a", "b", "c"]
 N_FEATURES = 4
 
@@ -53,12 +35,12 @@ def feature_model(tmp_path_factory) -> tuple[Path, object]:
 
 
 @pytest.fixture(scope="session")
-def text_model(tmp_path_factory) -> tuple[Path, object]:
+def text_model(tmp_path_factory, job_ads) -> tuple[Path, object]:
     """``TfidfClassifier`` fitted on the README's job ads and saved as the README does."""
     from labelwise.persist import save
     from labelwise.text import TfidfClassifier
 
-    model = TfidfClassifier().fit(JOB_ADS, JOB_LABELS)
+    model = TfidfClassifier().fit(*job_ads)
     path = tmp_path_factory.mktemp("serve-models") / "text.lw"
     save(model, path)
     return path, model
@@ -105,9 +87,3 @@ def make_client():
 def http_server():
     """``with http_server(app, read_timeout=...) as url``: a real uvicorn server in a thread."""
     return _http_server
-
-
-@pytest.fixture(scope="session")
-def job_ads() -> tuple[list[str], list[list[str]]]:
-    """The README's job ads and their labels."""
-    return JOB_ADS, JOB_LABELS

@@ -32,15 +32,7 @@ TEXTS = [t for t, _ in JOBS]
 LABELS = [y for _, y in JOBS]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Tiny heads train 40x slower when torch's threads compete for busy cores (pytest -n 2)."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
