@@ -105,11 +105,13 @@ def job_ads() -> tuple[list[str], list[list[str]]]:
     return list(JOB_ADS), [list(labels) for labels in JOB_LABELS]
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def small_multilabel() -> tuple[np.ndarray, np.ndarray]:
     """60 rows, 5 standardised features, 3 labels (scikit-learn's generator, seed 0): logistic
-    regressions converge at once."""
+    regressions converge at once. Read-only arrays, shared by the session: copy to change."""
     from sklearn.datasets import make_multilabel_classification
 
     X, Y = make_multilabel_classification(n_samples=60, n_features=5, n_classes=3, random_state=0)
-    return (X - X.mean(0)) / X.std(0), Y
+    X = (X - X.mean(0)) / X.std(0)
+    X.flags.writeable = Y.flags.writeable = False
+    return X, Y

@@ -13,21 +13,18 @@ import zipfile
 
 import numpy as np
 import pytest
-from sklearn.datasets import make_multilabel_classification
 
 from labelwise.errors import LabelwiseError, ModelFileError
 from labelwise.models import BinaryRelevance
 from labelwise.persist import load, load_metadata, save, untrusted_types
 from labelwise.persist._limits import json_depth, parse_json
 
-X, Y = make_multilabel_classification(n_samples=60, n_features=5, n_classes=3, random_state=0)
-X = (X - X.mean(0)) / X.std(0)
 MiB = 2**20
 
 
 @pytest.fixture(scope="module")
-def model():
-    return BinaryRelevance().fit(X, Y)
+def model(small_multilabel):
+    return BinaryRelevance().fit(*small_multilabel)
 
 
 @pytest.fixture
@@ -110,9 +107,10 @@ def test_highly_compressible_legitimate_model_loads(tmp_path):
                                   model.predict_proba(Xb[:50]))  # fmt: skip
 
 
-def test_absolute_cap_applies_whatever_the_ratio(saved, model):
+def test_absolute_cap_applies_whatever_the_ratio(saved, model, small_multilabel):
     with pytest.raises(ModelFileError, match=r"'estimator\.skops' would inflate.*max_bytes="):
         load(saved, max_bytes=10_000)
+    X, _ = small_multilabel
     np.testing.assert_array_equal(load(saved).predict_proba(X), model.predict_proba(X))
     with pytest.raises(ValueError, match="max_ratio must be a number >= 1"):
         load(saved, max_ratio=0)
