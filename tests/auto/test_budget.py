@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -190,3 +193,18 @@ def test_a_candidate_far_slower_than_its_estimate_is_stopped_between_folds(monke
     assert b["status"] == "skipped" and "stopped after 1 of 3 folds" in b["error"]
     assert auto.best_name_ == "A"
     assert wall < 3.0
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="reads Linux's /proc")
+def test_process_seconds_counts_the_start_up_of_the_process():
+    """A child that sleeps 1 s after starting says at least 1 s, and no more than the parent
+    measured from before starting it."""
+    code = (
+        "import time; time.sleep(1.0); "
+        "from labelwise.auto.budget import process_seconds; print(process_seconds())"
+    )
+    t0 = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    assert done.returncode == 0, done.stderr
+    assert 1.0 <= float(done.stdout) <= wall + 0.05

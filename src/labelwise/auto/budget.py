@@ -10,11 +10,15 @@ each fold fitted ``n (k - 1) / k``: the longest measured fold time, scaled from 
 all rows by the cost model's dependence on the rows (:meth:`Candidate.rows_factor`: ``k / (k - 1)``
 for a linear model, its square for a neighbour search). A blend refits its members ``workers`` at
 a time.
+
+A run started from the command line counts from the start of its process
+(:func:`process_seconds`): the interpreter's start-up and imports are part of the user's wait.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,7 +27,7 @@ import numpy as np
 
 from labelwise.auto.candidates import Candidate
 
-__all__ = ["TimeBudget", "parallel_seconds"]
+__all__ = ["TimeBudget", "parallel_seconds", "process_seconds"]
 
 
 def parallel_seconds(seconds: Iterable[float], workers: int) -> float:
@@ -40,6 +44,34 @@ def parallel_seconds(seconds: Iterable[float], workers: int) -> float:
     if not times:
         return 0.0
     return max(max(times), sum(times) / max(1, workers))
+
+
+def process_seconds() -> float:
+    """Seconds since this process started (0.0 where the platform does not say).
+
+    What a command that promises a time limit has spent before its own code ran: starting the
+    interpreter and importing the libraries (seconds on a loaded machine). Read from
+    ``/proc/self/stat`` on Linux, else from psutil when it is installed.
+
+    Examples
+    --------
+    >>> 0.0 <= process_seconds() < 24 * 3600
+    True
+    """
+    try:
+        with open("/proc/self/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()  # the command name may hold spaces
+        with open("/proc/uptime", "rb") as f:
+            uptime = float(f.read().split()[0])
+        return max(0.0, uptime - int(fields[19]) / os.sysconf("SC_CLK_TCK"))  # field 22
+    except (OSError, ValueError, IndexError, AttributeError):
+        pass
+    try:
+        import psutil
+
+        return max(0.0, time.time() - psutil.Process().create_time())
+    except Exception:  # psutil missing or refusing: nothing is known, nothing is counted
+        return 0.0
 
 
 @dataclass
