@@ -22,6 +22,24 @@ split is shared) with a seeded, second-order iteratively stratified 2:1 train/te
 not used to design anything, so it is the closest thing here to a held-out dataset. Any other
 pooled Mulan file runs the same way when named by its path (``--datasets path/to/NAME.arff``,
 with ``NAME.xml`` beside it; a ``.orig`` before ``.arff`` is dropped to find the XML).
+
+``--walls`` measures only the time limit (issue 18: wall time at most 1.2 T + 10 s), on every
+shared set and on generated held-out-like sets, through both ways a user runs the main job: the
+command line (``python -m labelwise fit FILE --metric M --time-limit T --out MODEL``, timed from
+outside: interpreter start-up, reading, search, refit and writing the model) and
+``AutoClassifier(M, time_limit=T).fit(X, Y)`` in a fresh interpreter (timed around ``fit``).
+Each (set, T, way) is one row; rows accumulate in a JSON file, so sets can be run one at a
+time (each under the shared lock) and the table re-rendered::
+
+    flock .bench.lock .venv/bin/python benchmarks/auto.py --walls --datasets yeast,scene \
+        --limits 30,60 --out benchmarks/results/time_limit.md
+
+Sets: the Mulan splits by name (their training files as shipped), ``medical`` (a fixed seeded
+80/20 row split of the pooled file), ``delicious``, ``reuters`` (the ModApte training texts of
+``../shared``), ``goemotions`` (its training texts), ``synth-dense`` (scikit-learn's
+``make_multilabel_classification``: 5,000 rows, 100 features, 20 labels, seed 0) and
+``synth-sparse`` (20,000 x 5,000 sparse rows, 200 labels with power-law frequencies, seed 0).
+Generated and split sets are written once to ``--data-dir`` (a temporary folder by default).
 """
 
 from __future__ import annotations
@@ -291,7 +309,19 @@ def main() -> None:
         help="skip the single models (a shorter run: the main job's time and quality only)",
     )
     ap.add_argument("--render", default=None, help="only re-render the table of a --json file")
+    ap.add_argument("--walls", action="store_true", help="measure the time limit only")
+    ap.add_argument("--limits", default="30,60", help="--walls: the time limits T")
+    ap.add_argument("--ways", default="cli,api", help="--walls: cli, api or both")
+    ap.add_argument("--data-dir", default=None, help="--walls: where generated sets go")
+    ap.add_argument("--rows", default=None, help="--walls: the JSON file rows accumulate in")
+    ap.add_argument("--api-run", nargs=3, help=argparse.SUPPRESS)  # FILE METRIC T (internal)
     args = ap.parse_args()
+    if args.api_run:
+        print(json.dumps(api_run(*args.api_run)), flush=True)
+        return
+    if args.walls:
+        walls(args)
+        return
     if args.render:
         rows = json.loads(Path(args.render).read_text(encoding="utf-8"))
         print(table(rows, best_peers(ROOT / "benchmarks" / "RESULTS.md"), args.time_limit))
@@ -341,6 +371,206 @@ def write(args: argparse.Namespace, rows: list[dict], peers: dict, start: float)
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1, default=str), encoding="utf-8")
     print(report, flush=True)
+
+
+# ---- --walls: the time limit through the command line and the API -------------------------
+
+TEXT = Path(_SHARED) / "datasets" / "text"
+LARGE = {"delicious", "goemotions", "synth-sparse"}
+
+
+def train_file(name: str, data_dir: Path) -> Path:
+    """The training file of set ``name`` as a user would pass it to ``labelwise fit``."""
+    if name in [*DATASETS, "delicious"]:
+        return MULAN / f"{name}-train.arff"
+    if name == "reuters":
+        return TEXT / "reuters21578_modapte_train.json"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    out = data_dir / {"goemotions": "goemotions-train.jsonl"}.get(name, f"{name}-train.svm")
+    if out.exists():
+        return out
+    if name == "goemotions":
+        names = (TEXT / "goemotions" / "labels.txt").read_text(encoding="utf-8").split()
+        with open(TEXT / "goemotions" / "train.tsv", encoding="utf-8", newline="") as f:
+            rows = [line.rstrip("\n").split("\t") for line in f]
+        docs = [{"text": r[0], "labels": [names[int(i)] for i in r[1].split(",")]} for r in rows]
+        tmp = out.with_suffix(".part")
+        tmp.write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
+        tmp.rename(out)
+        return out
+    if name == "medical":  # a fixed seeded 80/20 split of the pooled file; the 80 is trained on
+        ds = labelwise.read(MULAN / "medical.arff", labels=MULAN / "medical.xml")
+        rows = np.random.default_rng(0).permutation(ds.n_samples)[: int(0.8 * ds.n_samples)]
+        X, Y = ds.X[np.sort(rows)], ds.Y[np.sort(rows)]
+    elif name == "synth-dense":
+        from sklearn.datasets import make_multilabel_classification
+
+        X, Y = make_multilabel_classification(
+            n_samples=5000, n_features=100, n_classes=20, n_labels=3, random_state=0
+        )
+        X = X.astype(np.float64)
+    elif name == "synth-sparse":
+        X, Y = synth_sparse(20000, 5000, 200, seed=0)
+    else:
+        raise SystemExit(f"unknown set {name!r}")
+    ds = labelwise.Dataset(X=X, Y=Y, label_names=[str(j) for j in range(Y.shape[1])])
+    tmp = out.with_name(out.stem + ".part.svm")
+    labelwise.write(ds, tmp, overwrite=True)
+    tmp.rename(out)
+    return out
+
+
+def synth_sparse(n: int, d: int, n_labels: int, seed: int) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Sparse TF-IDF-like rows whose labels follow a power law and depend on the features.
+
+    Each label owns 20 random features; a row draws 1-4 labels (label j with weight 1/(j+1)),
+    then about 40 features: half from its labels' own, half from all features (noise).
+    """
+    rng = np.random.default_rng(seed)
+    owned = rng.integers(0, d, size=(n_labels, 20))
+    weight = 1.0 / np.arange(1, n_labels + 1)
+    weight /= weight.sum()
+    Y = np.zeros((n, n_labels), dtype=np.int8)
+    rows, cols = [], []
+    for i in range(n):
+        labs = rng.choice(n_labels, size=rng.integers(1, 5), replace=False, p=weight)
+        Y[i, labs] = 1
+        own = owned[labs].ravel()
+        feats = np.unique(np.concatenate([rng.choice(own, 20), rng.integers(0, d, 20)]))
+        rows.append(np.full(feats.size, i))
+        cols.append(feats)
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    X = sp.csr_matrix((rng.random(r.size) + 0.1, (r, c)), shape=(n, d))
+    X = sp.csr_matrix(X.multiply(1.0 / np.sqrt(X.multiply(X).sum(axis=1))))
+    return X, Y
+
+
+def api_run(path: str, metric: str, limit: str) -> dict:
+    """``AutoClassifier(metric, time_limit=limit).fit`` on the file's data, timed around fit."""
+    ds = labelwise.read(path)
+    X = ds.texts if ds.X is None else ds.X
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        auto = AutoClassifier(metric, time_limit=float(limit)).fit(X, ds.Y)
+    return {
+        "wall": time.perf_counter() - t0,
+        "search": auto.search_seconds_,
+        "refit": getattr(auto, "refit_seconds_", None),
+        "refit_estimate": getattr(auto, "refit_estimate_", None),
+        "choice": auto.best_name_,
+        "leaderboard": compact(auto.leaderboard_),
+    }
+
+
+def compact(leaderboard: list[dict]) -> list[list]:
+    """Each candidate's name, status, cross-validation and estimated refit seconds, and why it
+    was skipped or stopped: what a wall time over the bound is traced back to."""
+    return [
+        [r.get("candidate"), r.get("status"), r.get("cv_seconds"),
+         r.get("refit_seconds_estimate"), (r.get("error") or "")[:100]]
+        for r in leaderboard
+    ]  # fmt: skip
+
+
+def cli_run(path: Path, metric: str, limit: float, model: Path) -> dict:
+    """``python -m labelwise fit`` timed from outside, the model written to ``model``."""
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "labelwise", "fit", str(path), "--metric", metric]
+    cmd += ["--time-limit", f"{limit:g}", "--out", str(model), "--force", "--json", "--quiet"]
+    t0 = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    out: dict[str, Any] = {"wall": wall, "status": done.returncode}
+    try:
+        summary = json.loads(done.stdout)
+    except ValueError:
+        summary = {}
+        out["error"] = (done.stderr.strip().splitlines() or ["no output"])[-1][:200]
+    for key in ("fit_seconds", "best"):
+        if key in summary:
+            out[key] = summary[key]
+    if summary.get("leaderboard"):
+        out["leaderboard"] = compact(summary["leaderboard"])
+    return out
+
+
+def walls(args: argparse.Namespace) -> None:
+    import subprocess
+    import sys
+    import tempfile
+
+    data_dir = Path(args.data_dir or Path(tempfile.gettempdir()) / "labelwise-time-limit")
+    rows_file = Path(args.rows or data_dir / "time_limit_rows.json")
+    rows = json.loads(rows_file.read_text(encoding="utf-8")) if rows_file.exists() else []
+    data_dir.mkdir(parents=True, exist_ok=True)
+    metric = args.metrics.split(",")[0]
+    for name in args.datasets.split(","):
+        path = train_file(name, data_dir)
+        limits = [float(t) for t in args.limits.split(",")]
+        if name in LARGE and 120.0 not in limits:
+            limits.append(120.0)
+        for limit in limits:
+            for way in args.ways.split(","):
+                if way == "cli":
+                    r = cli_run(path, metric, limit, data_dir / f"{name}.lw")
+                else:
+                    cmd = [sys.executable, __file__, "--api-run", str(path), metric, f"{limit:g}"]
+                    t0 = time.perf_counter()
+                    done = subprocess.run(cmd, capture_output=True, text=True)
+                    try:
+                        r = json.loads(done.stdout.strip().splitlines()[-1])
+                    except (ValueError, IndexError):
+                        r = {"error": (done.stderr.strip().splitlines() or ["?"])[-1][:200]}
+                    r["process"] = time.perf_counter() - t0
+                r.update(
+                    dataset=name,
+                    way=way,
+                    T=limit,
+                    metric=metric,
+                    date=f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M}",
+                    load=os.getloadavg()[0],
+                )
+                rows = [
+                    x for x in rows if (x["dataset"], x["way"], x["T"]) != (name, way, limit)
+                ] + [r]
+                print(json.dumps(r), flush=True)
+                rows_file.parent.mkdir(parents=True, exist_ok=True)
+                rows_file.write_text(json.dumps(rows, indent=1), encoding="utf-8")
+                Path(args.out).write_text(walls_report(rows), encoding="utf-8")
+
+
+def walls_report(rows: list[dict]) -> str:
+    lines = [
+        "| set | way | T s | wall s | wall / T | bound 1.2 T + 10 s | pass | fit s | search s | "
+        "refit s (estimated) | chosen | load avg | date (UTC) |",
+        "|---|---|---:|---:|---:|---:|---|---:|---:|---:|---|---:|---|",
+    ]
+    order = {n: i for i, n in enumerate([*DATASETS, "medical", "delicious", "reuters"])}
+    for r in sorted(rows, key=lambda r: (order.get(r["dataset"], 99), r["dataset"], r["T"])):
+        limit = r["T"]
+        bound = 1.2 * limit + 10
+        wall = r.get("wall")
+        fit = r.get("fit_seconds", wall if r["way"] == "api" else None)
+        search = r.get("search")
+        refit = r.get("refit", r.get("refit_seconds"))
+        est = r.get("refit_estimate")
+        chosen = str(r.get("choice", r.get("best", r.get("error", "-"))))[:90]
+        ok = "-" if wall is None or r.get("status", 0) or "error" in r else (
+            "yes" if wall <= bound else "**no**"
+        )  # fmt: skip
+        refit_s = "-" if refit is None else f"{refit:.1f} ({est or 0:.1f})"
+        lines.append(
+            f"| {r['dataset']} | {r['way']} | {r['T']:g} | "
+            f"{'-' if wall is None else f'{wall:.1f}'} | "
+            f"{'-' if wall is None else f'{wall / limit:.2f}'} | {bound:.0f} | {ok} | "
+            f"{'-' if fit is None else f'{fit:.1f}'} | "
+            f"{'-' if search is None else f'{search:.0f}'} | {refit_s} | {chosen} | "
+            f"{r.get('load', 0):.1f} | {r.get('date', '')} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":
