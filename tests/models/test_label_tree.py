@@ -389,12 +389,33 @@ def test_rare_labels_solve_to_liblinears_optimum_within_the_default_budget():
 
     ref = LinearSVC(loss="squared_hinge", dual=False, tol=1e-10, max_iter=10_000).fit(X, Ypos[:, 0])
     best = objective(ref.coef_.ravel(), ref.intercept_[0])
+    W, b = fit_squared_hinge(sp.csr_matrix(X), Ypos, 1.0)  # the default tolerance and budget
+    assert objective(W[:, 0].astype(float), float(b[0])) <= best * 1.001
+    # a leaf's budget stops early, but within 15% of the optimum (from b = 0: 91% above it)
     W, b = fit_squared_hinge(sp.csr_matrix(X), Ypos, 1.0, 3, 5)
-    assert objective(W[:, 0].astype(float), float(b[0])) <= best * 1.02
+    assert objective(W[:, 0].astype(float), float(b[0])) <= best * 1.15
     # the closed-form start alone is the optimum over the intercept with w = 0: 2 C (p - q) / (1
     # + 2 C n) for B = 1, p = 30 positives, q = 570 negatives
-    W0, b0 = fit_squared_hinge(np.zeros((n, 1)), Ypos, 1.0, 1, 1)
+    _, b0 = fit_squared_hinge(np.zeros((n, 1)), Ypos, 1.0, 1, 1)
     assert b0[0] == pytest.approx(2 * (30 - 570) / (1 + 2 * n), rel=1e-5)
+
+
+def test_internal_nodes_use_liblinears_dual_solver_deterministically():
+    """Two-output nodes are LinearSVC's dual solution (the same call), in any thread layout."""
+    from labelwise.models.label_tree import _fit_dual
+
+    X, Y = _data(n=200)
+    Xs = sp.csr_matrix(X)
+    Ypos = np.column_stack([Y[:, :12].any(axis=1), Y[:, 12:].any(axis=1)])
+    W, b = _fit_dual(Xs, Ypos, 1.0, 1.0)
+    for j in range(2):
+        ref = LinearSVC(dual=True, tol=0.1, max_iter=100, random_state=0).fit(Xs, Ypos[:, j])
+        np.testing.assert_allclose(W[:, j], ref.coef_.ravel(), rtol=1e-5, atol=1e-6)
+        assert b[j] == pytest.approx(ref.intercept_[0], rel=1e-5)
+    W0, b0 = _fit_dual(Xs, np.column_stack([np.ones(200, bool), np.zeros(200, bool)]), 1.0, 1.0)
+    assert not W0.any() and b0.tolist() == [1.0, -1.0]  # one class: constant on its side
+    a = LabelTree(max_leaf=3, n_jobs=4).fit(X, Y).predict_proba(X)
+    np.testing.assert_array_equal(a, LabelTree(max_leaf=3, n_jobs=4).fit(X, Y).predict_proba(X))
 
 
 def test_default_rule_is_top_k_of_the_training_label_cardinality():

@@ -10,10 +10,13 @@ et al., 2020) are available through ``branching``.
 
 Every node learns one linear scorer per child (internal nodes: trained on the examples that reach
 the node, i.e. that have a label in its subtree) or per label (leaves: trained on the examples
-with a label in the leaf). All outputs of a node share its rows, so they are trained jointly: one
-truncated-Newton optimisation of the L2-regularised squared hinge over the node's rows, whose
-gradient and Hessian products are single sparse matrix products ``X^T (...)`` for all outputs at
-once (internal nodes to liblinear's tolerance, leaves with a small budget: see ``_LEAF_BUDGET``).
+with a label in the leaf), minimising the L2-regularised squared hinge with an intercept feature
+(liblinear's ``-B 1``, as Parabel). A binary tree's internal node has two outputs over many rows:
+liblinear's dual coordinate descent solves each (Parabel's solver; ``_DUAL_MAX_OUTPUTS``). A
+leaf's outputs (up to ``max_leaf``) share its rows, so they are trained jointly: one
+truncated-Newton optimisation whose gradient and Hessian products are single sparse matrix
+products ``X^T (...)`` for all outputs at once, with a small budget (``_LEAF_BUDGET``), started
+from the intercept's optimum at zero weights.
 The node's rows are restricted to the features they use, so memory and time follow the
 number of stored values, not the number of features. After training, weights with
 ``|w| < prune_threshold`` are dropped (Parabel's rule for unit-norm rows), so the model stays
@@ -27,6 +30,7 @@ and the ensemble averages the trees' label scores (a label a tree did not reach 
 from __future__ import annotations
 
 import numbers
+import threading
 import warnings
 from typing import Any, ClassVar
 
@@ -37,11 +41,12 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
-from labelwise._validation import Interval, Options, check_params
+from labelwise._validation import Interval
 from labelwise.data.targets import _is_label_lists, as_array, check_targets
 from labelwise.decision._base import DecisionRule
+from labelwise.decision.ranking_rules import TopK
 from labelwise.errors import ProblemSetupWarning, ShapeError, TargetError
-from labelwise.models._base import ScoresThenRuleMixin
+from labelwise.models._base import ScoresThenRuleMixin, fit_context
 from labelwise.models._input_checks import check_predict_X, multilabel_tags
 
 __all__ = ["LabelTree"]
@@ -49,14 +54,23 @@ __all__ = ["LabelTree"]
 _DTYPE = np.float32
 _NEWTON_TOL = 0.01  # liblinear's primal stopping rule: |grad| <= 0.01 |grad at 0|
 _CG_TOL = 0.1  # liblinear's TRON: stop CG when |residual| <= 0.1 |grad|
-# Upper bounds on (Newton iterations, CG steps per iteration). Internal nodes solve to liblinear's
-# tolerance: their errors compound along every path below them, and with few outputs they cost
-# little. Leaves stop early, as Parabel's leaves do (liblinear's dual solver at a tolerance of
-# 0.1): a leaf's error touches only its own labels, and leaves hold most of the training cost.
-# On a 30,000-row synthetic set (benchmarks/many_labels.py's generator) converging the internal
-# nodes gained 0.7 P@5 for 12% more training time; converging the leaves too, 0.6 more for 25%.
+# Upper bounds on (Newton iterations, CG steps per iteration) of the joint solve. Wide internal
+# nodes (branching > _DUAL_MAX_OUTPUTS) solve to liblinear's tolerance: their errors compound
+# along every path below them. Leaves stop early, as Parabel's leaves do (liblinear's dual solver
+# at a tolerance of 0.1): a leaf's error touches only its own labels, and leaves hold most of the
+# training cost. On a 30,000-row set of benchmarks/many_labels.py's generator, converging the
+# leaves gained 0.6 P@5 for 25% more training time.
 _LEAF_BUDGET = (3, 5)
 _INNER_BUDGET = (10, 20)
+# A node with at most this many outputs (an internal node of a binary tree) solves them one at a
+# time by liblinear's dual coordinate descent, Parabel's solver: with few outputs over many rows,
+# shrinking the rows already beyond the margin beats the joint Newton solve, whose products serve
+# many outputs at once (on a 30,000-row synthetic set, 0.6 s against 3.8 s per tree's internal
+# nodes). liblinear's tolerance for its dual solvers (-e 0.1); the epochs are a bound on time.
+_DUAL_MAX_OUTPUTS = 4
+_DUAL_TOL = 0.1
+_DUAL_MAX_ITER = 100
+_LIBLINEAR_LOCK = threading.Lock()
 
 
 # --------------------------------------------------------------------------- inputs
@@ -241,7 +255,10 @@ def fit_squared_hinge(
     output ``j`` (``y = +1`` where ``Ypos`` is true, else -1; ``B`` is ``bias``) by truncated
     Newton: conjugate
     gradients on the generalised Hessian, then a backtracking line search per output. Every
-    product with ``X`` serves all outputs (one sparse-times-dense product).
+    product with ``X`` serves all outputs (one sparse-times-dense product). It starts from
+    ``w = 0`` and the intercept that is optimal there (a 1-D quadratic in closed form): from
+    ``b = 0`` the intercept dominates the first gradient of a rare label (every row pulls it),
+    and the relative stopping rule would end once the intercept is right, weights far off.
 
     Parameters
     ----------
@@ -276,10 +293,12 @@ def fit_squared_hinge(
     Ys = np.where(Ypos, _DTYPE(1.0), _DTYPE(-1.0))
     XT = X.T.tocsr() if sp.issparse(X) else X.T
     W = np.zeros((d, K), dtype=_DTYPE)
-    b = np.zeros(K, dtype=_DTYPE)
-    Z = np.zeros((n, K), dtype=_DTYPE)
-    tmp = np.empty((d, K), dtype=_DTYPE)
     two_c = _DTYPE(2.0 * C)
+    # the intercept's optimum at w = 0: minimise 0.5 b^2 + C (p (1 - B b)^2 + q (1 + B b)^2)
+    n_pos = Ypos.sum(axis=0, dtype=np.float64)
+    b = (two_c * bias * (2 * n_pos - n) / (1.0 + two_c * bias * bias * n)).astype(_DTYPE)
+    Z = np.broadcast_to(bias * b, (n, K)).astype(_DTYPE)
+    tmp = np.empty((d, K), dtype=_DTYPE)
     g0 = None
     for _ in range(max_iter):
         M = Ys * Z
@@ -390,9 +409,47 @@ def _fit_node(
     Ypos = (Y[rows][:, labels].astype(_DTYPE) @ member).toarray() > 0
     if Xr.nnz > 0.25 * Xr.shape[0] * Xr.shape[1]:
         Xr = Xr.toarray()  # dense enough for BLAS to beat the sparse product
-    budget = _LEAF_BUDGET if leaf else _INNER_BUDGET
-    W, b = fit_squared_hinge(Xr, Ypos, C, *budget, bias=bias)
+    if Ypos.shape[1] <= _DUAL_MAX_OUTPUTS:
+        W, b = _fit_dual(Xr, Ypos, C, bias)
+    else:
+        W, b = fit_squared_hinge(Xr, Ypos, C, *(_LEAF_BUDGET if leaf else _INNER_BUDGET), bias=bias)
     return W, b, used
+
+
+def _fit_dual(X: Any, Ypos: np.ndarray, C: float, bias: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each output by liblinear's dual coordinate descent (``LinearSVC``, squared hinge).
+
+    One output at a time under a lock: liblinear draws its coordinate order from one random
+    generator shared by the whole process, so concurrent fits would make the model depend on
+    thread timing.
+    """
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.svm import LinearSVC
+
+    K = Ypos.shape[1]
+    W = np.zeros((X.shape[1], K), dtype=_DTYPE)
+    b = np.zeros(K, dtype=_DTYPE)
+    svc = LinearSVC(
+        C=C,
+        loss="squared_hinge",
+        dual=True,
+        tol=_DUAL_TOL,
+        max_iter=_DUAL_MAX_ITER,
+        fit_intercept=bias > 0,
+        intercept_scaling=bias if bias > 0 else 1.0,
+        random_state=0,
+    )
+    for j in range(K):
+        y = Ypos[:, j]
+        if y.all() or not y.any():  # one class: a constant scorer on its side of the margin
+            b[j] = 1.0 if y.all() else -1.0
+            continue
+        with _LIBLINEAR_LOCK, warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            svc.fit(X, y)
+        W[:, j] = svc.coef_.ravel()
+        b[j] = svc.intercept_[0] if bias > 0 else 0.0
+    return W, b
 
 
 def _fit_nodes(
@@ -457,13 +514,11 @@ class LabelTree(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
     C : float, default=1.0
         Loss weight of the squared-hinge node classifiers (liblinear's ``C``; Parabel: 1 on
         unit-norm rows).
-    bias : float or "auto", default="auto"
+    bias : float, default=1.0
         Value of the constant feature that carries each scorer's intercept, regularised with
         the weights (liblinear's ``-B``; Parabel and napkinXC use 1); 0 fits no intercept.
-        ``"auto"`` chooses between 1 and 0 by cross-validation on the training data: one tree
-        of each is trained on 90% of the rows and scored by mean P@1/3/5 on the other 10%
-        (about 60% more training time). On unit-norm rows an intercept weighs as much as a whole
-        row, which helps some data sets and hurts others (benchmarks/results/many_labels.md).
+        The solver starts from the intercept's exact optimum at zero weights, so its relative
+        stopping rule judges the weights, not the intercept (see :func:`fit_squared_hinge`).
     prune_threshold : float, default=0.1
         Weights with a smaller magnitude are dropped after training (Parabel: 0.1).
     normalize : bool, default=True
@@ -475,8 +530,13 @@ class LabelTree(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
     random_state : int or None, default=0
         Seeds the clustering; tree ``t`` uses ``random_state + t``.
     decision_rule : DecisionRule, default=None
-        Turns scores into label sets in ``predict``; ``None`` is ``FixedThreshold(0.5)``. With
-        many labels ``TopK`` is the usual rule.
+        Turns scores into label sets in ``predict``. ``None``: ``TopK(k)`` with ``k`` the mean
+        number of labels of a training row, not a threshold tuned on out-of-fold scores as for
+        the other models. A tree ranks: its scores are products of node scores along a path,
+        comparable within a row but not calibrated per label, and the beam scores only a few
+        labels per row; tuning a threshold would need out-of-fold scores of every label (k more
+        fits and an n x L array), the cost this model exists to avoid. A rule given here is
+        used (and tuned on out-of-fold scores if it learns) as for every model.
 
     Attributes
     ----------
@@ -484,10 +544,9 @@ class LabelTree(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         Per tree: ``children`` (list of child ids per node), ``labels`` (label ids per node),
         ``is_leaf``, ``W`` (one sparse column per node output), ``b`` and ``out_start`` (where
         each node's outputs start in ``W``).
-    bias_ : float
-        The intercept feature's value used (``bias``, or the one ``"auto"`` chose).
-    bias_scores_ : dict
-        With ``bias="auto"`` on at least 100 rows: held-out mean P@1/3/5 of each candidate.
+    rule_ : TopK
+        With ``decision_rule=None``: ``TopK(k)``, ``k`` the training rows' mean number of labels
+        (rounded, at least 1).
     classes_ : ndarray
         Label names (``0..L-1`` for a 0/1 matrix).
     n_features_in_ : int
@@ -509,7 +568,7 @@ class LabelTree(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         "max_depth": [Interval(numbers.Integral, 1, None)],
         "beam_width": [Interval(numbers.Integral, 1, None)],
         "C": [Interval(numbers.Real, 0, None, closed="neither")],
-        "bias": [Interval(numbers.Real, 0, None), Options({"auto"})],
+        "bias": [Interval(numbers.Real, 0, None)],
         "prune_threshold": [Interval(numbers.Real, 0, None)],
         "normalize": [bool],
         "n_jobs": [None, Interval(numbers.Integral, None, None)],
@@ -525,7 +584,7 @@ class LabelTree(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         max_depth: int = 20,
         beam_width: int = 10,
         C: float = 1.0,
-        bias: float | str = "auto",
+        bias: float = 1.0,
         prune_threshold: float = 0.1,
         normalize: bool = True,
         n_jobs: int | None = None,
@@ -547,6 +606,7 @@ class LabelTree(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
 
     # ---------------------------------------------------------------- fit
 
+    @fit_context
     def fit(self, X: Any, Y: Any) -> LabelTree:
         """Build ``n_trees`` label trees and train every node's classifiers.
 
@@ -560,7 +620,6 @@ class LabelTree(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        check_params(self.get_params(deep=False), self._parameter_constraints, caller="LabelTree")
         X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=True)
         Y, names = _check_fit_targets(Y, X.shape[0])
         self.classes_ = names
@@ -583,32 +642,10 @@ class LabelTree(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
                 ProblemSetupWarning,
                 stacklevel=2,
             )
-        bias = self.bias
-        if isinstance(bias, str):  # "auto"
-            bias, self.bias_scores_ = self._choose_bias(Xn, Y)
-        self.bias_ = float(bias)
-        self.trees_ = self._grow(Xn, Yc, self.bias_, self.n_trees)
+        self.trees_ = self._grow(Xn, Yc, float(self.bias), self.n_trees)
+        if self.decision_rule is None:
+            self.rule_ = TopK(max(1, round(Y.nnz / Y.shape[0])))
         return self
-
-    def _choose_bias(self, Xn: sp.csr_matrix, Y: sp.csr_matrix) -> tuple[float, dict]:
-        """Intercept or none, by the mean P@1/3/5 of one tree on a held-out tenth of the rows."""
-        from labelwise.metrics.at_k import precision_at_k  # metrics import models' neighbours
-
-        n, L = Y.shape
-        if n < 100:
-            return 1.0, {}
-        seed = 0 if self.random_state is None else int(self.random_state)
-        order = np.random.default_rng(seed).permutation(n)
-        held, kept = np.sort(order[: n // 10]), np.sort(order[n // 10 :])
-        ks = [k for k in (1, 3, 5) if k <= L]
-        scores = {}
-        for bias in (1.0, 0.0):
-            trees = self._grow(Xn[kept], sp.csc_matrix(Y[kept]), bias, 1)
-            r, lab, s = self._tree_candidates(trees[0], Xn[held])
-            S = sp.csr_matrix((np.exp(s), (r, lab)), shape=(held.shape[0], L))
-            top = sparse_top_k(S, max(ks))
-            scores[bias] = float(np.mean([precision_at_k(Y[held], top, k=k) for k in ks]))
-        return max(scores, key=lambda b: (scores[b], b)), scores
 
     def _grow(self, Xn: sp.csr_matrix, Yc: sp.csc_matrix, bias: float, n_trees: int) -> list:
         """Build ``n_trees`` trees and train their nodes."""
