@@ -80,3 +80,66 @@ def test_the_main_job_cross_validates_the_label_tree_for_precision_at_1():
     assert row["score"] > 0.5  # chance is 1/120: the label's own word gives most away
     assert type(auto.rule_).__name__ == "TopK" and auto.rule_.k == 1
     assert (auto.predict(X[:10]).sum(axis=1) == 1).all()
+
+
+def test_the_forest_joins_with_a_cost_independent_of_the_labels(monkeypatch):
+    import labelwise.models as models
+
+    class LabelForest:  # stands for the forest model before labelwise.models exports it
+        def __init__(self, random_state=None):
+            self.random_state = random_state
+
+    monkeypatch.setattr(models, "LabelForest", LabelForest, raising=False)
+    tags = DataProfile(12000, 500, 983, True, False, 12000, "multilabel", 18.5, 19.0)
+    forest = next(c for c in build_candidates(tags, ranking=True) if c.name.startswith("LabelF"))
+    assert forest.name == "LabelForest(50 trees)" and forest.family == "trees"
+    assert forest.make().random_state == 0
+    more = DataProfile(12000, 500, 30000, True, False, 12000, "multilabel", 18.5, 19.0)
+    assert fit_seconds("label_forest", more) == fit_seconds("label_forest", tags)
+    # n log n: twice the rows cost a little more than twice as much
+    assert 2.0 < forest.rows_factor(12000, 6000) < 2.2
+    assert not any(c.name.startswith("LabelF") for c in build_candidates(tags))
+
+
+def _tag_texts(n=300, L=120, seed=0):
+    """Each document names its 1-2 tags by their own words, among a few common words."""
+    rng = np.random.default_rng(seed)
+    common = ["the", "report", "about", "new", "with", "from", "review", "notes"]
+    Y = np.zeros((n, L), dtype=np.int8)
+    docs = []
+    for i in range(n):
+        tags = rng.choice(L, size=rng.integers(1, 3), replace=False)
+        Y[i, tags] = 1
+        words = [f"topic{t}x" for t in tags] + list(rng.choice(common, size=4))
+        docs.append(" ".join(rng.permutation(words)))
+    return docs, Y
+
+
+def test_text_with_many_tags_brings_in_tfidf_into_a_label_tree():
+    import inspect
+
+    from labelwise.text import TfidfClassifier
+
+    if "model" not in inspect.signature(TfidfClassifier).parameters:
+        pytest.skip("this labelwise's TfidfClassifier has no model= parameter")
+    docs, Y = _tag_texts()
+    text = DataProfile(300, 0, 120, False, True, 250, "multilabel", None, 1.5)
+    names = [c.name for c in build_candidates(text, ranking=True)]
+    assert "TfidfClassifier(LabelTree)" in names
+    assert "TfidfClassifier(LabelTree)" not in [c.name for c in build_candidates(text)]
+    few = DataProfile(300, 0, MANY_LABELS - 1, False, True, 250, "multilabel", None, 1.5)
+    assert "TfidfClassifier(LabelTree)" not in [c.name for c in build_candidates(few, ranking=True)]
+    auto = AutoClassifier(
+        "precision_at_k",
+        k=1,
+        candidates=["TfidfClassifier(LabelTree)"],
+        cv=3,
+        blend=False,
+        keep_oof_scores=True,
+    )
+    auto.fit(docs, Y)
+    row = auto.leaderboard_[0]
+    assert row["candidate"] == "TfidfClassifier(LabelTree)" and row["status"] == "ok"
+    top = np.asarray(auto.oof_scores_).argmax(axis=1)
+    assert row["score"] == pytest.approx(Y[np.arange(len(docs)), top].mean())
+    assert row["score"] > 0.5  # chance is below 1/60: each tag's own word gives it away

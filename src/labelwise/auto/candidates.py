@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from labelwise._inputs import is_text_input
+
 __all__ = [
     "MANY_LABELS",
     "Candidate",
@@ -130,18 +132,14 @@ class Candidate:
         return float(self.cost_at(n_rows)) / max(float(self.cost_at(fold_rows)), 1e-12)
 
 
-def is_text(X: Any) -> bool:
-    """Whether ``X`` is a sequence of raw strings (one document per example)."""
-    if isinstance(X, np.ndarray):
-        return X.ndim == 1 and (X.dtype.kind in "OUS") and X.size > 0 and isinstance(X[0], str)
-    if isinstance(X, (list, tuple)):
-        return len(X) > 0 and all(isinstance(x, str) for x in X[:100])
-    return False
+#: Whether ``X`` is raw texts: the one definition of labelwise (kept under this name for the
+#: modules that import it from here).
+is_text = is_text_input
 
 
 def profile_data(X: Any, Y: np.ndarray | None, kind: str) -> DataProfile:
     """Summarise the training data for :func:`build_candidates`."""
-    text = is_text(X)
+    text = is_text_input(X)
     n = len(X) if text else X.shape[0]
     d = 0 if text else X.shape[1]
     per_row = 1.0
@@ -241,6 +239,10 @@ def fit_seconds(kind: str, p: DataProfile, **kw: float) -> float:
         leaf = min(L, kw.get("max_leaf", 100))
         per_row = max(1.0, p.labels_per_row)
         return 10 * c["overhead"] + c["label_tree"] * n * p.width * per_row * leaf
+    if kind == "label_forest":  # regression trees on a projection of the labels, not on L
+        trees, dim = kw.get("trees", 50), kw.get("projection_dim", 32)
+        per_tree = n * np.log2(max(n, 2.0)) * np.sqrt(max(1.0, float(p.n_features)))
+        return float(c["tree"] * trees * per_tree * (1 + dim / 20))
     raise ValueError(f"fit_seconds: no cost model for {kind!r}")
 
 
@@ -456,16 +458,56 @@ MANY_LABELS = 100
 
 
 def _many_label_candidates(p: DataProfile, random_state: int) -> list[Candidate]:
-    """Models built for hundreds to millions of labels, when ``labelwise.models`` has them."""
-    try:
-        from labelwise.models import LabelTree
-    except ImportError:  # an older labelwise: nothing to add
+    """Models built for hundreds to millions of labels, those ``labelwise.models`` has.
+
+    A label tree (training in time proportional to the stored values times the labels of a
+    row) and, when present, a forest of instance trees (``LabelForest``: time independent of the
+    number of labels, through a fixed-size projection of the label vectors).
+    """
+    import labelwise.models as models
+
+    out = []
+    if hasattr(models, "LabelTree"):
+        out.append(
+            Candidate(
+                "LabelTree(3 trees)",
+                lambda: models.LabelTree(random_state=random_state),
+                fit_seconds("label_tree", p),
+                "label_tree",
+            )
+        )
+    if hasattr(models, "LabelForest"):
+        out.append(
+            Candidate(
+                "LabelForest(50 trees)",
+                lambda: models.LabelForest(random_state=random_state),
+                fit_seconds("label_forest", p, trees=50),
+                "trees",
+                cost_at=_at_rows("label_forest", p, trees=50),
+            )
+        )
+    return out
+
+
+def _many_label_text_candidates(p: DataProfile, random_state: int) -> list[Candidate]:
+    """TF-IDF features into a label tree, when ``TfidfClassifier`` takes a ``model``."""
+    import inspect
+
+    from labelwise.text import TfidfClassifier
+
+    if "model" not in inspect.signature(TfidfClassifier).parameters:
         return []
+    from labelwise.models import LabelTree
+
+    def make() -> Any:
+        return TfidfClassifier(model=LabelTree(random_state=random_state))
+
+    vectorise = fit_seconds("tfidf", replace(p, n_labels=1))
     return [
         Candidate(
-            "LabelTree(3 trees)",
-            lambda: LabelTree(random_state=random_state),
-            fit_seconds("label_tree", p),
+            "TfidfClassifier(LabelTree)",
+            make,
+            vectorise + fit_seconds("label_tree", p),
             "label_tree",
         )
     ]
@@ -509,6 +551,8 @@ def build_candidates(
     """
     if p.text:
         out = _text_candidates(p, random_state)
+        if ranking and p.n_labels >= MANY_LABELS and p.kind not in ("binary", "multiclass"):
+            out += _many_label_text_candidates(p, random_state)
     elif p.kind in ("binary", "multiclass"):
         out = _multiclass_candidates(p, random_state)
     else:
