@@ -153,7 +153,8 @@ def test_memory_follows_the_stored_values_not_rows_times_labels(tmp_path):
 
 
 @pytest.mark.parametrize("kind", ["dense", "sparse"])
-def test_writing_dense_and_sparse_labels_round_trips(tmp_path, kind):
+def test_writing_dense_and_sparse_labels_round_trips(tmp_path, monkeypatch, kind):
+    monkeypatch.setattr(libsvm, "_WRITE_ROWS", 7)  # written 7 rows at a time
     rng = np.random.default_rng(1)
     X = sp.random(40, 12, density=0.3, random_state=2, format="csr")
     Y = (rng.random((40, 500)) < 0.01).astype(np.int8)  # sparse label ids up to 499

@@ -747,12 +747,23 @@ def write_libsvm(
     Y.eliminate_zeros()
     Y.sort_indices()
     off = 0 if zero_based else 1
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        if header:
+            fh.write(f"{X.shape[0]} {X.shape[1]} {Y.shape[1]}\n")
+        for lo in range(0, X.shape[0], _WRITE_ROWS):  # the text of a few rows at a time
+            fh.write(_lines(X[lo : lo + _WRITE_ROWS], Y[lo : lo + _WRITE_ROWS], off))
+    return path
+
+
+_WRITE_ROWS = 10_000
+
+
+def _lines(X: sp.csr_matrix, Y: sp.csr_matrix, off: int) -> str:
     xi, xd, xp = (X.indices + off).tolist(), X.data.tolist(), X.indptr
     yi, yp = Y.indices.tolist(), Y.indptr
-    out = [f"{X.shape[0]} {X.shape[1]} {Y.shape[1]}"] if header else []
+    out = []
     for r in range(X.shape[0]):
         labs = ",".join(map(str, yi[yp[r] : yp[r + 1]]))
         feats = " ".join(f"{xi[k]}:{_value(xd[k])}" for k in range(xp[r], xp[r + 1]))
         out.append(f"{labs} {feats}" if feats or not labs else labs)
-    path.write_text("\n".join(out) + "\n", encoding="utf-8")
-    return path
+    return "".join(line + "\n" for line in out)
