@@ -183,6 +183,7 @@ def _balanced_split(
     n = C.shape[0]
     size = -(-n // k)
     centres = np.ascontiguousarray(C[rng.choice(n, size=k, replace=False)].toarray().T)
+    CT = C.T  # CSC: C^T times a dense one-hot matrix is one pass over C's stored values
     assign = np.full(n, -1)
     for _ in range(max_iter):
         S = np.asarray(C @ centres)
@@ -201,11 +202,12 @@ def _balanced_split(
         if np.array_equal(new, assign):
             break
         assign = new
-        member = sp.csr_matrix((np.ones(n, dtype=C.dtype), (assign, np.arange(n))), shape=(k, n))
-        sums = (member @ C).toarray()
-        norms = np.linalg.norm(sums, axis=1)
+        member = np.zeros((n, k), dtype=C.dtype)
+        member[np.arange(n), assign] = 1.0
+        sums = np.asarray(CT @ member)  # (features, k): each group's sum of centroids
+        norms = np.linalg.norm(sums, axis=0)
         norms[norms == 0] = 1.0
-        centres = np.ascontiguousarray((sums / norms[:, None]).T)
+        centres = sums / norms
     return [np.flatnonzero(assign == c) for c in range(k)]
 
 
@@ -651,10 +653,10 @@ class LabelTree(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         """Build ``n_trees`` trees and train their nodes."""
         centroids = _rows_l2(sp.csr_matrix(Yc.T.astype(_DTYPE) @ _rows_l2(Xn)))
         seed = 0 if self.random_state is None else int(self.random_state)
-        structures = [
-            _build_tree(centroids, self.branching, self.max_leaf, self.max_depth, seed + t)
+        structures = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+            delayed(_build_tree)(centroids, self.branching, self.max_leaf, self.max_depth, seed + t)
             for t in range(n_trees)
-        ]
+        )
         jobs = []  # (tree, node, rows, output groups)
         for t, (children, labels) in enumerate(structures):
             for v in range(len(labels)):
