@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 
@@ -134,4 +135,9 @@ def test_one_hot_targets_equal_class_vectors():
     y, p = _probs(4)
     a = ConformalSets(0.1, score="aps").fit(y, p)
     b = ConformalSets(0.1, score="aps").fit(np.eye(4, dtype=int)[y], p)
-    assert a.quantile_ == b.quantile_
+    c = ConformalSets(0.1, score="aps").fit(sp.csr_matrix(np.eye(4, dtype=int)[y]), p)
+    assert a.quantile_ == b.quantile_ == c.quantile_
+    two = np.eye(4, dtype=int)[y]
+    two[0, (y[0] + 1) % 4] = 1
+    with pytest.raises(TargetError, match="one-hot"):
+        ConformalSets().fit(sp.csr_matrix(two), p)

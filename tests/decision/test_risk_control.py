@@ -9,6 +9,7 @@ Python and applies the published selection rule: conformal risk control (Angelop
 from __future__ import annotations
 
 import math
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -25,6 +26,7 @@ from labelwise.decision import (
     required_calibration_size,
     rows_seen_in_training,
 )
+from labelwise.decision.guarantees import aligned_indicator
 from labelwise.decision.risk_control import hoeffding_bentkus_pvalue, row_risk, wsr_reject
 from labelwise.errors import ProblemSetupError, ProblemSetupWarning, ShapeError, TargetError
 
@@ -262,6 +264,50 @@ def test_sparse_scores_with_missing_entries_give_the_dense_result(rule):
     curve_d = dense.risk_curve(Y, S)
     curve_s = sparse.risk_curve(Y, sp.csr_matrix(S))
     np.testing.assert_allclose(curve_d.risks, curve_s.risks)
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [RecallControl(0.1), RecallControl(0.1, 0.1, pvalues="hb"), FalsePositiveControl(0.5, bound=4)],
+    ids=["crc", "ltt-hb", "fp"],
+)
+def test_sparse_labels_are_never_densified(rule):
+    # 2,000 rows x 200,000 labels: a dense int8 label matrix alone would take 400 MB
+    n, L = 2000, 200_000
+    rng = np.random.default_rng(13)
+    rows = np.repeat(np.arange(n), 3)
+    Y = sp.csr_matrix((np.ones(3 * n, np.int8), (rows, rng.integers(0, L, 3 * n))), (n, L))
+    Y.data[:] = 1
+    noise = sp.csr_matrix(
+        (rng.random(4 * n), (rng.integers(0, n, 4 * n), rng.integers(0, L, 4 * n))), (n, L)
+    )
+    S = Y.astype(float) * 0.3 + noise
+    S.data = np.minimum(S.data, 1.0)
+    tracemalloc.start()
+    try:
+        fitted = clone(rule).fit(Y, S)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 50e6
+    small = clone(rule).fit(Y[:400, :300].toarray(), S[:400, :300].toarray())
+    small_sparse = clone(rule).fit(Y[:400, :300], S[:400, :300])
+    assert small.guarantee_.threshold == small_sparse.guarantee_.threshold
+    assert np.isfinite(fitted.guarantee_.threshold) or fitted.guarantee_.threshold == -np.inf
+
+
+def test_sparse_labels_measure_the_same_risk():
+    Y, S = _data(14, n=120)
+    P = (S >= 0.5).astype(np.int8)
+    for risk in ("fnr", "fdp", "fp"):
+        dense = row_risk(Y, P, risk)
+        np.testing.assert_array_equal(row_risk(sp.csr_matrix(Y), sp.csr_matrix(P), risk), dense)
+        np.testing.assert_array_equal(row_risk(sp.csr_matrix(Y), P, risk), dense)
+    got = aligned_indicator(sp.csr_matrix(Y[:, [2, 0]]), ("x", 0, "y", 1))
+    assert sp.issparse(got)
+    expected = np.zeros((120, 4), dtype=np.int8)
+    expected[:, 1], expected[:, 3] = Y[:, 2], Y[:, 0]
+    np.testing.assert_array_equal(got.toarray(), expected)
 
 
 def test_risk_curve_is_the_mean_loss_at_each_threshold():

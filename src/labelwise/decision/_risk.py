@@ -252,6 +252,26 @@ def _dense_rows(S: Any, start: int, stop: int) -> np.ndarray:
     return S[start:stop].toarray() if sp.issparse(S) else S[start:stop]
 
 
+def _label_matrix(targets: Any, who: str) -> np.ndarray | sp.csr_matrix:
+    """The 0/1 (n_samples, n_labels) int8 matrix a rule is fitted on: CSR when the targets are
+    sparse (a many-label matrix is never densified), dense otherwise."""
+    if targets.kind == "binary" or not sp.issparse(targets.Y):
+        return indicator_matrix(targets, who)
+    Y = sp.csr_matrix(targets.Y, dtype=np.int8)
+    Y.eliminate_zeros()
+    return Y
+
+
+def _row_counts(Y: Any) -> np.ndarray:
+    """True labels per example."""
+    return np.asarray(Y.sum(axis=1)).ravel()
+
+
+def _label_counts(Y: Any) -> np.ndarray:
+    """Positives per label."""
+    return np.asarray(Y.sum(axis=0)).ravel().astype(np.int64)
+
+
 def _chunks(n: int, width: int):
     step = max(1, _CELLS_PER_CHUNK // max(1, width))
     for start in range(0, n, step):
@@ -269,7 +289,7 @@ def _check_calibration(rule: DecisionRule, y_true: Any, y_score: Any, sample_wei
     if sample_weight is not None:
         raise TypeError(f"{who} does not support sample_weight; pass sample_weight=None.")
     targets = check_targets(y_true, name="y_true")
-    Y = indicator_matrix(targets, type(rule).__name__)
+    Y = _label_matrix(targets, type(rule).__name__)
     S = _check_score_matrix(y_score, who, rule._needs_probabilities)
     if S.shape != Y.shape:
         raise ShapeError(
@@ -346,8 +366,9 @@ def rows_seen_in_training(X_calibration: Any, X_train: Any) -> np.ndarray:
     return np.array([k in train for k in keys(X_calibration)], dtype=bool)
 
 
-def _loss_matrices(y_true: Any, y_pred: Any, who: str) -> tuple[np.ndarray, np.ndarray]:
-    """Dense 0/1 (n, L) matrices of true and predicted label sets of the same shape.
+def _loss_matrices(y_true: Any, y_pred: Any, who: str) -> tuple[Any, Any]:
+    """0/1 (n, L) matrices of true and predicted label sets of the same shape: both CSR when
+    either is sparse (nothing is densified), both dense otherwise.
 
     A one-column 2-D input is one label's column (as the rules read it), whichever classes it
     happens to hold: a column of ones must not become a one-class target.
@@ -361,11 +382,13 @@ def _loss_matrices(y_true: Any, y_pred: Any, who: str) -> tuple[np.ndarray, np.n
                 raise TargetError(f"{who}: a one-column {name} must hold 0/1 values.")
             return col.reshape(-1, 1).astype(np.int8)
         Y = check_targets(y, name=name).Y
-        return np.asarray(Y.toarray() if sp.issparse(Y) else Y)
+        return sp.csr_matrix(Y, dtype=np.int8) if sp.issparse(Y) else np.asarray(Y)
 
     Y, P = matrix(y_true, "y_true"), matrix(y_pred, "y_pred")
     if Y.shape != P.shape:
         raise ShapeError(f"{who}: y_true has shape {Y.shape} but y_pred has {P.shape}.")
+    if sp.issparse(Y) or sp.issparse(P):
+        return sp.csr_matrix(Y, dtype=np.int8), sp.csr_matrix(P, dtype=np.int8)
     return Y, P
 
 
@@ -384,10 +407,11 @@ def row_risk(y_true: Any, y_pred: Any, risk: str = "fnr") -> np.ndarray:
     if risk not in RISKS:
         raise ValueError(f"row_risk: risk must be one of {sorted(RISKS)}; got {risk!r}.")
     Y, P = _loss_matrices(y_true, y_pred, "row_risk")
-    tp = (Y & P).sum(axis=1).astype(float)
+    both = Y.multiply(P) if sp.issparse(Y) else Y & P
+    tp = _row_counts(both).astype(float)
     if risk == "fp":
-        return (P.sum(axis=1) - tp).astype(float)
-    den = (Y if risk == "fnr" else P).sum(axis=1).astype(float)
+        return (_row_counts(P) - tp).astype(float)
+    den = _row_counts(Y if risk == "fnr" else P).astype(float)
     return np.divide(den - tp, den, out=np.zeros_like(den), where=den > 0)
 
 
@@ -422,7 +446,7 @@ def achieved_risk(
 
 def _positive_scores(Y: np.ndarray, S: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Scores of the true labels: (rows, columns, scores); a sparse score missing is 0."""
-    rows, cols = np.nonzero(Y)
+    rows, cols = Y.nonzero()
     if sp.issparse(S):
         scores = np.asarray(S[rows, cols]).ravel() if rows.size else np.zeros(0)
     else:
@@ -432,11 +456,13 @@ def _positive_scores(Y: np.ndarray, S: Any) -> tuple[np.ndarray, np.ndarray, np.
 
 def _negative_scores(Y: np.ndarray, S: Any) -> tuple[np.ndarray, np.ndarray]:
     """Distinct scores of the false labels (ascending) and how many false labels have each."""
-    if not sp.issparse(S):
+    if not sp.issparse(S):  # the scores are dense already: Y's dense copy is no larger
+        Y = Y.toarray() if sp.issparse(Y) else Y
         return np.unique(S[Y == 0], return_counts=True)
     stored = S.tocoo()
-    neg = Y[stored.row, stored.col] == 0
-    implicit = int((Y == 0).sum()) - int(neg.sum())  # missing entries are score 0
+    neg = np.asarray(Y[stored.row, stored.col]).ravel() == 0
+    n_negative = Y.shape[0] * Y.shape[1] - int(_label_counts(Y).sum())
+    implicit = n_negative - int(neg.sum())  # missing entries are score 0
     v, inverse = np.unique(np.r_[stored.data[neg], 0.0], return_inverse=True)
     counts = np.bincount(inverse.ravel(), weights=np.r_[np.ones(int(neg.sum())), implicit])
     keep = counts > 0
@@ -448,7 +474,7 @@ def _mean_loss_on_grid(Y: np.ndarray, S: Any, grid: np.ndarray, risk: str) -> np
     n = Y.shape[0]
     if risk == "fnr":  # a sum of per-label weights: no per-row pass needed
         v, below = _fnr_curve_exact(Y, S)
-        total_weight = float((Y.sum(axis=1) > 0).sum())
+        total_weight = float((_row_counts(Y) > 0).sum())
         at = np.searchsorted(v, grid, side="left")
         return np.r_[below, total_weight][at] / n
     if risk == "fp":
@@ -464,7 +490,7 @@ def _mean_loss_on_grid(Y: np.ndarray, S: Any, grid: np.ndarray, risk: str) -> np
         s = _dense_rows(S, start, stop)
         order = np.argsort(-s, axis=1, kind="stable")
         ranked = np.take_along_axis(s, order, axis=1)
-        hits = np.take_along_axis(Y[start:stop], order, axis=1)
+        hits = np.take_along_axis(_dense_rows(Y, start, stop), order, axis=1)
         k = np.arange(1, L + 1)
         fdp = (k - np.cumsum(hits, axis=1)) / k
         step = np.diff(fdp, axis=1, prepend=0.0)
@@ -480,7 +506,7 @@ def _fnr_curve_exact(Y: np.ndarray, S: Any) -> tuple[np.ndarray, np.ndarray]:
     below t, so the total at v is the weight of all true labels scoring below v.
     """
     rows, _, scores = _positive_scores(Y, S)
-    weights = 1.0 / Y.sum(axis=1)[rows]
+    weights = 1.0 / _row_counts(Y)[rows]
     order = np.argsort(scores, kind="stable")
     v, first = np.unique(scores[order], return_index=True)
     below = np.r_[0.0, np.cumsum(weights[order])][first]
@@ -528,7 +554,7 @@ def _row_losses_on_grid(Y: np.ndarray, S: Any, grid: np.ndarray, risk: str):
     n, L = Y.shape
     for start, stop in _chunks(n, max(L, G + 1)):
         s = _dense_rows(S, start, stop)
-        y = Y[start:stop].astype(float)
+        y = _dense_rows(Y, start, stop).astype(float)
         c = stop - start
         if risk == "fdp":
             order = np.argsort(-s, axis=1, kind="stable")

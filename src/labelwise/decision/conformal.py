@@ -201,18 +201,19 @@ def _true_columns(y_true: Any, K: int, who: str) -> tuple[np.ndarray, tuple]:
         if all(len(r) == K for r in y) and K > 1:
             y = np.asarray(y)  # rows of a 0/1 matrix given as lists
     if (sp.issparse(y) or (isinstance(y, np.ndarray) and y.ndim == 2)) and y.shape[1] == K > 1:
-        Y = y.toarray() if sp.issparse(y) else np.asarray(y)
-        if not (np.isin(Y, (0, 1)).all() and (Y.sum(axis=1) == 1).all()):
+        Y = sp.csr_matrix(y) if sp.issparse(y) else np.asarray(y)
+        values = Y.data if sp.issparse(Y) else Y
+        per_row = np.asarray(Y.sum(axis=1)).ravel()
+        if not (np.isin(values, (0, 1)).all() and (per_row == 1).all()):
             raise TargetError(f"{who}: a 2-D y_true must be one-hot (exactly one 1 per row).")
-        return np.argmax(Y, axis=1), tuple(range(K))
+        return np.asarray(Y.argmax(axis=1)).ravel(), tuple(range(K))
     targets = check_targets(y_true, name="y_true")
     if targets.kind == "multilabel":
         raise TargetError(
             f"{who}: y_true is multi-label; conformal class sets need one class per example "
             "(use RecallControl for label sets)."
         )
-    Y = targets.Y.toarray() if sp.issparse(targets.Y) else np.asarray(targets.Y)
-    cols = np.argmax(Y, axis=1)
+    cols = np.asarray(targets.Y.argmax(axis=1)).ravel()
     if len(targets.classes) == K:
         return cols, targets.classes
     if all(isinstance(c, numbers.Integral) and 0 <= c < K for c in targets.classes):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from labelwise.data.targets import check_targets
 from labelwise.decision._base import DecisionRule
@@ -201,8 +202,9 @@ def check_promise(
     return PromiseCheck(g, achieved_risk(y_true, y_pred, risk, confidence=confidence))
 
 
-def aligned_indicator(y_cal: Any, classes: Any) -> np.ndarray:
-    """Targets as a 0/1 matrix whose columns are a fitted model's ``classes`` (labels).
+def aligned_indicator(y_cal: Any, classes: Any) -> np.ndarray | sp.csr_matrix:
+    """Targets as a 0/1 matrix whose columns are a fitted model's ``classes`` (labels): CSR when
+    the targets are sparse (a many-label matrix is never densified), dense otherwise.
 
     Examples
     --------
@@ -218,8 +220,15 @@ def aligned_indicator(y_cal: Any, classes: Any) -> np.ndarray:
             f"class(es) the training y does not: {', '.join(map(repr, unknown[:5]))}; "
             "use data with the training labels."
         )
+    columns = np.array([index[c] for c in cal.classes], dtype=np.int64)
+    if sp.issparse(cal.Y):
+        coo = sp.coo_matrix(cal.Y)
+        return sp.csr_matrix(
+            (coo.data.astype(np.int8), (coo.row, columns[coo.col])),
+            shape=(cal.n_samples, len(classes)),
+        )
     Y = np.zeros((cal.n_samples, len(classes)), dtype=np.int8)
-    Y[:, [index[c] for c in cal.classes]] = _dense(cal.Y)
+    Y[:, columns] = _dense(cal.Y)
     return Y
 
 

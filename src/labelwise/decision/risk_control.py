@@ -32,7 +32,7 @@ import scipy.sparse as sp
 from scipy import stats
 from sklearn.utils.validation import check_is_fitted
 
-from labelwise._validation import Interval, Options, check_params
+from labelwise._validation import Interval, Options, validate_params
 from labelwise.data.targets import check_scores, check_targets
 from labelwise.decision._base import DecisionRule
 from labelwise.decision._risk import (
@@ -46,9 +46,12 @@ from labelwise.decision._risk import (
     _check_calibration,
     _check_score_matrix,
     _fnr_curve_exact,
+    _label_counts,
+    _label_matrix,
     _mean_loss_on_grid,
     _negative_scores,
     _positive_scores,
+    _row_counts,
     _row_losses_on_grid,
     _smallest_label_count,
     _warn_if_seen,
@@ -59,7 +62,6 @@ from labelwise.decision._risk import (
     rows_seen_in_training,
     wsr_reject,
 )
-from labelwise.decision.thresholds import indicator_matrix
 from labelwise.errors import ProblemSetupError, ProblemSetupWarning, ShapeError
 
 __all__ = [
@@ -132,7 +134,7 @@ class _CalibratedRule(DecisionRule):
         return Guarantee(**state)
 
     def _check_params(self) -> None:
-        check_params(self.get_params(), self._parameter_constraints, caller=type(self).__name__)
+        validate_params(self)
         grid = getattr(self, "thresholds", None)
         if grid is not None:
             g = np.asarray(grid, dtype=float)
@@ -185,7 +187,7 @@ class _CalibratedRule(DecisionRule):
         """
         who = f"{type(self).__name__}.risk_curve"
         targets = check_targets(y_true, name="y_true")
-        Y = indicator_matrix(targets, type(self).__name__)
+        Y = _label_matrix(targets, type(self).__name__)
         S = _check_score_matrix(y_score, who, False)
         if S.shape != Y.shape:
             raise ShapeError(f"{who}: y_true has shape {Y.shape} but y_score has {S.shape}.")
@@ -309,7 +311,7 @@ class RecallControl(_CalibratedRule):
         if hasattr(self, "thresholds_"):
             del self.thresholds_
         if self.per_label:
-            counts = Y.sum(axis=0).astype(np.int64)
+            counts = _label_counts(Y)
             needed = self.required_calibration_size(L)
             who = f"{type(self).__name__}.fit"
             _smallest_label_count(counts, needed, classes, who, "positives", n)
@@ -365,7 +367,7 @@ class RecallControl(_CalibratedRule):
         n = Y.shape[0]
         v, below = _fnr_curve_exact(Y, S)
         budget = alpha * (n + 1) - 1.0  # (n R_hat(t) + 1) / (n + 1) <= alpha
-        if float((Y.sum(axis=1) > 0).sum()) <= budget:
+        if float((_row_counts(Y) > 0).sum()) <= budget:
             return float("inf")  # missing every label keeps the promise
         return float(v[np.flatnonzero(below <= budget + 1e-12)[-1]])
 
