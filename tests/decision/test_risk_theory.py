@@ -18,6 +18,7 @@ import pytest
 from scipy import stats
 
 from labelwise.decision import FalsePositiveControl, PrecisionControl, RecallControl
+from labelwise.decision.risk_control import row_risk
 from labelwise.errors import ProblemSetupWarning
 
 SEEDS = 2000
@@ -145,3 +146,41 @@ def test_the_promises_break_when_calibration_data_are_shifted():
     rule = RecallControl(alpha, delta, thresholds=GRID)
     ltt = np.array([rule.fit(Y, s).threshold_ for s in S[:300]])
     assert (np.sqrt(ltt) > alpha).mean() > 0.99
+
+
+def test_the_promises_hold_for_calibration_drawn_from_a_finite_pool_with_tied_scores():
+    # The benchmark's protocol on synthetic data: the population is a pool of 240 rows whose
+    # scores lie on a 0.02 grid (many ties), each calibration set is 120 rows drawn from it with
+    # replacement (i.i.d.), and a fitted rule's true risk is its mean loss over the pool, exact.
+    rng = np.random.default_rng(9)
+    N, L, n = 240, 4, 120
+    Y = (rng.random((N, L)) < 0.4).astype(np.int8)
+    S = np.round(np.clip(0.35 * Y + 0.65 * rng.random((N, L)), 0, 1) * 50) / 50
+    draws = rng.integers(0, N, size=(SEEDS, n))
+
+    def pool_risk(threshold, risk):
+        return row_risk(Y, (S >= threshold).astype(np.int8), risk).mean()
+
+    def label_fnr(thresholds):
+        missed = (Y == 1) & (S < thresholds)
+        return missed.sum(axis=0) / Y.sum(axis=0)
+
+    recall = RecallControl(0.1, 0.1, thresholds=GRID, pvalues="hb")
+    precision = PrecisionControl(0.2, 0.1, thresholds=GRID, pvalues="hb")
+    per_label = RecallControl(0.2, 0.1, per_label=True)
+    ltt_fnr, ltt_fdp, crc_fnr, label_violation = [], [], [], []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProblemSetupWarning)
+        for rows in draws:
+            y, s = Y[rows], S[rows]
+            ltt_fnr.append(pool_risk(recall.fit(y, s).threshold_, "fnr"))
+            ltt_fdp.append(pool_risk(precision.fit(y, s).threshold_, "fdp"))
+            crc_fnr.append(pool_risk(RecallControl(0.1).fit(y, s).threshold_, "fnr"))
+            label_violation.append((label_fnr(per_label.fit(y, s).thresholds_) > 0.2).any())
+    ltt_fnr, ltt_fdp, crc_fnr = map(np.array, (ltt_fnr, ltt_fdp, crc_fnr))
+    assert (ltt_fnr > 0.1).sum() <= _max_violations(0.1)
+    assert (ltt_fdp > 0.2).sum() <= _max_violations(0.1)
+    assert sum(label_violation) <= _max_violations(0.1)
+    assert _mean_within(crc_fnr, 0.1)
+    # and they are not trivially conservative
+    assert np.median(ltt_fnr) > 0.02 and np.median(ltt_fdp) > 0.05 and crc_fnr.mean() > 0.07
