@@ -383,31 +383,16 @@ def test_hierarchical_model_and_rules_round_trip(tmp_path):
         assert meta["hierarchy"] == {"animal": None, "cat": "animal", "dog": "animal"}
 
 
-def test_text_model_round_trips(tmp_path):
+def test_text_model_round_trips(tmp_path, job_ads):
     from labelwise.text import TfidfClassifier
 
-    texts = [
-        "Java senior engineer in UK",
-        "Python developer, Berlin",
-        "Nurse in London",
-        "Doctor in Munich",
-        "Rust engineer, Leeds",
-        "Midwife in Hamburg",
-    ] * 4
-    labels = [
-        ["IT", "UK"],
-        ["IT", "Germany"],
-        ["Health", "UK"],
-        ["Health", "Germany"],
-        ["IT", "UK"],
-        ["Health", "Germany"],
-    ] * 4
-    model = TfidfClassifier().fit(texts, labels)
+    texts, labels = job_ads
+    model = TfidfClassifier().fit(texts * 2, labels * 2)
     loaded = _roundtrip(model, tmp_path)
     new = ["Java developer in London", "Nurse, Berlin"]
     _assert_same(model, loaded, new)
     meta = load_metadata(tmp_path / "model.lw")
-    assert meta["label_names"] == ["Germany", "Health", "IT", "UK"]
+    assert meta["label_names"] == ["Finance", "Germany", "Health", "IT", "UK"]
     assert meta["input"] == "text" and meta["problem_type"] is None
 
 

