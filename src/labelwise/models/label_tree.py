@@ -319,7 +319,7 @@ def fit_squared_hinge(
         todo = gnorm > tol * g0
         if not todo.any():
             break
-        Af = A.astype(_DTYPE)
+        Af = A.astype(_DTYPE) * two_c  # the loss's curvature 2C on the active entries
         # conjugate gradients on H p = -g, columns independent, converged ones frozen
         Pw, Pb = np.zeros_like(W), np.zeros_like(b)
         Rw, Rb = -Gw, -Gb
@@ -334,9 +334,8 @@ def fit_squared_hinge(
             Q += bias * Db
             Q *= Af
             Hw = XT @ Q
-            Hw *= two_c
             Hw += Dw
-            Hb = Db + two_c * bias * Q.sum(axis=0)
+            Hb = Db + bias * Q.sum(axis=0)
             dHd = np.einsum("ij,ij->j", Dw, Hw) + Db * Hb
             alpha = np.where(active, rr / np.where(dHd > 0, dHd, 1.0), 0.0).astype(_DTYPE)
             np.multiply(Dw, alpha, out=tmp)
