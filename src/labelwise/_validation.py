@@ -51,6 +51,8 @@ class Interval:
     def accepts(self, value: Any) -> bool:
         if isinstance(value, bool) or not isinstance(value, self.kind):
             return False
+        if value != value:  # NaN is in no interval (every comparison with it is False)
+            return False
         if self.left is not None:
             if value < self.left or (value == self.left and self.closed in ("right", "neither")):
                 return False

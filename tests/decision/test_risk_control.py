@@ -19,6 +19,7 @@ from scipy import stats
 from sklearn.base import clone
 
 from labelwise.decision import (
+    ConformalSets,
     FalsePositiveControl,
     PrecisionControl,
     RecallControl,
@@ -426,3 +427,24 @@ def test_nothing_certified_falls_back_to_the_safe_extreme_with_a_warning():
     with pytest.warns(ProblemSetupWarning, match="predicts no label"):
         rule = PrecisionControl(0.05, 0.1, thresholds=[0.0, 0.1]).fit(Y, S)
     assert rule.threshold_ == np.inf and not rule.predict(S).any()
+
+
+@pytest.mark.parametrize("bad", [0, 1, -0.1, 1.5, np.nan, "0.1"])
+@pytest.mark.parametrize(
+    "make, name",
+    [
+        (lambda v: RecallControl(alpha=v), "alpha"),
+        (lambda v: RecallControl(alpha=0.1, delta=v), "delta"),
+        (lambda v: RecallControl(alpha=0.1, delta=v, per_label=True), "delta"),
+        (lambda v: PrecisionControl(alpha=v), "alpha"),
+        (lambda v: PrecisionControl(delta=v), "delta"),
+        (lambda v: ConformalSets(alpha=v), "alpha"),
+    ],
+)
+def test_every_rule_names_an_alpha_or_delta_outside_zero_one(make, name, bad):
+    rule = make(bad)
+    y = np.eye(3, dtype=np.int8)[np.arange(60) % 3]
+    with pytest.raises(ValueError, match=rf"{type(rule).__name__}: parameter '{name}' must be"):
+        rule.fit(y, np.full((60, 3), 1 / 3))
+    with pytest.raises(ValueError, match=rf"parameter '{name}'"):
+        rule.required_calibration_size()
