@@ -62,7 +62,9 @@ def as_dict(P, sets):
 def test_greedy_equals_sklearn_classifier_chain(order, sparse):
     X, Y = make_data()
     Xf = sp.csr_matrix(X) if sparse else X
-    ours = ClassifierChain(LogisticRegression(), order=order).fit(Xf, Y)
+    ours = ClassifierChain(
+        LogisticRegression(), order=order, decision_rule=FixedThreshold(0.5)
+    ).fit(Xf, Y)
     ref = SkClassifierChain(LogisticRegression(), order=order).fit(Xf, Y)
     np.testing.assert_allclose(ours.predict_proba(Xf), ref.predict_proba(Xf), atol=1e-10)
     np.testing.assert_array_equal(ours.predict(Xf), ref.predict(Xf))
@@ -137,7 +139,7 @@ def test_beam_keeps_the_most_probable_sets_and_sums_below_one():
 
 def test_greedy_joint_is_the_greedy_path():
     X, Y = make_data()
-    cc = ClassifierChain(order=[1, 3, 0, 2]).fit(X, Y)
+    cc = ClassifierChain(order=[1, 3, 0, 2], decision_rule=FixedThreshold(0.5)).fit(X, Y)
     P, sets = cc.predict_joint_proba(X)
     np.testing.assert_array_equal(sets[P.argmax(axis=1)], cc.predict(X))
     assert np.all((P > 0).sum(axis=1) == 1)

@@ -297,7 +297,7 @@ def test_names_reach_the_server(tmp_path):
 def test_ensemble_members_give_scores_and_the_ensemble_tunes():
     CountingLR.fits = []
     member = BinaryRelevance(CountingLR(), decision_rule=PerLabelThreshold())
-    avg = ScoreAverage([("br", member)]).fit(X, Y)
+    avg = ScoreAverage([("br", member)], decision_rule=FixedThreshold(0.5)).fit(X, Y)
     assert len(CountingLR.fits) == 3 and not hasattr(avg.estimators_[0], "rule_")
     CountingLR.fits = []
     avg = ScoreAverage([("br", BinaryRelevance(CountingLR()))], decision_rule=GlobalThreshold())

@@ -17,6 +17,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from labelwise.decision import FixedThreshold  # noqa: E402
 from labelwise.diagnostics import diagnose  # noqa: E402
 from labelwise.models import NeuralClassifier, losses  # noqa: E402
 
@@ -99,6 +100,7 @@ def test_softmax_head_cannot_give_two_labels_above_one_half_but_sigmoid_can():
         early_stopping=False,
         random_state=0,
     )
+    common["decision_rule"] = FixedThreshold(0.5)  # the claim is about the 0.5 cut
     sigmoid = NeuralClassifier(**common).fit(X, Y)
     softmax = NeuralClassifier(head="softmax", force=True, **common).fit(X, Y)
     P_sig, P_soft = sigmoid.predict_proba(X), softmax.predict_proba(X)

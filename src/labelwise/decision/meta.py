@@ -4,7 +4,8 @@ Thresholds tuned on the scores of the rows a model was trained on are too optimi
 is over-confident there), and tuning them on test data leaks. The meta-estimator therefore fits
 the rule on cross-validated (out-of-fold) scores of the training data and refits the estimator on
 all of it. :func:`tune_rule` is the same machinery for a model that owns its rule: a labelwise
-model given a rule that learns tunes it this way in its own ``fit``.
+model given a rule that learns tunes it this way in its own ``fit``, and
+:func:`tune_default_rule` tunes the rule ``decision_rule=None`` stands for.
 
 A guaranteed rule (:mod:`labelwise.decision.risk_control`, :mod:`labelwise.decision.conformal`)
 promises something about the deployed model, so it is fitted instead on the scores of a held-out
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import numbers
+import warnings
 from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any, ClassVar
@@ -40,9 +42,10 @@ from labelwise.decision.guarantees import (
 )
 from labelwise.decision.risk_control import rows_seen_in_training
 from labelwise.decision.thresholds import GlobalThreshold, PerLabelThreshold
-from labelwise.errors import ProblemSetupError, ShapeError, TargetError
+from labelwise.errors import LabelwiseWarning, ProblemSetupError, ShapeError, TargetError
 
 __all__ = [
+    "DEFAULT_RULE_FOLD_ROWS",
     "RULE_CV",
     "PromiseCheck",
     "ThresholdedClassifier",
@@ -55,10 +58,12 @@ __all__ = [
     "out_of_fold_scores",
     "scores_only",
     "scores_only_active",
+    "tune_default_rule",
     "tune_rule",
 ]
 
 RULE_CV = 5  # folds of a model's own rule tuning (ThresholdedClassifier's cv default too)
+DEFAULT_RULE_FOLD_ROWS = 10  # least rows per held-out fold when tuning the default rule
 _SCORES_ONLY: ContextVar[bool] = ContextVar("labelwise_scores_only", default=False)
 
 _METRIC_RULES = {
@@ -135,8 +140,10 @@ class ThresholdedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     calibrated on held-out rows.
 
     ``fit`` computes cross-validated scores of the training data, fits the rule on them, then
-    refits the estimator on all the training data. ``predict`` applies the fitted rule to the
-    refitted estimator's scores (or joint probabilities, for rules that use them).
+    refits the estimator on all the training data. The folds and the refit are fitted for their
+    scores only (:func:`scores_only`): a labelwise estimator inside tunes no rule of its own.
+    ``predict`` applies the fitted rule to the refitted estimator's scores (or joint
+    probabilities, for rules that use them).
 
     With ``calibration``, the rule is fitted instead on the scores of calibration rows that the
     final estimator never trained on: a share (or count) of the rows split off once, stratified,
@@ -330,7 +337,8 @@ class ThresholdedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         oof = out_of_fold_scores(
             self.estimator, X, y_fit, Y_rule, splitter, fit_params, self.method, binary=binary
         )
-        self.estimator_ = clone(self.estimator).fit(X, y_fit, **fit_params)
+        with scores_only():  # the estimator gives scores; rule_ decides
+            self.estimator_ = clone(self.estimator).fit(X, y_fit, **fit_params)
         self.oof_scores_ = oof
         return Y_rule, oof, None
 
@@ -349,17 +357,19 @@ class ThresholdedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 )
             X_cal, y_cal = indexable(X_cal, y_cal)
             Y_cal = aligned_indicator(y_cal, targets.classes)
-            self.estimator_ = clone(self.estimator).fit(X, y_fit, **fit_params)
+            with scores_only():
+                self.estimator_ = clone(self.estimator).fit(X, y_fit, **fit_params)
             seen = rows_seen_in_training(X_cal, X)
         else:
             n = _num_samples(X)
             train, cal = _calibration_split(n, targets.Y, self.calibration, self.random_state)
             X_cal, Y_cal = _safe_indexing(X, cal), _dense(targets.Y)[cal]
-            self.estimator_ = clone(self.estimator).fit(
-                _safe_indexing(X, train),
-                _safe_indexing(y_fit, train),
-                **_index_params(fit_params, train, n),
-            )
+            with scores_only():
+                self.estimator_ = clone(self.estimator).fit(
+                    _safe_indexing(X, train),
+                    _safe_indexing(y_fit, train),
+                    **_index_params(fit_params, train, n),
+                )
             seen = None  # disjoint rows by construction
         _check_estimator_classes(self.estimator_, targets)
         scores = estimator_scores(self.estimator_, X_cal, self.method, binary=binary)
@@ -570,6 +580,75 @@ def tune_rule(
     with naming_labels(names) if names else contextlib.nullcontext():
         oof = out_of_fold_scores(estimator, X, Y, Y, splitter, fit_params, "predict_proba")
     return clone(rule).fit(_dense(Y), oof)
+
+
+def tune_default_rule(
+    estimator: Any,
+    rule: DecisionRule,
+    X: Any,
+    y: Any,
+    fit_params: dict | None = None,
+) -> DecisionRule | None:
+    """The default rule of a just-fitted model, tuned on scores of rows it did not train on.
+
+    What ``decision_rule=None`` means for a labelwise model deciding label sets (see
+    :func:`labelwise.models._base.default_rule`). A model that held out validation rows while
+    fitting (``NeuralClassifier``'s early-stopping split) offers their labels and scores through
+    a ``_held_out_scores(X, y)`` method, and the rule is fitted on those: no refit. Otherwise the
+    rule is tuned like a given one (:func:`tune_rule`) on ``RULE_CV`` = 5 folds, fewer when the
+    data are small so that every held-out fold keeps at least ``DEFAULT_RULE_FOLD_ROWS`` = 10
+    rows; with fewer than 20 rows nothing is tuned (None: the model keeps ``0.5``). The folds'
+    warnings are not repeated (the fit on all rows has reported what they would say); a model
+    that cannot be copied (a generator ``cv``) or a fold that cannot be fitted leaves ``0.5``,
+    with one warning saying why.
+
+    Parameters
+    ----------
+    estimator : fitted estimator
+        Cloned for the folds.
+    rule : DecisionRule
+        The unfitted default rule.
+    X : array-like, sparse matrix or sequence of str
+    y : targets accepted by :func:`~labelwise.data.check_targets`
+    fit_params : dict, optional
+
+    Returns
+    -------
+    DecisionRule or None
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_multilabel_classification
+    >>> from labelwise.decision import GlobalThreshold
+    >>> from labelwise.models import BinaryRelevance
+    >>> X, Y = make_multilabel_classification(n_samples=40, n_classes=3, random_state=0)
+    >>> 0.0 < tune_default_rule(BinaryRelevance(), GlobalThreshold(), X, Y).threshold_ < 1.0
+    True
+    >>> tune_default_rule(BinaryRelevance(), GlobalThreshold(), X[:19], Y[:19]) is None
+    True
+    """
+    held_out = getattr(estimator, "_held_out_scores", None)
+    scored = held_out(X, y) if held_out is not None else None
+    if scored is not None:
+        Y_val, S_val = scored
+        return clone(rule).fit(Y_val, S_val)
+    folds = min(RULE_CV, _num_samples(X) // DEFAULT_RULE_FOLD_ROWS)
+    if folds < 2:
+        return None
+    try:
+        clone(estimator)  # a parameter that cannot be copied (a generator cv) cannot be refitted
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # said once already, by the fit on all rows
+            return tune_rule(estimator, rule, X, y, fit_params, cv=folds)
+    except (ValueError, TypeError, RuntimeError) as exc:  # labelwise's errors are ValueErrors
+        warnings.warn(
+            f"{type(estimator).__name__}: the default decision rule could not be tuned on "
+            f"{folds}-fold out-of-fold scores ({type(exc).__name__}: {exc}); predict keeps the "
+            "threshold 0.5. Pass decision_rule=FixedThreshold(0.5) to say so.",
+            LabelwiseWarning,
+            stacklevel=3,
+        )
+        return None
 
 
 def forget_fitted(estimator: Any) -> None:

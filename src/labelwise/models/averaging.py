@@ -42,11 +42,19 @@ class ScoreAverage(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
     n_jobs : int or None, default=None
         Members fitted in parallel (joblib).
     decision_rule : DecisionRule or None, default=None
-        Turns the averaged scores into label sets; None means ``FixedThreshold(0.5)``.
-        A rule that learns is tuned on 5-fold out-of-fold training scores in ``fit`` (``rule_``).
+        Turns the averaged scores into label sets. ``None`` is the tuned default:
+        ``GlobalThreshold()`` (one threshold for every label, maximising micro-F1) fitted on 5-fold
+        out-of-fold training scores into ``rule_`` (fewer folds under 50 rows; under 20 rows nothing
+        is tuned and 0.5 decides). A rule that learns is tuned the same way; a fixed rule such as
+        ``FixedThreshold(0.5)`` is used as given, without the extra fits. The members are fitted for
+        their scores only (their own rules are not tuned).
 
     Attributes
     ----------
+    rule_ : DecisionRule
+        The tuned rule ``predict`` applies: ``decision_rule`` fitted, or the tuned default
+        (absent when ``decision_rule`` is used as given or the model was fitted for its scores
+        only).
     estimators_ : list of estimator
         The fitted members, in the order given.
     weights_ : ndarray

@@ -170,11 +170,18 @@ class ClassifierChain(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         accept it: an int (stratified folds), a splitter, or the (train, test) pairs themselves
         (a generator is read once per fit, and its folds are reused by every link).
     decision_rule : DecisionRule or None, default=None
-        Turns ``predict_proba`` into label sets in ``predict``; ``None`` is ``FixedThreshold(0.5)``.
-        A rule that learns is tuned on 5-fold out-of-fold training scores in ``fit`` (``rule_``).
+        Turns ``predict_proba`` into label sets in ``predict``. ``None`` is the tuned default:
+        ``GlobalThreshold()`` (one threshold for every label, maximising micro-F1) fitted on 5-fold
+        out-of-fold training scores into ``rule_`` (fewer folds under 50 rows; under 20 rows nothing
+        is tuned and 0.5 decides). A rule that learns is tuned the same way; a fixed rule such as
+        ``FixedThreshold(0.5)`` is used as given, without the extra fits.
 
     Attributes
     ----------
+    rule_ : DecisionRule
+        The tuned rule ``predict`` applies: ``decision_rule`` fitted, or the tuned default
+        (absent when ``decision_rule`` is used as given or the model was fitted for its scores
+        only).
     order_ : ndarray of shape (n_labels,)
         Label columns in chain order.
     estimators_ : list of fitted classifiers
@@ -428,11 +435,19 @@ class EnsembleClassifierChains(ScoresThenRuleMixin, ClassifierMixin, BaseEstimat
     inference : {"greedy", "beam", "exact"}, default="greedy"
     beam_width : int, default=5
     decision_rule : DecisionRule or None, default=None
-        ``None`` is ``FixedThreshold(0.5)``. A rule that learns is tuned on 5-fold out-of-fold
-        training scores in ``fit`` (``rule_``).
+        Turns the averaged scores into label sets in ``predict``. ``None`` is the tuned default:
+        ``GlobalThreshold()`` (one threshold for every label, maximising micro-F1) fitted on 5-fold
+        out-of-fold training scores into ``rule_`` (fewer folds under 50 rows; under 20 rows nothing
+        is tuned and 0.5 decides). A rule that learns is tuned the same way; a fixed rule such as
+        ``FixedThreshold(0.5)`` is used as given, without the extra fits. The chains themselves are
+        fitted for their scores only.
 
     Attributes
     ----------
+    rule_ : DecisionRule
+        The tuned rule ``predict`` applies: ``decision_rule`` fitted, or the tuned default
+        (absent when ``decision_rule`` is used as given or the model was fitted for its scores
+        only).
     estimators_ : list of ClassifierChain
     classes_ : ndarray of shape (n_labels,)
     n_features_in_ : int

@@ -39,7 +39,7 @@ from sklearn.model_selection import KFold
 from sklearn.utils import _safe_indexing, get_tags
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from labelwise._validation import Interval, Options
+from labelwise._validation import HasMethods, Interval, Options
 from labelwise.data.hierarchy import Hierarchy, HierarchySpec, is_hierarchy_spec
 from labelwise.data.targets import as_array, carries_names, check_targets
 from labelwise.data.xml_labels import hierarchy_from_dotted_names
@@ -50,6 +50,7 @@ from labelwise.decision.hierarchical import (
     column_structure,
     is_hierarchy_rule,
 )
+from labelwise.decision.meta import scores_only, scores_only_active
 from labelwise.errors import (
     LabelwiseWarning,
     ProblemSetupError,
@@ -64,11 +65,6 @@ from labelwise.models.binary_relevance import positive_scores
 __all__ = ["HierarchicalClassifier"]
 
 _NONE = -1  # the "no child here" class of a softmax group
-
-
-def _has_fit(value: Any) -> bool:
-    """an estimator with a fit method"""
-    return hasattr(value, "fit")
 
 
 def _is_splitter(value: Any) -> bool:
@@ -228,7 +224,7 @@ class HierarchicalClassifier(ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints: ClassVar[dict] = {
-        "estimator": [None, _has_fit],
+        "estimator": [None, HasMethods("fit")],
         "hierarchy": [None, is_hierarchy_spec],
         "strategy": [Options({"flat", "top_down", "per_level"})],
         "decision_rule": [None, DecisionRule],
@@ -274,7 +270,8 @@ class HierarchicalClassifier(ClassifierMixin, BaseEstimator):
         self
         """
         X_valid, Yn = self._fit_targets(X, y)
-        self._fit_models(X_valid, Yn)
+        with scores_only():  # a multi-label base model gives node scores; rule_ decides
+            self._fit_models(X_valid, Yn)
         self.rule_ = self._make_rule()
         if self._tunes(_n_rows(X_valid)):
             oof = self._out_of_fold_scores(X, Yn[:, : self.n_columns_])
@@ -282,8 +279,11 @@ class HierarchicalClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _tunes(self, n_rows: int) -> bool:
-        """Whether to fit the rule on out-of-fold scores (warns when there are too few rows)."""
+        """Whether to fit the rule on out-of-fold scores (warns when there are too few rows);
+        never when fitted for its scores only (a fold, an ensemble member)."""
         if self.cv is None or self.target_kind_ != "multilabel" or not _learns(self.rule_):
+            return False
+        if scores_only_active():
             return False
         if isinstance(self.cv, numbers.Integral) and n_rows < self.cv:
             warnings.warn(
@@ -463,7 +463,7 @@ class HierarchicalClassifier(ClassifierMixin, BaseEstimator):
         # the folds use this model's hierarchy and columns, whatever labels a fold lacks
         params.update(hierarchy=self.hierarchy_, labels=list(self.classes_))
         oof = np.full((_n_rows(X), len(self.nodes_)), np.nan)
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), scores_only():  # the folds give scores, tune nothing
             warnings.simplefilter("ignore", LabelwiseWarning)  # reported once, by the full fit
             for train, test in splitter.split(np.zeros(_n_rows(X))):
                 fold = type(self)(**params).fit(_safe_indexing(X, train), Y[train])

@@ -134,13 +134,20 @@ class LabelPowerset(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
     strategy : {"A", "B"}, default="A"
         Re-introduction strategy of pruned sets (see ``max_reassign``).
     decision_rule : DecisionRule, default=None
-        Applied to the marginals in ``predict``; ``None`` is ``FixedThreshold(0.5)``. For the
-        most probable label set (best for subset accuracy) apply ``BayesOptimal("subset_accuracy")``
-        from :mod:`labelwise.decision` to ``predict_joint_proba``. A rule that learns is tuned on
-        5-fold out-of-fold training scores in ``fit`` (``rule_``).
+        Applied to the marginals in ``predict``. ``None`` is the tuned default:
+        ``GlobalThreshold()`` (one threshold for every label, maximising micro-F1) fitted on 5-fold
+        out-of-fold training scores into ``rule_`` (fewer folds under 50 rows; under 20 rows nothing
+        is tuned and 0.5 decides). A rule that learns is tuned the same way; a fixed rule such as
+        ``FixedThreshold(0.5)`` is used as given, without the extra fits. For the most probable
+        label set (best for subset accuracy) apply ``BayesOptimal("subset_accuracy")`` from
+        :mod:`labelwise.decision` to ``predict_joint_proba``.
 
     Attributes
     ----------
+    rule_ : DecisionRule
+        The tuned rule ``predict`` applies: ``decision_rule`` fitted, or the tuned default
+        (absent when ``decision_rule`` is used as given or the model was fitted for its scores
+        only).
     label_sets_ : ndarray of int8, shape (n_classes, n_labels)
         The label combinations that are classes.
     estimator_ : classifier or None

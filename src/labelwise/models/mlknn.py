@@ -74,12 +74,19 @@ class MLkNN(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
     n_jobs : int, default=None
         Jobs for non-Euclidean distances and trees (joblib semantics).
     decision_rule : DecisionRule, default=None
-        Applied to the posteriors in ``predict``; ``None`` is ``FixedThreshold(0.5)``, the
-        paper's maximum a posteriori rule. A rule that learns is tuned on 5-fold out-of-fold
-        training scores in ``fit`` (``rule_``).
+        Applied to the posteriors in ``predict``. ``None`` is the tuned default:
+        ``GlobalThreshold()`` (one threshold for every label, maximising micro-F1) fitted on 5-fold
+        out-of-fold training scores into ``rule_`` (fewer folds under 50 rows; under 20 rows nothing
+        is tuned and 0.5 decides). A rule that learns is tuned the same way; a fixed rule such as
+        ``FixedThreshold(0.5)`` is used as given, without the extra fits. ``FixedThreshold(0.5)`` is
+        the paper's maximum a posteriori rule.
 
     Attributes
     ----------
+    rule_ : DecisionRule
+        The tuned rule ``predict`` applies: ``decision_rule`` fitted, or the tuned default
+        (absent when ``decision_rule`` is used as given or the model was fitted for its scores
+        only).
     prior_ : ndarray of shape (n_labels,)
         ``P(H1_l)``.
     cond_true_, cond_false_ : ndarray of shape (n_labels, k + 1)

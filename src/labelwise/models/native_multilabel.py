@@ -18,6 +18,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.ensemble import RandomForestClassifier
 
 from labelwise.decision._base import DecisionRule
+from labelwise.decision.meta import scores_only
 from labelwise.models._base import ScoresThenRuleMixin, fit_context
 from labelwise.models._input_checks import (
     check_multilabel_fit,
@@ -48,11 +49,17 @@ class NativeMultilabel(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         ``DecisionTreeClassifier``, ``KNeighborsClassifier``). None: a
         ``RandomForestClassifier(n_estimators=300, random_state=0)``.
     decision_rule : DecisionRule or None, default=None
-        Turns scores into label sets in ``predict``; None means ``FixedThreshold(0.5)``.
-        A rule that learns is tuned on 5-fold out-of-fold training scores in ``fit`` (``rule_``).
+        Turns scores into label sets in ``predict``. ``None`` is the tuned default:
+        ``GlobalThreshold()`` (one threshold for every label, maximising micro-F1) fitted on 5-fold
+        out-of-fold training scores into ``rule_`` (fewer folds under 50 rows; under 20 rows nothing
+        is tuned and 0.5 decides). A rule that learns is tuned the same way; a fixed rule such as
+        ``FixedThreshold(0.5)`` is used as given, without the extra fits.
 
     Attributes
     ----------
+    rule_ : DecisionRule
+        The tuned rule ``predict`` applies (absent when ``decision_rule`` is used as given or
+        the model was fitted for its scores only).
     estimator_ : estimator
         The fitted estimator.
     classes_ : ndarray
@@ -102,10 +109,11 @@ class NativeMultilabel(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
             else RandomForestClassifier(n_estimators=300, random_state=0)
         )
         est = clone(base)
-        if sample_weight is None:
-            est.fit(X, Y)
-        else:
-            est.fit(X, Y, sample_weight=np.asarray(sample_weight, dtype=np.float64))
+        with scores_only():  # a labelwise estimator inside gives scores; rule_ decides
+            if sample_weight is None:
+                est.fit(X, Y)
+            else:
+                est.fit(X, Y, sample_weight=np.asarray(sample_weight, dtype=np.float64))
         self.estimator_ = est
         return self
 

@@ -111,12 +111,19 @@ class RAkEL(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
     n_jobs : int, default=None
         Parallel jobs over members (joblib semantics).
     decision_rule : DecisionRule, default=None
-        Applied to the averaged marginals in ``predict``; ``None`` is ``FixedThreshold(0.5)``,
-        which reproduces the paper's 0.5 threshold on the (probabilistic) vote ratio.
-        A rule that learns is tuned on 5-fold out-of-fold training scores in ``fit`` (``rule_``).
+        Applied to the averaged marginals in ``predict``. ``None`` is the tuned default:
+        ``GlobalThreshold()`` (one threshold for every label, maximising micro-F1) fitted on 5-fold
+        out-of-fold training scores into ``rule_`` (fewer folds under 50 rows; under 20 rows nothing
+        is tuned and 0.5 decides). A rule that learns is tuned the same way; a fixed rule such as
+        ``FixedThreshold(0.5)`` is used as given, without the extra fits. ``FixedThreshold(0.5)``
+        reproduces the paper's 0.5 threshold on the (probabilistic) vote ratio.
 
     Attributes
     ----------
+    rule_ : DecisionRule
+        The tuned rule ``predict`` applies: ``decision_rule`` fitted, or the tuned default
+        (absent when ``decision_rule`` is used as given or the model was fitted for its scores
+        only).
     labelsets_ : list of ndarray of int
         The label indices of each member.
     estimators_ : list of classifiers or None

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils import check_random_state
+from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -29,7 +29,7 @@ from labelwise._validation import Interval, Options, is_callable
 from labelwise.data.targets import _is_label_lists, as_array, carries_names, check_targets
 from labelwise.decision._base import DecisionRule
 from labelwise.errors import ProblemSetupError, ProblemSetupWarning, ShapeError, TargetError
-from labelwise.models._base import decided_rule, fit_context
+from labelwise.models._base import decided_rule, default_rule, fit_context
 from labelwise.models._input_checks import ACCEPT_SPARSE, check_predict_X
 from labelwise.models.neural import heads
 from labelwise.models.neural import state as _state
@@ -149,9 +149,14 @@ class NeuralClassifier(ClassifierMixin, BaseEstimator):
     verbose : bool or None, default=None
         Progress line per epoch: shown on a terminal when None; True forces, False silences it.
     decision_rule : DecisionRule, default=None
-        Turns multi-label scores into label sets in ``predict``; ``None`` is
-        ``FixedThreshold(0.5)``. Class targets are decided by the most probable class.
-        A rule that learns is tuned on 5-fold out-of-fold training scores in ``fit`` (``rule_``).
+        Turns multi-label scores into label sets in ``predict``. ``None`` on label-set targets
+        is ``GlobalThreshold()`` (one threshold maximising micro-F1) tuned in ``fit`` into
+        ``rule_`` on the scores of the early-stopping validation rows (no refit); without
+        early stopping, on 5-fold out-of-fold training scores (fewer folds under 50 rows, none
+        under 20: ``0.5``). Class targets (and one-hot rows) are decided by the most probable
+        class. A rule that learns is tuned on 5-fold out-of-fold training scores in ``fit``;
+        ``FixedThreshold(0.5)`` is used as given. Early stopping on a decided ``monitor``
+        (``"f1_micro"``, ...) decides with the same rule, tuned on the validation scores.
 
     Attributes
     ----------
@@ -172,6 +177,9 @@ class NeuralClassifier(ClassifierMixin, BaseEstimator):
         Best monitored validation value (None without early stopping).
     history_ : list of dict
         Per epoch: ``epoch``, training ``loss``, ``lr`` and ``val_<monitor>``.
+    rule_ : DecisionRule
+        The tuned rule ``predict`` applies (absent when ``decision_rule`` is used as given, for
+        class targets, or when fitted for its scores only).
     n_features_in_ : int
 
     Examples
@@ -367,6 +375,7 @@ class NeuralClassifier(ClassifierMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
         train_rows, val_rows = self._validation_split(targets.Y, targets.rows, rng)
+        self._validation_rows = val_rows  # the default rule is tuned on their scores
         problem = Problem(
             X=X,
             T=targets.T,
@@ -376,7 +385,7 @@ class NeuralClassifier(ClassifierMixin, BaseEstimator):
             loss_fn=loss_fn,
             to_proba=heads.to_proba(head, self.label_sets_, device),
             monitor_head=targets.monitor_head,
-            rule=self.decision_rule,
+            rule=self.decision_rule if self.decision_rule is not None else default_rule(self),
         )
         settings = Settings(
             batch_size=self.batch_size,
@@ -433,6 +442,22 @@ class NeuralClassifier(ClassifierMixin, BaseEstimator):
         )
         shuffled = rows[order]
         return np.sort(shuffled[part == 0]), np.sort(shuffled[part == 1])
+
+    def _decides_label_sets(self) -> bool:
+        """Label-set targets are decided by a rule (the tuned default when None)."""
+        return self.target_form_ == "indicator" and self.kind_ in heads.MULTILABEL_KINDS
+
+    def _held_out_scores(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray] | None:
+        """Labels and scores of the early-stopping validation rows (None without them, or
+        with fewer than 10), for tuning the default rule without a refit."""
+        from labelwise.decision.meta import DEFAULT_RULE_FOLD_ROWS
+
+        rows = getattr(self, "_validation_rows", None)
+        if rows is None or rows.size < DEFAULT_RULE_FOLD_ROWS:
+            return None
+        Y = check_targets(y if carries_names(y) else as_array(y), name="y").Y
+        Y = Y[rows].toarray() if sp.issparse(Y) else np.asarray(Y)[rows]
+        return Y, self.predict_proba(_safe_indexing(X, rows))
 
     # ------------------------------------------------------------------ scores and decisions
 

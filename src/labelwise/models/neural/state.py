@@ -14,6 +14,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from labelwise.decision._base import DecisionRule
+from labelwise.decision.thresholds import GlobalThreshold
 from labelwise.errors import ProblemSetupError
 from labelwise.models.neural._torch import import_torch
 
@@ -49,6 +50,8 @@ def get_state(model: Any) -> dict[str, Any]:
     }
     if hasattr(model, "feature_names_in_"):
         fitted["feature_names_in_"] = np.asarray(model.feature_names_in_, dtype=str)
+    if isinstance(getattr(model, "rule_", None), GlobalThreshold):  # the tuned default
+        fitted["rule_"] = {"global_threshold": _global_threshold_state(model.rule_)}
     weights = {
         name: t.detach().to("cpu").numpy().copy() for name, t in model.module_.state_dict().items()
     }
@@ -72,6 +75,8 @@ def from_state(
     model = cls(**params, decision_rule=decision_rule)
     for name, value in state["fitted"].items():
         setattr(model, name, value)
+    if isinstance(getattr(model, "rule_", None), dict):
+        model.rule_ = _global_threshold(model.rule_.get("global_threshold") or {})
     if hasattr(model, "feature_names_in_"):  # scikit-learn keeps them as objects
         model.feature_names_in_ = np.asarray(model.feature_names_in_, dtype=object)
     weights = state["weights"]
@@ -93,3 +98,27 @@ def _last_linear_name(weights: dict[str, Any]) -> str:
     """Name of the output layer's weight in a Sequential state dict (highest index)."""
     names = [k for k in weights if k.endswith(".weight") and np.asarray(weights[k]).ndim == 2]
     return max(names, key=lambda k: int(k.split(".")[0]))
+
+
+def _global_threshold_state(rule: GlobalThreshold) -> dict[str, Any]:
+    return {
+        "metric": rule.metric,
+        "beta": float(rule.beta),
+        "threshold_": float(rule.threshold_),
+        "best_score_": float(rule.best_score_),
+        "n_labels_": int(rule.n_labels_),
+    }
+
+
+def _global_threshold(state: dict[str, Any]) -> GlobalThreshold:
+    """The tuned rule back from :func:`_global_threshold_state`; a malformed one is refused."""
+    try:
+        rule = GlobalThreshold(metric=str(state["metric"]), beta=float(state["beta"]))
+        rule.threshold_ = float(state["threshold_"])
+        rule.best_score_ = float(state["best_score_"])
+        rule.n_labels_ = int(state["n_labels_"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ProblemSetupError(
+            f"NeuralClassifier.from_state: the tuned rule_ in the state is malformed ({exc!r})."
+        ) from None
+    return rule
