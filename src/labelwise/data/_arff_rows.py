@@ -82,24 +82,24 @@ def parse_rows(
 
 
 def _chunks(raw: bytes, start: int, end: int):
-    """(begin, stop) offsets of blocks of whole lines; ``raw[stop]`` is a newline or the end."""
+    """Blocks of whole lines of ``raw[start:end]``: each as its bytes, their uint8 view and the
+    positions of its newlines (the block ends at a newline of ``raw`` or at ``end``)."""
     a = start
     while a < end:
         b = end if end - a <= _CHUNK else raw.rfind(b"\n", a, a + _CHUNK)
         if b <= a:  # one line longer than a block
             b = raw.find(b"\n", a + _CHUNK, end)
             b = end if b < 0 else b
-        yield a, b
+        chunk = raw[a:b]
+        arr = np.frombuffer(chunk, dtype=np.uint8)
+        yield chunk, arr, np.flatnonzero(arr == 10)
         a = b + 1
 
 
 def _dense_fast(raw: bytes, start: int, end: int, n_attr: int) -> np.ndarray | None:
     V = np.empty((raw.count(b"\n", start, end) + 1, n_attr))
     row = 0
-    for a, b in _chunks(raw, start, end):
-        chunk = raw[a:b]
-        arr = np.frombuffer(chunk, dtype=np.uint8)
-        newlines = np.flatnonzero(arr == 10)
+    for chunk, arr, newlines in _chunks(raw, start, end):
         n_lines = newlines.size + 1
         commas = np.flatnonzero(arr == 44)
         if commas.size != n_lines * (n_attr - 1):
@@ -124,10 +124,7 @@ def _dense_fast(raw: bytes, start: int, end: int, n_attr: int) -> np.ndarray | N
 def _sparse_fast(raw: bytes, start: int, end: int):
     rows, idx, vals = [], [], []
     row = 0
-    for a, b in _chunks(raw, start, end):
-        chunk = raw[a:b]
-        arr = np.frombuffer(chunk, dtype=np.uint8)
-        newlines = np.flatnonzero(arr == 10)
+    for chunk, arr, newlines in _chunks(raw, start, end):
         n_lines = newlines.size + 1
         if (
             arr[0] != 123
