@@ -20,12 +20,12 @@ from typing import Any, NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
+from labelwise._math import safe_divide
 from labelwise._validation import Interval, Options, check_params
 from labelwise._warnings import column_label_names
 from labelwise.data.hierarchy import Hierarchy
 from labelwise.data.targets import Targets, as_array, check_targets, column_names
 from labelwise.errors import ProblemSetupError, ProblemSetupWarning, ShapeError
-from labelwise.metrics._divide import safe_divide
 
 __all__ = [
     "AccuracyCheck",

@@ -294,7 +294,7 @@ def test_matches_torchmetrics_where_conventions_agree():
 
 def test_large_dense_input_chunk_boundaries():
     # several internal row chunks, the last one not a multiple of the 255-row block
-    from labelwise.metrics._stats import _chunk_rows
+    from labelwise.metrics._count_stats import _chunk_rows
 
     rng = np.random.default_rng(4)
     n = 2 * _chunk_rows(100) + 301

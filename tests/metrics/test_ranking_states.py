@@ -17,25 +17,28 @@ import labelwise.metrics.at_k as at_k
 import labelwise.metrics.average_precision as ap_mod
 import labelwise.metrics.ranking as ranking
 import labelwise.metrics.roc_auc as auc_mod
-from labelwise.metrics._state import get_metric, registered_metrics
+from labelwise.metrics._state_registry import get_metric, registered_metrics
 from labelwise.metrics.average_precision import LabelScoreState
 
 ONE_SHOT = {
     **{
-        f"average_precision_{a}": (ap_mod.average_precision_score, {"average": a})
+        ("average_precision" if a == "macro" else f"average_precision_{a}"): (
+            ap_mod.average_precision_score,
+            {"average": a},
+        )
         for a in ("macro", "micro", "weighted", "samples")
     },
     **{
-        f"roc_auc_{a}": (auc_mod.roc_auc_score, {"average": a})
+        ("roc_auc" if a == "macro" else f"roc_auc_{a}"): (auc_mod.roc_auc_score, {"average": a})
         for a in ("macro", "micro", "weighted", "samples")
     },
-    "lrap": (ranking.label_ranking_average_precision_score, {}),
+    "label_ranking_average_precision": (ranking.label_ranking_average_precision_score, {}),
     "coverage_error": (ranking.coverage_error, {}),
     "label_ranking_loss": (ranking.label_ranking_loss, {}),
     "one_error": (ranking.one_error, {}),
-    **{f"precision@{k}": (at_k.precision_at_k, {"k": k}) for k in (1, 3, 5)},
-    **{f"recall@{k}": (at_k.recall_at_k, {"k": k, "zero_division": 0.0}) for k in (1, 3, 5)},
-    **{f"ndcg@{k}": (at_k.ndcg_at_k, {"k": k}) for k in (1, 3, 5)},
+    **{f"precision_at_{k}": (at_k.precision_at_k, {"k": k}) for k in (1, 3, 5)},
+    **{f"recall_at_{k}": (at_k.recall_at_k, {"k": k, "zero_division": 0.0}) for k in (1, 3, 5)},
+    **{f"ndcg_at_{k}": (at_k.ndcg_at_k, {"k": k}) for k in (1, 3, 5)},
 }
 
 
@@ -50,7 +53,7 @@ def _data(seed, n=60, L=6):
 
 
 def test_every_registered_name_is_covered():
-    ours = {n for n in registered_metrics() if n in ONE_SHOT or n.endswith("@10")}
+    ours = {n for n in registered_metrics() if n in ONE_SHOT or n.endswith("_at_10")}
     assert set(ONE_SHOT) <= ours
 
 
@@ -170,7 +173,7 @@ def test_bad_bins_and_mismatched_merge():
 )
 def test_states_pickle_for_merging_across_processes(name):
     Y, S, _ = _data(1)
-    f, kwargs = ONE_SHOT[name]
+    f, kwargs = ONE_SHOT[get_metric(name).name]  # the registry resolves old spellings
     a, b = get_metric(name).make_state(), get_metric(name).make_state()
     a.update(Y[:25], S[:25])
     b.update(Y[25:], S[25:])

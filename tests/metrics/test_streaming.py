@@ -17,7 +17,7 @@ from labelwise.data import LabelSpace
 from labelwise.decision import FixedThreshold
 from labelwise.errors import ShapeError, TargetError
 from labelwise.metrics import Evaluator
-from labelwise.metrics._state import registered_metrics
+from labelwise.metrics._state_registry import registered_metrics
 
 ML_METRICS = [
     f"{m}_{a}"

@@ -2,11 +2,11 @@
 
 A cut ``c`` predicts every entry with ``score >= c``. Every distinct score is a candidate, plus
 "predict nothing"; ties between equal metric values (within ``1e-12``) go to the **lowest** cut,
-and the threshold is placed as in :func:`labelwise.decision._sweep.place_threshold`. The metric
-at a cut is a function of counts per group: one group for the pooled metrics (micro-F-beta,
-Hamming loss), one per label (macro-F-beta), one per row (example-based F-beta, subset
-accuracy). Sorting all pooled scores together with their groups is about 30 times slower than a
-plain sort at 1e8 scores, so the search works on bins instead:
+and the threshold is placed as in :func:`labelwise.decision._per_label_sweep.place_threshold`.
+The metric at a cut is a function of counts per group: one group for the pooled metrics
+(micro-F-beta, Hamming loss), one per label (macro-F-beta), one per row (example-based F-beta,
+subset accuracy). Sorting all pooled scores together with their groups is about 30 times slower
+than a plain sort at 1e8 scores, so the search works on bins instead:
 
 1. **Bin.** The leading bits of each score's order-preserving 32-bit pattern split the scores
    into value ranges (bins) with one shift, no sort. From counts per bin (per group) the metric
@@ -33,11 +33,16 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from labelwise.decision._sweep import Cut, fbeta_from_counts, place_threshold
+from labelwise.decision._per_label_sweep import Cut, fbeta_from_counts, place_threshold
+from labelwise.errors import ProblemSetupError
+from labelwise.metrics.names import canonical_metric_name
 
 __all__ = ["GLOBAL_METRICS", "global_cut"]
 
 GLOBAL_METRICS = ("f1_micro", "f1_macro", "f1_samples", "hamming", "subset_accuracy")
+#: the canonical metric names (labelwise.metrics.names) of the sweep's metrics
+_SWEEP_KEY = dict(zip(("f1_micro", "f1_macro", "f1_samples", "hamming_loss", "subset_accuracy"),
+                      GLOBAL_METRICS, strict=True))  # fmt: skip
 _TIE_TOL = 1e-12
 _SLACK = 1e-12  # rounding margin when a bin is kept or dropped by its bound
 _BLOCK = 1 << 22  # scores per streamed block (16 MB of float32)
@@ -506,11 +511,11 @@ def global_cut(Y: np.ndarray, S: np.ndarray, metric: str = "f1_micro", beta: flo
     Y, S : ndarray of shape (n_samples, n_labels)
         0/1 targets and finite scores (float32 scores are used as they are, not copied to
         float64).
-    metric : {"f1_micro", "f1_macro", "f1_samples", "hamming", "subset_accuracy"}
-        F-beta variants use ``beta``; per-group F-beta with no positives and no predictions
-        counts as 0 (scikit-learn's default ``zero_division``). ``hamming`` minimises the
-        Hamming loss; the others are maximised. The reported ``value`` is the metric itself
-        (the loss for ``hamming``).
+    metric : {"f1_micro", "f1_macro", "f1_samples", "hamming_loss", "subset_accuracy"}
+        Or an alias of one (``hamming``, ``micro_f1``, ...). F-beta variants use ``beta``;
+        per-group F-beta with no positives and no predictions counts as 0 (scikit-learn's
+        default ``zero_division``). ``hamming_loss`` is minimised; the others are maximised.
+        The reported ``value`` is the metric itself (the loss for ``hamming_loss``).
     beta : float, default=1.0
 
     Returns
@@ -528,7 +533,13 @@ def global_cut(Y: np.ndarray, S: np.ndarray, metric: str = "f1_micro", beta: flo
     (array([0.4]), array([0.35]), array([1.]))
     """
     if metric not in GLOBAL_METRICS:
-        raise ValueError(f"metric must be one of {GLOBAL_METRICS}; got {metric!r}.")
+        try:
+            canonical = canonical_metric_name(metric)
+        except ProblemSetupError:
+            canonical = None
+        if canonical not in _SWEEP_KEY:
+            raise ValueError(f"metric must be one of {tuple(_SWEEP_KEY)}; got {metric!r}.")
+        metric = _SWEEP_KEY[canonical]
     S = np.asarray(S)
     if S.dtype not in (np.float32, np.float64):
         S = S.astype(np.float64)

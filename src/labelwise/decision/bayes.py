@@ -21,10 +21,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from labelwise._validation import Options, validate_params
+from labelwise._validation import validate_params
 from labelwise.data.targets import check_scores
 from labelwise.decision._base import DecisionRule
 from labelwise.errors import ShapeError, TargetError
+from labelwise.metrics.names import MetricOptions, canonical_metric_name
 
 __all__ = [
     "BayesOptimal",
@@ -167,18 +168,20 @@ class BayesOptimal(DecisionRule):
 
     Parameters
     ----------
-    metric : {"hamming", "subset_accuracy", "example_f1"}, default="hamming"
-        ``predict`` takes marginal probabilities and, for ``subset_accuracy`` and
-        ``example_f1``, assumes the labels are independent given x. ``predict_joint`` takes a
-        joint distribution over label sets and assumes nothing.
+    metric : {"hamming_loss", "subset_accuracy", "f1_samples"}, default="hamming_loss"
+        The canonical names of :data:`labelwise.metrics.METRIC_NAMES`; their aliases
+        (``hamming``, ``example_f1``, ...) name the same metric. ``predict`` takes marginal
+        probabilities and, for ``subset_accuracy`` and ``f1_samples`` (example-based F1),
+        assumes the labels are independent given x. ``predict_joint`` takes a joint
+        distribution over label sets and assumes nothing.
 
     Examples
     --------
     >>> p = [[0.9, 0.45, 0.1], [0.45, 0.45, 0.45]]
-    >>> BayesOptimal("hamming").predict(p)
+    >>> BayesOptimal("hamming_loss").predict(p)
     array([[1, 0, 0],
            [0, 0, 0]], dtype=int8)
-    >>> BayesOptimal("example_f1").predict(p)
+    >>> BayesOptimal("f1_samples").predict(p)
     array([[1, 1, 0],
            [1, 1, 1]], dtype=int8)
     >>> P = [[0.4, 0.35, 0.25]]
@@ -189,22 +192,27 @@ class BayesOptimal(DecisionRule):
 
     _needs_probabilities = True
     _parameter_constraints: ClassVar[dict] = {
-        "metric": [Options({"hamming", "subset_accuracy", "example_f1"})]
+        "metric": [MetricOptions(("hamming_loss", "subset_accuracy", "f1_samples"))]
     }
 
-    def __init__(self, metric: str = "hamming") -> None:
+    def __init__(self, metric: str = "hamming_loss") -> None:
         self.metric = metric
+
+    @property
+    def _metric(self) -> str:
+        """The canonical name of ``metric``."""
+        return canonical_metric_name(self.metric)
 
     @property
     def uses_joint(self) -> bool:
         """Whether the rule gains from a joint distribution (``predict_joint``)."""
-        return self.metric != "hamming"
+        return self._metric != "hamming_loss"
 
     def predict(self, y_score: Any) -> np.ndarray:
         """Decide from marginal probabilities (labels independent for the joint metrics)."""
         validate_params(self)
         p = check_scores(y_score, probabilities=True)
-        if self.metric != "example_f1":
+        if self._metric != "f1_samples":
             return (p >= 0.5).astype(np.int8)
         out = np.empty(p.shape, dtype=np.int8)
         starts = _chunks(p.shape[0], p.shape[1])
@@ -217,7 +225,7 @@ class BayesOptimal(DecisionRule):
         """Decide from a joint distribution ``P`` over ``label_sets`` (see the module docs).
 
         Rows of ``P`` may sum to less than 1 (a truncated list of sets, e.g. from beam search);
-        marginals for ``hamming`` are then taken over the listed mass.
+        marginals for ``hamming_loss`` are then taken over the listed mass.
         """
         validate_params(self)
         P = check_scores(P, name="P", probabilities=True)
@@ -236,9 +244,9 @@ class BayesOptimal(DecisionRule):
                 "P must hold probabilities of distinct label sets."
             )
         sets = sets.astype(np.int8)
-        if self.metric == "subset_accuracy":
+        if self._metric == "subset_accuracy":
             return sets[np.argmax(P, axis=1)].copy()
-        if self.metric == "hamming":
+        if self._metric == "hamming_loss":
             mass = P.sum(axis=1, keepdims=True)
             marg = (P @ sets) / np.where(mass > 0, mass, 1.0)
             return (marg >= 0.5).astype(np.int8)

@@ -11,12 +11,16 @@ from sklearn.utils.validation import check_is_fitted
 from labelwise._validation import Interval, Options, validate_params
 from labelwise.data.targets import Targets, check_scores, check_targets
 from labelwise.decision._base import DecisionRule
-from labelwise.decision._global_sweep import GLOBAL_METRICS, global_cut
-from labelwise.decision._sweep import per_label_fbeta_cuts
+from labelwise.decision._global_sweep import global_cut
+from labelwise.decision._per_label_sweep import per_label_fbeta_cuts
 from labelwise.errors import ShapeError, TargetError
+from labelwise.metrics.names import MetricOptions
 from labelwise.problem import warn_if_softmax_scores
 
-__all__ = ["GlobalThreshold", "PerLabelThreshold", "indicator_matrix"]
+__all__ = ["GLOBAL_RULE_METRICS", "GlobalThreshold", "PerLabelThreshold", "indicator_matrix"]
+
+#: The metrics a :class:`GlobalThreshold` can be tuned for, by canonical name.
+GLOBAL_RULE_METRICS = ("f1_micro", "f1_macro", "f1_samples", "hamming_loss", "subset_accuracy")
 
 
 def indicator_matrix(targets: Targets, who: str) -> np.ndarray:
@@ -85,14 +89,17 @@ class GlobalThreshold(DecisionRule):
 
     Every distinct score is tried exactly (no grid); ties go to the lower threshold. The fitted
     threshold lies halfway between the chosen cut score and the next lower score, so ``score >=
-    threshold_`` reproduces the best cut on the tuning data (see :mod:`labelwise.decision._sweep`).
+    threshold_`` reproduces the best cut on the tuning data (see
+    :mod:`labelwise.decision._per_label_sweep`).
 
     Parameters
     ----------
-    metric : {"f1_micro", "f1_macro", "f1_samples", "hamming", "subset_accuracy"}, \
+    metric : {"f1_micro", "f1_macro", "f1_samples", "hamming_loss", "subset_accuracy"}, \
 default="f1_micro"
         What to optimise: micro-, macro- (over labels) or example-based (over rows) F-beta,
-        Hamming loss (minimised) or subset accuracy.
+        Hamming loss (minimised) or subset accuracy. The canonical names of
+        :data:`labelwise.metrics.METRIC_NAMES`; their aliases (``micro_f1``, ``hamming``, ...)
+        name the same metric.
     beta : float, default=1.0
         Weight of recall in the F-beta metrics.
 
@@ -115,7 +122,7 @@ default="f1_micro"
     """
 
     _parameter_constraints: ClassVar[dict] = {
-        "metric": [Options(GLOBAL_METRICS)],
+        "metric": [MetricOptions(GLOBAL_RULE_METRICS)],
         "beta": [Interval(numbers.Real, 0, None, closed="neither")],
     }
 

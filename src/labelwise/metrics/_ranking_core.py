@@ -37,7 +37,7 @@ from labelwise.data.targets import (
 )
 from labelwise.errors import ProblemSetupWarning, ShapeError, TargetError
 from labelwise.metrics._inputs import check_same_shape, check_sample_weight
-from labelwise.metrics._state import MetricState
+from labelwise.metrics._state_registry import MetricState
 
 __all__ = [
     "PositiveRanks",

@@ -1,74 +1,11 @@
-"""Mergeable metric states and the registry the streaming Evaluator draws on.
+"""Old name of :mod:`labelwise.metrics._state_registry` (mergeable metric states, registry)."""
 
-A state holds a metric's sufficient statistics: ``update`` folds in a batch, ``merge`` folds in
-another state of the same metric (from another batch, process or machine), ``compute`` gives the
-value. One-shot functions and states share the same update/compute code, so they agree exactly.
-"""
-
-from __future__ import annotations
-
-from abc import ABC, abstractmethod
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from labelwise.metrics._state_registry import (
+    MetricSpec,
+    MetricState,
+    get_metric,
+    register_metric,
+    registered_metrics,
+)
 
 __all__ = ["MetricSpec", "MetricState", "get_metric", "register_metric", "registered_metrics"]
-
-
-class MetricState(ABC):
-    """Sufficient statistics of one metric, updated per batch and mergeable."""
-
-    @abstractmethod
-    def update(self, y_true: Any, y: Any, sample_weight: Any = None) -> None:
-        """Fold in one batch; ``y`` is predictions or scores as the metric needs."""
-
-    @abstractmethod
-    def merge(self, other: MetricState) -> MetricState:
-        """Fold ``other``'s statistics into this state, in place; return self."""
-
-    @abstractmethod
-    def compute(self) -> Any:
-        """The metric's value from the statistics so far."""
-
-
-@dataclass(frozen=True)
-class MetricSpec:
-    """How the Evaluator makes a metric's state.
-
-    Attributes
-    ----------
-    name : str
-        The metric's name as users write it, e.g. ``"f1_micro"`` or ``"ndcg@5"``.
-    make_state : callable
-        Returns a fresh :class:`MetricState`.
-    needs : {"labels", "scores"}
-        Whether the state takes 0/1 predictions or real-valued scores.
-    """
-
-    name: str
-    make_state: Callable[[], MetricState]
-    needs: str
-
-
-_REGISTRY: dict[str, MetricSpec] = {}
-
-
-def register_metric(name: str, make_state: Callable[[], MetricState], needs: str) -> None:
-    """Register a streaming metric under ``name``."""
-    if needs not in ("labels", "scores"):
-        raise ValueError(f"needs must be 'labels' or 'scores'; got {needs!r}.")
-    _REGISTRY[name] = MetricSpec(name, make_state, needs)
-
-
-def get_metric(name: str) -> MetricSpec:
-    """The registered spec for ``name``; a clear error listing the known names otherwise."""
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        known = ", ".join(sorted(_REGISTRY))
-        raise ValueError(f"unknown metric {name!r}; known metrics: {known}.") from None
-
-
-def registered_metrics() -> list[str]:
-    """Names of all registered streaming metrics."""
-    return sorted(_REGISTRY)

@@ -15,9 +15,9 @@ are reported normalised, as in the Extreme Classification Repository's evaluatio
 propensity-scored value of the predicted ranking divided by the same value for the best possible
 ranking, both summed over samples (see :func:`psp_at_k`).
 
-Streaming names registered for the Evaluator: ``precision@k``, ``recall@k``, ``ndcg@k`` for
-k in 1, 3, 5 and 10. Propensity-scored states need training-set propensities: build them with
-:func:`at_k_state`.
+Streaming names registered for the Evaluator: ``precision_at_k``, ``recall_at_k``, ``ndcg_at_k``
+for k in 1, 3, 5 and 10 (e.g. ``ndcg_at_5``). Propensity-scored states need training-set
+propensities: build them with :func:`at_k_state`.
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from labelwise._math import check_zero_division, safe_divide
 from labelwise._validation import Interval, check_params
 from labelwise.data.targets import as_array, check_targets
 from labelwise.errors import ProblemSetupWarning, ShapeError
-from labelwise.metrics._divide import check_zero_division, safe_divide
 from labelwise.metrics._inputs import check_same_shape, check_sample_weight
 from labelwise.metrics._ranking_core import (
     ScoreInputs,
@@ -42,7 +42,7 @@ from labelwise.metrics._ranking_core import (
     check_score_inputs,
     row_positive_lists,
 )
-from labelwise.metrics._state import register_metric
+from labelwise.metrics._state_registry import register_metric
 
 __all__ = [
     "PROPENSITY_PARAMETERS",
@@ -483,9 +483,9 @@ def at_k_state(metric: str, k: int = 5, inv_propensity: Any = None) -> AtKState:
     if metric not in ("precision", "recall", "ndcg", "psp", "psndcg"):
         raise ValueError(f"unknown at-k metric {metric!r}.")
     if metric in ("psp", "psndcg") and inv_propensity is None:
-        raise ValueError(f"{metric}@k needs inv_propensity (see inverse_propensity).")
+        raise ValueError(f"{metric}_at_k needs inv_propensity (see inverse_propensity).")
 
-    return AtKState(partial(_state_sums, metric, k, inv_propensity), _ratio, f"{metric}@{k}")
+    return AtKState(partial(_state_sums, metric, k, inv_propensity), _ratio, f"{metric}_at_{k}")
 
 
 class AtKState(SumState):
@@ -502,10 +502,10 @@ class AtKState(SumState):
 
 def _state_sums(metric: str, k: int, inv_propensity: Any, inp: ScoreInputs) -> np.ndarray:
     if k > inp.S.shape[1]:
-        raise ValueError(f"{metric}@{k}: k={k} is larger than the number of labels.")
+        raise ValueError(f"{metric}_at_{k}: k={k} is larger than the number of labels.")
     return _sums(metric, inp, k, 0.0, inv_propensity)
 
 
 for _m in ("precision", "recall", "ndcg"):
     for _k in (1, 3, 5, 10):
-        register_metric(f"{_m}@{_k}", lambda _m=_m, _k=_k: at_k_state(_m, _k), needs="scores")
+        register_metric(f"{_m}_at_{_k}", lambda _m=_m, _k=_k: at_k_state(_m, _k), needs="scores")

@@ -34,14 +34,14 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from labelwise._math import check_zero_division, safe_divide
 from labelwise.data.hierarchy import DOTTED, Hierarchy, HierarchySpec
 from labelwise.data.label_space import LabelSpace
 from labelwise.data.targets import _is_label_lists, as_array, one_column
 from labelwise.errors import TargetError, UnknownLabelError
-from labelwise.metrics._divide import check_zero_division, safe_divide
+from labelwise.metrics._count_stats import CountStats, count_stats
 from labelwise.metrics._inputs import format_label_inputs
-from labelwise.metrics._state import MetricState, register_metric
-from labelwise.metrics._stats import CountStats, count_stats
+from labelwise.metrics._state_registry import MetricState, register_metric
 
 __all__ = [
     "HierarchicalState",

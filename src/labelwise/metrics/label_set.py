@@ -2,7 +2,7 @@
 
 Every function follows the same steps: check the parameters, format the inputs
 (``_inputs.format_label_inputs``), compute the one sufficient statistic
-(``_stats.count_stats``), and derive the value from it with a ``*_from_stats`` function.
+(``_count_stats.count_stats``), and derive the value from it with a ``*_from_stats`` function.
 The streaming :class:`~labelwise.metrics.Evaluator` keeps the same statistic and calls the
 same ``*_from_stats`` functions, so both paths agree by construction. Names, signatures, defaults
 and values follow scikit-learn (``sklearn.metrics``), so these are drop-in replacements.
@@ -16,8 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from labelwise._math import check_zero_division, safe_divide
 from labelwise._validation import Interval, check_params
-from labelwise.metrics._divide import check_zero_division, safe_divide
+from labelwise.metrics._count_stats import CountStats, count_stats, per_sample_counts
 from labelwise.metrics._inputs import (
     AVERAGES,
     LabelInputs,
@@ -26,7 +27,6 @@ from labelwise.metrics._inputs import (
     check_average,
     format_label_inputs,
 )
-from labelwise.metrics._stats import CountStats, count_stats, per_sample_counts
 
 __all__ = [
     "accuracy_score",

@@ -13,8 +13,8 @@ from sklearn.exceptions import UndefinedMetricWarning
 from labelwise._validation import Interval, check_params
 from labelwise.data.targets import as_array, check_scores, one_column
 from labelwise.errors import ShapeError, TargetError
+from labelwise.metrics._count_stats import count_stats
 from labelwise.metrics._inputs import check_sample_weight, format_label_inputs
-from labelwise.metrics._stats import count_stats
 from labelwise.metrics.label_set import accuracy_score
 
 __all__ = ["accuracy_score", "balanced_accuracy_score", "top_k_accuracy_score"]

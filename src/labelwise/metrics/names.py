@@ -20,11 +20,19 @@ without a warning for one release; case, spaces and hyphens never matter, so ``m
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from labelwise.errors import ProblemSetupError
 
-__all__ = ["METRIC_NAMES", "MetricName", "canonical_metric_name", "metric_description"]
+__all__ = [
+    "METRIC_NAMES",
+    "MetricName",
+    "MetricOptions",
+    "MetricValues",
+    "canonical_metric_name",
+    "metric_description",
+]
 
 
 @dataclass(frozen=True)
@@ -226,3 +234,64 @@ def metric_description(name: str) -> str:
         return METRIC_NAMES[canonical].description
     metric, k = canonical.rsplit("_at_", 1)
     return _AT_K[metric].replace(" k ", f" {k} ")
+
+
+class MetricValues(dict):
+    """Metric values keyed by canonical name, found by any spelling of it.
+
+    A plain ``dict`` (it prints, compares and serialises as one) whose lookups by an alias
+    resolve to the canonical key, so code written against an old spelling keeps working.
+
+    Examples
+    --------
+    >>> values = MetricValues({"f1_micro": 0.5})
+    >>> values["micro-F1"], "micro_f1" in values, values.get("F1 micro")
+    (0.5, True, 0.5)
+    """
+
+    def __missing__(self, key: object) -> object:
+        canonical = _canonical_or_none(key)
+        if canonical is None or canonical == key or not dict.__contains__(self, canonical):
+            raise KeyError(key)
+        return dict.__getitem__(self, canonical)
+
+    def __contains__(self, key: object) -> bool:
+        if dict.__contains__(self, key):
+            return True
+        canonical = _canonical_or_none(key)
+        return canonical is not None and dict.__contains__(self, canonical)
+
+    def get(self, key: object, default: object = None) -> object:
+        """The value of ``key`` (any spelling), or ``default``."""
+        return self[key] if key in self else default
+
+
+def _canonical_or_none(key: object) -> str | None:
+    if not isinstance(key, str):
+        return None
+    try:
+        return canonical_metric_name(key)
+    except ProblemSetupError:
+        return None
+
+
+class MetricOptions:
+    """A parameter constraint: a name (any spelling) of one of the given metrics.
+
+    For ``_parameter_constraints`` (see :mod:`labelwise._validation`); the error it leads to
+    lists the canonical names.
+
+    Examples
+    --------
+    >>> accepts = MetricOptions(["f1_micro", "hamming_loss"])
+    >>> accepts("micro-F1"), accepts("hamming"), accepts("f1_macro"), accepts(3)
+    (True, True, False, False)
+    """
+
+    def __init__(self, metrics: Iterable[str]) -> None:
+        self.metrics = tuple(metrics)
+        # the validation error describes a callable constraint by its __doc__
+        self.__doc__ = f"one of {', '.join(map(repr, self.metrics))} (or an alias of one)"
+
+    def __call__(self, value: object) -> bool:
+        return _canonical_or_none(value) in self.metrics

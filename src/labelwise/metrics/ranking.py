@@ -25,7 +25,7 @@ from labelwise.metrics._ranking_core import (
     row_positive_lists,
     row_ranks,
 )
-from labelwise.metrics._state import register_metric
+from labelwise.metrics._state_registry import register_metric
 
 __all__ = [
     "coverage_error",
@@ -215,7 +215,7 @@ def one_error(y_true: Any, y_score: Any, *, sample_weight: Any = None) -> float:
 
 
 _STATE_NAMES = {
-    "lrap": "label_ranking_average_precision_score",
+    "label_ranking_average_precision": "label_ranking_average_precision_score",
     "coverage_error": "coverage_error",
     "label_ranking_loss": "label_ranking_loss",
     "one_error": "one_error",

@@ -11,10 +11,10 @@ from typing import Any
 
 import numpy as np
 
+from labelwise._math import check_zero_division
 from labelwise._validation import Options, check_params
-from labelwise.metrics._divide import check_zero_division
+from labelwise.metrics._count_stats import count_stats
 from labelwise.metrics._inputs import _label_columns, _with_absent, format_label_inputs
-from labelwise.metrics._stats import count_stats
 from labelwise.metrics.label_set import match_sklearn_dtypes, prfs_from_stats
 
 __all__ = ["classification_report"]

@@ -8,8 +8,9 @@ scikit-learn's ROC curve, and computed from one sort per label (:mod:`._ranking_
 A label whose ``y_true`` holds one class only has no ROC curve: like scikit-learn, its AUC is NaN
 with an ``UndefinedMetricWarning`` naming the labels.
 
-Streaming names registered for the Evaluator: ``roc_auc_macro``, ``_micro``, ``_weighted``,
-``_samples`` (binned mode: :class:`~labelwise.metrics.average_precision.LabelScoreState`).
+Streaming names registered for the Evaluator: ``roc_auc`` (the mean over labels),
+``roc_auc_micro``, ``_weighted``, ``_samples`` (binned mode:
+:class:`~labelwise.metrics._label_score_state.LabelScoreState`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from labelwise.metrics._inputs import check_average
+from labelwise.metrics._label_score_state import LabelScoreState, register_exact_average
 from labelwise.metrics._ranking_core import (
     ScoreInputs,
     SumState,
@@ -35,8 +37,7 @@ from labelwise.metrics._ranking_core import (
     row_ranks,
     warn_undefined,
 )
-from labelwise.metrics._state import register_metric
-from labelwise.metrics.average_precision import LabelScoreState
+from labelwise.metrics._state_registry import register_metric
 
 __all__ = ["roc_auc_score"]
 
@@ -198,9 +199,16 @@ def _samples_sums(inp: ScoreInputs) -> np.ndarray:
     return np.array([np.sum(np.where(w == 0, 0.0, auc) * w), np.sum(w)])
 
 
+def _exact_average(inp: ScoreInputs, average: str | None) -> Any:
+    return _average(inp, average, None)
+
+
+register_exact_average("roc_auc", _exact_average)
 for _avg in ("macro", "micro", "weighted"):
     register_metric(
-        f"roc_auc_{_avg}", lambda _a=_avg: LabelScoreState("roc_auc", average=_a), needs="scores"
+        "roc_auc" if _avg == "macro" else f"roc_auc_{_avg}",
+        lambda _a=_avg: LabelScoreState("roc_auc", average=_a),
+        needs="scores",
     )
 register_metric(
     "roc_auc_samples", lambda: SumState(_samples_sums, mean_of_sums, _NAME), needs="scores"

@@ -18,19 +18,20 @@ exact).
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
+from labelwise._math import check_zero_division
 from labelwise.data.label_space import LabelSpace
 from labelwise.data.targets import _is_label_lists, as_array, check_scores, check_targets
 from labelwise.errors import ShapeError, TargetError
-from labelwise.metrics._divide import check_zero_division
+from labelwise.metrics._count_stats import CountStats, count_stats
 from labelwise.metrics._inputs import format_label_inputs
-from labelwise.metrics._state import MetricState, get_metric, register_metric
-from labelwise.metrics._stats import CountStats, count_stats
+from labelwise.metrics._state_registry import MetricState, get_metric, register_metric
 from labelwise.metrics.label_set import (
     error_rate_from_stats,
     hamming_from_stats,
@@ -38,6 +39,7 @@ from labelwise.metrics.label_set import (
     prfs_from_stats,
     subset_accuracy_from_stats,
 )
+from labelwise.metrics.names import MetricValues
 
 __all__ = ["CountMetricState", "CountStatsAccumulator", "Evaluator"]
 
@@ -263,34 +265,44 @@ class Evaluator:
     """Evaluate metrics over a stream of batches; merge evaluators from other workers.
 
     Which input ``update`` expects: when any requested metric needs scores (ranking metrics), or
-    when ``rule`` is given, the second argument is a score matrix and label metrics see
-    ``rule.predict(scores)`` (``rule`` defaults to ``FixedThreshold(0.5)``). Otherwise it is the
-    predicted labels (0/1 matrix, label lists or 1-D classes).
+    when ``rule`` or ``threshold`` is given, the second argument is a score matrix and the label
+    metrics judge the label sets that ``rule`` (or ``threshold``) makes of it. Otherwise it is
+    the predicted labels (0/1 matrix, label lists or 1-D classes).
 
     Scores may be sparse top-k matrices (e.g. ``LabelTree.predict_proba(X, k=5)`` or
     :func:`~labelwise.models.top_k_proba`): the at-k metrics rank only the stored entries,
     absent ones below them all, exactly as the one-shot functions do. Label metrics requested
-    alongside see ``rule.predict`` of the batch with absent entries as 0, which builds that
-    batch densely: keep such batches small when there are many labels.
+    alongside see the label sets of the batch with absent entries as 0, which builds that batch
+    densely: keep such batches small when there are many labels.
 
     Parameters
     ----------
     metrics : iterable of str
-        Registered metric names, e.g. ``"f1_micro"``, ``"f1_macro"``, ``"f1_samples"``,
-        ``"precision_weighted"``, ``"recall_per_label"``, ``"jaccard_samples"``,
-        ``"hamming_loss"``, ``"subset_accuracy"``, ``"balanced_accuracy"``, and score metrics
-        registered by their modules. ``labelwise.metrics._state.registered_metrics()`` lists them.
+        Metric names (:data:`~labelwise.metrics.METRIC_NAMES`; an alias such as ``micro_f1`` or
+        ``ndcg@5`` names the same metric), e.g. ``"f1_micro"``, ``"f1_macro"``,
+        ``"f1_samples"``, ``"precision_weighted"``, ``"recall_per_label"``,
+        ``"jaccard_samples"``, ``"hamming_loss"``, ``"subset_accuracy"``,
+        ``"balanced_accuracy"``, and the score metrics ``"average_precision"``, ``"roc_auc"``,
+        ``"label_ranking_average_precision"``, ``"ndcg_at_5"``, ...
+        (``labelwise.metrics._state_registry.registered_metrics()`` lists them all).
     rule : DecisionRule, optional
         A fitted rule that turns scores into label sets for the label metrics, e.g. the
         ``rule_`` of a fitted :class:`~labelwise.decision.ThresholdedClassifier`, so that the
-        metrics judge the same label sets as the model's ``predict``. ``None`` means: when
-        ``update`` gets scores (a score metric was requested), the label metrics see
-        ``FixedThreshold(0.5).predict(scores)``, which is not what a model with a tuned rule
-        predicts; when it gets predicted labels, they are used as they are.
+        metrics judge the same label sets as the model's ``predict``.
     label_space : LabelSpace, optional
         Columns for label lists.
     zero_division : {"warn", 0.0, 1.0, np.nan}, default="warn"
         For the count metrics, as in the one-shot functions.
+    threshold : float, optional
+        Without ``rule``: the label metrics see ``scores >= threshold``. When neither is given
+        and a score metric makes ``update`` take scores, the label metrics see
+        ``scores >= 0.5`` (kept for existing code): that is not what a model with a tuned rule
+        predicts, so pass ``rule=model.rule_`` to judge what it predicts.
+
+    Attributes
+    ----------
+    metrics : list of str
+        The canonical names of the requested metrics, in order, each once.
 
     Examples
     --------
@@ -300,6 +312,16 @@ class Evaluator:
     >>> other.update([[1, 1]], [[1, 1]])
     >>> ev.merge(other).compute()
     {'f1_micro': 0.888..., 'hamming_loss': 0.1666..., 'subset_accuracy': 0.666...}
+
+    Results are keyed by the canonical names, and any alias finds them:
+
+    >>> ev = Evaluator(["micro_f1", "lrap"], threshold=0.5)
+    >>> ev.update([[1, 0], [0, 1]], [[0.9, 0.2], [0.8, 0.7]])
+    >>> result = ev.compute()
+    >>> result
+    {'f1_micro': 0.8, 'label_ranking_average_precision': 0.75}
+    >>> result["micro_f1"] == result["f1_micro"]
+    True
     """
 
     def __init__(
@@ -308,16 +330,25 @@ class Evaluator:
         rule: Any = None,
         label_space: LabelSpace | None = None,
         zero_division: Any = "warn",
+        threshold: float | None = None,
     ) -> None:
         if isinstance(metrics, str):
             metrics = [metrics]
-        self.metrics = list(metrics)
+        # one spelling per metric: the canonical names, each once, in the order asked
+        self.metrics = list(dict.fromkeys(get_metric(name).name for name in metrics))
         if not self.metrics:
             raise ValueError("Evaluator needs at least one metric.")
         check_zero_division(zero_division)
+        if threshold is not None and (
+            isinstance(threshold, bool)
+            or not isinstance(threshold, numbers.Real)
+            or not np.isfinite(threshold)
+        ):
+            raise ValueError(f"Evaluator: threshold must be a finite number; got {threshold!r}.")
         self.rule = rule
         self.label_space = label_space
         self.zero_division = zero_division
+        self.threshold = threshold
         # keep only what each metric needs (factories may be lambdas, which do not pickle)
         self.needs = {name: get_metric(name).needs for name in self.metrics}
         self.reset()
@@ -325,7 +356,9 @@ class Evaluator:
     @property
     def takes_scores(self) -> bool:
         """Whether ``update`` expects scores (see the class docstring)."""
-        return self.rule is not None or "scores" in self.needs.values()
+        return (
+            self.rule is not None or self.threshold is not None or "scores" in self.needs.values()
+        )
 
     def reset(self) -> Evaluator:
         """Forget every batch seen."""
@@ -342,20 +375,23 @@ class Evaluator:
             s.zero_division = self.zero_division
         return self
 
+    def _label_sets(self, scores: Any) -> np.ndarray:
+        """The label sets the label metrics judge: the rule's, else ``scores >= threshold``."""
+        dense = scores.toarray() if sp.issparse(scores) else scores
+        if self.rule is not None:
+            return self.rule.predict(dense)
+        threshold = 0.5 if self.threshold is None else self.threshold
+        return (dense >= threshold).astype(np.int8)
+
     def update(self, y_true: Any, y_score_or_pred: Any, sample_weight: Any = None) -> None:
         """Fold in one batch."""
         y_true = as_array(y_true)
         if self.takes_scores:
             scores = as_array(y_score_or_pred)
             scores = _sparse_scores(scores) if sp.issparse(scores) else check_scores(scores)
-            rule = self.rule
-            if rule is None:
-                from labelwise.decision import FixedThreshold
-
-                rule = FixedThreshold(0.5)
             y_pred = None
             if any(need != "scores" for need in self.needs.values()):
-                y_pred = rule.predict(scores.toarray() if sp.issparse(scores) else scores)
+                y_pred = self._label_sets(scores)
             if _is_label_lists(y_true):
                 if self.label_space is None:
                     raise TargetError(
@@ -366,7 +402,15 @@ class Evaluator:
         else:
             scores, y_pred = None, as_array(y_score_or_pred)
         if any(isinstance(s, CountMetricState) for s in self.states.values()):
-            self.counts.update(y_true, y_pred, sample_weight)
+            try:
+                self.counts.update(y_true, y_pred, sample_weight)
+            except TargetError as err:
+                if scores is None and "y_pred must contain only 0 and 1" in str(err):
+                    raise TargetError(
+                        f"{err} This Evaluator takes predicted labels: to evaluate scores, "
+                        "pass rule= (a fitted rule such as model.rule_) or threshold=."
+                    ) from None
+                raise
         for name, state in self.states.items():
             if isinstance(state, CountMetricState):
                 continue
@@ -390,9 +434,9 @@ class Evaluator:
                 state.merge(other.states[name])
         return self
 
-    def compute(self) -> dict[str, Any]:
-        """Every metric's value from the statistics so far, by name."""
-        return {name: state.compute() for name, state in self.states.items()}
+    def compute(self) -> MetricValues:
+        """Every metric's value from the statistics so far, by canonical name (aliases find it)."""
+        return MetricValues((name, state.compute()) for name, state in self.states.items())
 
     def __repr__(self) -> str:
         n = 0 if self.counts.stats is None else self.counts.stats.n_samples
