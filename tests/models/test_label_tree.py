@@ -418,6 +418,21 @@ def test_internal_nodes_use_liblinears_dual_solver_deterministically():
     np.testing.assert_array_equal(a, LabelTree(max_leaf=3, n_jobs=4).fit(X, Y).predict_proba(X))
 
 
+def test_a_leaf_leaves_out_features_stored_in_one_of_its_rows():
+    X, Y = _data()
+    X = np.column_stack([X, np.zeros(len(X))])
+    X[0, -1] = 5.0  # a feature of row 0 alone
+    model = LabelTree(max_leaf=4, n_trees=1, prune_threshold=0.0).fit(X, Y)
+    tree = model.trees_[0]
+    W, start = tree["W"].tocsr(), tree["out_start"]
+    for v in range(len(tree["labels"])):
+        weights = W[X.shape[1] - 1, start[v] : start[v + 1]]
+        if tree["is_leaf"][v]:
+            assert weights.nnz == 0  # the leaves holding row 0's labels among them
+        elif v == 0:
+            assert weights.nnz > 0  # internal nodes keep every feature of their rows
+
+
 def test_default_rule_is_top_k_of_the_training_label_cardinality():
     X, Y = _data()
     model = LabelTree(max_leaf=4, n_trees=1).fit(X, Y)
