@@ -311,6 +311,11 @@ def main() -> None:
     ap.add_argument("--render", default=None, help="only re-render the table of a --json file")
     ap.add_argument("--walls", action="store_true", help="measure the time limit only")
     ap.add_argument("--limits", default="30,60", help="--walls: the time limits T")
+    ap.add_argument(
+        "--no-large-extra",
+        action="store_true",
+        help="--walls: no extra T = 120 s for delicious, goemotions and synth-sparse",
+    )
     ap.add_argument("--ways", default="cli,api", help="--walls: cli, api or both")
     ap.add_argument("--data-dir", default=None, help="--walls: where generated sets go")
     ap.add_argument("--rows", default=None, help="--walls: the JSON file rows accumulate in")
@@ -510,7 +515,7 @@ def walls(args: argparse.Namespace) -> None:
     for name in args.datasets.split(","):
         path = train_file(name, data_dir)
         limits = [float(t) for t in args.limits.split(",")]
-        if name in LARGE and 120.0 not in limits:
+        if name in LARGE and 120.0 not in limits and not args.no_large_extra:
             limits.append(120.0)
         for limit in limits:
             for way in args.ways.split(","):
