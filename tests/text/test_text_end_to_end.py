@@ -241,7 +241,7 @@ def test_sparse_input_is_densified_one_batch_at_a_time(monkeypatch):
     try:
         model = NeuralClassifier(
             hidden_layer_sizes=(8,), batch_size=32, max_epochs=2, early_stopping=False,
-            random_state=0,
+            random_state=0, decision_rule=FixedThreshold(0.5),  # no tuning folds to predict
         ).fit(X, Y)  # fmt: skip
         assert densified and max(densified) <= 32  # training: one mini-batch at a time
         densified.clear()

@@ -2,7 +2,8 @@
 
 A text classifier is fitted on texts and either lists of label names or a 0/1 indicator matrix.
 ``predict_proba`` gives the (n_samples, n_labels) scores; ``predict`` is
-``decision_rule.predict(predict_proba(X))``, returned in the form the targets came in (label lists
+``rule.predict(predict_proba(X))`` (``decision_rule``, tuned in ``fit`` into ``rule_`` when it
+learns or is None), returned in the form the targets came in (label lists
 for label lists, an indicator matrix otherwise); ``predict_labels`` always gives names.
 """
 
@@ -21,7 +22,7 @@ from labelwise.data.label_space import LabelSpace
 from labelwise.data.targets import _is_label_lists, as_array, check_targets
 from labelwise.errors import ShapeError, TargetError
 from labelwise.models._base import decided_rule, fit_context
-from labelwise.text._inputs import check_texts
+from labelwise.text._texts import check_texts
 
 __all__ = ["TextClassifierMixin"]
 
@@ -113,8 +114,13 @@ class TextClassifierMixin(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "classes_")
         return self._scores(check_texts(X, who=type(self).__name__))
 
+    def _decides_label_sets(self) -> bool:
+        """Text classifiers decide label sets: ``decision_rule=None`` is tuned in ``fit``."""
+        return True
+
     def predict(self, X: Any) -> Any:
-        """Label sets decided by ``decision_rule`` (``FixedThreshold(0.5)`` when None).
+        """Label sets decided by the tuned ``rule_``, else ``decision_rule`` (None and untuned,
+        e.g. on fewer than 20 texts: ``FixedThreshold(0.5)``).
 
         Returns
         -------

@@ -1,8 +1,9 @@
 """Text classifiers: TF-IDF + one-vs-rest linear models, and sentence embeddings + a neural head.
 
 Both take raw strings and label lists (or a 0/1 matrix), give (n_samples, n_labels) scores from
-``predict_proba`` and decide with an explicit ``decision_rule``; a rule that learns
-(``PerLabelThreshold()``) is tuned on out-of-fold training scores in ``fit``.
+``predict_proba`` and decide with a ``decision_rule``; a rule that learns
+(``PerLabelThreshold()``), and the default (``None``: ``GlobalThreshold()`` for micro-F1), is
+tuned on out-of-fold training scores in ``fit``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from labelwise._validation import HasMethods, Interval, Options
 from labelwise.decision._base import DecisionRule
+from labelwise.decision.meta import estimator_scores, scores_only
 from labelwise.text._base import TextClassifierMixin
+from labelwise.text._texts import check_texts
 from labelwise.text.vectorize import TfidfFeatures, _ngram_range
 
 __all__ = ["EmbeddingClassifier", "TfidfClassifier"]
@@ -35,10 +38,15 @@ class TfidfClassifier(TextClassifierMixin):
     (squared hinge loss, ``C=1``), the choice of Joachims (1998), Lewis et al. (RCV1, 2004),
     Fan and Lin (2007) and LibMultiLabel's linear default; ``linear="logistic"`` gives logistic
     regression instead. Scores are the sigmoid of the SVM margin, so 0.5 is the SVM's own
-    decision boundary; they rank well but are not calibrated probabilities, so tune the rule
-    (``TfidfClassifier(decision_rule=PerLabelThreshold())``, per-label thresholds with the "fbr"
-    safeguard of Fan and Lin, tuned on 5-fold out-of-fold training scores in ``fit``) rather
-    than relying on 0.5.
+    decision boundary; they rank well but are not calibrated probabilities, so the default rule
+    is one threshold tuned for micro-F1 on 5-fold out-of-fold training scores in ``fit``
+    (``decision_rule=PerLabelThreshold()`` tunes one per label, with the "fbr" safeguard of Fan
+    and Lin; ``FixedThreshold(0.5)`` keeps the SVM's boundary).
+
+    With many labels, ``model`` replaces binary relevance by another multi-label model on the
+    same features, such as :class:`~labelwise.models.LabelTree`, whose ``predict_proba(X, k=k)``
+    ranks each text's ``k`` best labels without scoring the others (sparse top-k scores, also
+    through this classifier's ``predict_proba(X, k=k)``).
 
     Parameters
     ----------
@@ -58,20 +66,30 @@ class TfidfClassifier(TextClassifierMixin):
     estimator : classifier or None, default=None
         Any binary classifier to use instead of the one ``linear``, ``C``, ``class_weight`` and
         ``tol`` describe.
+    model : multi-label estimator or None, default=None
+        A labelwise multi-label model fitted on the TF-IDF features instead of binary relevance
+        (e.g. ``labelwise.models.LabelTree()`` for thousands of labels); ``linear``, ``C``,
+        ``class_weight``, ``tol``, ``estimator`` and ``n_jobs`` then do not apply. None: binary
+        relevance with the linear models above.
     n_jobs : int or None, default=None
         Labels fitted in parallel threads (the liblinear solvers release the GIL).
     random_state : int or None, default=0
         Seeds liblinear's coordinate order, so refits give the same model.
     decision_rule : DecisionRule or None, default=None
-        Turns scores into label sets in ``predict``; None means ``FixedThreshold(0.5)``.
-        A rule that learns is tuned on 5-fold out-of-fold training scores in ``fit`` (``rule_``).
-        Tuning is worth it: the 0.5 default is rarely the best cut.
+        Turns scores into label sets in ``predict``. None is ``GlobalThreshold()`` (one
+        threshold for every label, maximising micro-F1) tuned on 5-fold out-of-fold training
+        scores in ``fit`` into ``rule_`` (fewer folds under 50 texts; under 20 texts nothing is
+        tuned and 0.5 decides). A rule that learns is tuned the same way; a fixed rule
+        (``FixedThreshold(0.5)``, ``TopK(5)``) is used as given, without the extra fits. With
+        thousands of labels give a fixed rule: tuning holds every training row's scores.
 
     Attributes
     ----------
     features_ : TfidfFeatures
-    model_ : labelwise.models.BinaryRelevance
-        One fitted linear model per label.
+    model_ : labelwise.models.BinaryRelevance or the fitted ``model``
+        One fitted linear model per label (or the fitted clone of ``model``).
+    rule_ : DecisionRule
+        The tuned rule ``predict`` applies (absent when ``decision_rule`` is used as given).
     classes_ : ndarray
         Label names (column numbers when fitted on a 0/1 matrix).
     label_space_ : LabelSpace
@@ -88,6 +106,18 @@ class TfidfClassifier(TextClassifierMixin):
     ['Germany', 'Health', 'IT', 'UK']
     >>> model.predict(["Java developer in London"])
     [['IT', 'UK']]
+
+    A label tree instead of binary relevance, and each text's best label as sparse scores:
+
+    >>> from labelwise.decision import TopK
+    >>> from labelwise.models import LabelTree
+    >>> tree = TfidfClassifier(model=LabelTree(max_leaf=2), decision_rule=TopK(2))
+    >>> tree = tree.fit(texts * 4, labels * 4)
+    >>> S = tree.predict_proba(["Nurse in Berlin"], k=1)
+    >>> S.shape, S.nnz
+    ((1, 4), 1)
+    >>> len(tree.predict(["Nurse in Berlin"])[0])
+    2
     """
 
     _parameter_constraints: ClassVar[dict] = {
@@ -100,6 +130,7 @@ class TfidfClassifier(TextClassifierMixin):
         "class_weight": [None, Options({"balanced"})],
         "tol": [Interval(numbers.Real, 0, None, closed="neither")],
         "estimator": [None, HasMethods("fit")],
+        "model": [None, HasMethods("fit", "predict_proba")],
         "n_jobs": [None, Interval(numbers.Integral, None, None)],
         "random_state": [None, numbers.Integral],
         "decision_rule": [None, DecisionRule],
@@ -119,6 +150,7 @@ class TfidfClassifier(TextClassifierMixin):
         n_jobs: int | None = None,
         random_state: int | None = 0,
         decision_rule: DecisionRule | None = None,
+        model: Any = None,
     ) -> None:
         self.word_ngram_range = word_ngram_range
         self.char_ngram_range = char_ngram_range
@@ -132,6 +164,7 @@ class TfidfClassifier(TextClassifierMixin):
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.decision_rule = decision_rule
+        self.model = model
 
     def _base_estimator(self) -> Any:
         if self.estimator is not None:
@@ -161,9 +194,34 @@ class TfidfClassifier(TextClassifierMixin):
             max_features=self.max_features,
         )
         X = self.features_._fit_texts(texts)
-        self.model_ = BinaryRelevance(self._base_estimator(), n_jobs=self.n_jobs)
-        with parallel_config(backend="threading"):
+        if self.model is not None:
+            self.model_ = clone(self.model)
+        else:
+            self.model_ = BinaryRelevance(self._base_estimator(), n_jobs=self.n_jobs)
+        with parallel_config(backend="threading"), scores_only():  # rule_ decides, not model_
             self.model_.fit(X, Y)
+
+    def predict_proba(self, X: Any, k: int | None = None) -> Any:
+        """Scores of each label for each text.
+
+        Parameters
+        ----------
+        X : sequence of str
+        k : int, optional
+            Keep only each text's ``k`` best labels, as a sparse CSR matrix (other entries are
+            absent); a ``model`` that ranks natively (``LabelTree``) scores no other label.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_labels), or scipy.sparse.csr_matrix when ``k`` is given
+            Column ``j`` is label ``classes_[j]``.
+        """
+        if k is None:
+            return super().predict_proba(X)
+        from labelwise.models.top_k import top_k_proba
+
+        check_is_fitted(self, "model_")
+        return top_k_proba(self.model_, self.features_._transform_texts(self._check(X)), k)
 
     def decision_function(self, X: Any) -> np.ndarray:
         """The linear models' decision values (margins), shape (n_samples, n_labels)."""
@@ -171,8 +229,6 @@ class TfidfClassifier(TextClassifierMixin):
         return self._margins(self._check(X))
 
     def _check(self, X: Any) -> list[str]:
-        from labelwise.text._inputs import check_texts
-
         return check_texts(X, who=type(self).__name__)
 
     def _margins(self, texts: list[str]) -> np.ndarray:
@@ -184,9 +240,9 @@ class TfidfClassifier(TextClassifierMixin):
 
     def _scores(self, texts: list[str]) -> np.ndarray:
         X = self.features_._transform_texts(texts)
-        if self.estimator is None and self.linear == "svm":
+        if self.model is None and self.estimator is None and self.linear == "svm":
             return expit(self.model_.decision_function(X))
-        return self.model_.predict_proba(X)
+        return estimator_scores(self.model_, X, "predict_proba")
 
 
 def default_head(random_state: int | None = 0) -> Any:
@@ -241,12 +297,17 @@ class EmbeddingClassifier(TextClassifierMixin):
     verbose : bool or None, default=None
         Progress display: None on a terminal only.
     decision_rule : DecisionRule or None, default=None
-        Turns scores into label sets in ``predict``; None means ``FixedThreshold(0.5)``.
-        A rule that learns is tuned on 5-fold out-of-fold training scores in ``fit`` (``rule_``).
-        Tuning is worth it: the 0.5 default is rarely the best cut.
+        Turns scores into label sets in ``predict``. None is ``GlobalThreshold()`` (one
+        threshold maximising micro-F1) tuned in ``fit`` into ``rule_``: on the scores of the
+        default head's early-stopping validation texts (no refit), else on 5-fold out-of-fold
+        training scores (fewer folds under 50 texts, none under 20: 0.5). A rule that learns
+        is tuned on 5-fold out-of-fold scores; a fixed rule (``FixedThreshold(0.5)``) is used
+        as given.
 
     Attributes
     ----------
+    rule_ : DecisionRule
+        The tuned rule ``predict`` applies (absent when ``decision_rule`` is used as given).
     encoder_ : SentenceEncoder or None
     head_ : fitted estimator or None
     fine_tuned_ : FineTunedEncoder or None
@@ -328,7 +389,23 @@ class EmbeddingClassifier(TextClassifierMixin):
         ).fit(texts)
         E = self.encoder_.transform(texts)
         head = default_head(self.random_state) if self.head is None else clone(self.head)
-        self.head_ = head.fit(E, Y)
+        with scores_only():  # the head gives scores; rule_ decides
+            self.head_ = head.fit(E, Y)
+
+    def _held_out_scores(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray] | None:
+        """Labels and scores of the head's own held-out rows (a ``NeuralClassifier`` head's
+        early-stopping split), for tuning the default rule without a refit; else None."""
+        if self.head_ is None:
+            return None
+        steps = getattr(self.head_, "steps", None)
+        final = steps[-1][1] if steps else self.head_
+        if not hasattr(final, "_held_out_scores"):
+            return None
+        E = self.encoder_.transform(check_texts(X, who=type(self).__name__))
+        if steps:
+            for _, step in steps[:-1]:
+                E = step.transform(E)
+        return final._held_out_scores(E, self.binarize_labels(y, unknown="ignore"))
 
     def _scores(self, texts: list[str]) -> np.ndarray:
         if self.fine_tuned_ is not None:

@@ -24,7 +24,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from labelwise._progress import Progress
 from labelwise._validation import Interval, validate_params
-from labelwise.text._inputs import check_texts
+from labelwise.text._texts import check_texts
 
 __all__ = [
     "SentenceEncoder",

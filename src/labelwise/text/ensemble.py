@@ -21,8 +21,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 
 from labelwise._validation import HasMethods, Interval, Options
-from labelwise.decision._base import DecisionRule, FixedThreshold
+from labelwise.decision._base import DecisionRule
 from labelwise.decision.meta import scores_only
+from labelwise.decision.thresholds import GlobalThreshold
 from labelwise.text._base import TextClassifierMixin
 
 __all__ = ["TextEnsemble"]
@@ -60,8 +61,9 @@ class TextEnsemble(TextClassifierMixin):
     random_state : int, default=0
         Shuffling of the folds.
     decision_rule : DecisionRule or None, default=None
-        Fitted on the combined out-of-fold scores in ``fit``; None is ``FixedThreshold(0.5)``.
-        ``PerLabelThreshold()`` tunes one threshold per label.
+        Fitted on the combined out-of-fold scores in ``fit`` (no extra fits); None is
+        ``GlobalThreshold()``, one threshold maximising micro-F1. ``PerLabelThreshold()`` tunes
+        one threshold per label; ``FixedThreshold(0.5)`` is used as given.
 
     Attributes
     ----------
@@ -119,7 +121,7 @@ class TextEnsemble(TextClassifierMixin):
         return [tfidf, embedding]
 
     def _rule(self) -> DecisionRule:
-        return FixedThreshold(0.5) if self.decision_rule is None else clone(self.decision_rule)
+        return GlobalThreshold() if self.decision_rule is None else clone(self.decision_rule)
 
     def _fit(self, texts: list[str], Y: np.ndarray) -> None:
         members = self._members()

@@ -18,7 +18,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
 from labelwise._validation import Interval, validate_params
-from labelwise.text._inputs import check_texts
+from labelwise.text._texts import check_texts
 
 __all__ = ["TfidfFeatures"]
 
