@@ -36,7 +36,7 @@ def test_fit_with_a_rule_then_report_names_model_metric_and_rule(tmp_path):
     head = _fit_and_report(tmp_path, ["--rule", "per-label"])
     expected = "ThresholdedClassifier(StandardScaler -&gt; BinaryRelevance(LogisticRegression))"
     assert head["model"] == expected
-    assert head["tuned for"] == "F1 of each label (macro-F1)"
+    assert head["tuned for"] == "F1 of each label (f1_macro)"
     assert head["decision rule"].startswith("PerLabelThreshold(")
     assert "labelwise." not in head["decision rule"]  # no dotted class path
 
@@ -48,16 +48,20 @@ def test_main_job_then_report_names_the_winner_and_its_metric(tmp_path):
          "--n-jobs", "1"],
     )  # fmt: skip
     assert head["model"].startswith("AutoClassifier: BinaryRelevance")
-    assert head["tuned for"] == "micro_f1"
+    assert head["tuned for"] == (
+        "f1_micro: F1 of all label decisions pooled (frequent labels weigh more)"
+    )
     assert head["decision rule"] not in ("-", "None")
 
 
 def test_rule_and_metric_descriptions_from_records():
     record = {"class": "labelwise.decision.bayes.BayesOptimal", "params": {"metric": "hamming"}}
     assert describe_rule(record) == "BayesOptimal(metric='hamming')"
-    assert tuned_for({"decision_rule": record}) == "hamming"
+    assert tuned_for({"decision_rule": record}) == (
+        "hamming_loss: share of wrong label decisions (lower is better)"
+    )
     wrapped = {"class": "a.AtLeastOne", "params": {"rule": {"class": "b.PerLabelThreshold"}}}
-    assert tuned_for({"decision_rule": wrapped}) == "F1 of each label (macro-F1)"
+    assert tuned_for({"decision_rule": wrapped}) == "F1 of each label (f1_macro)"
     assert describe_rule(wrapped) == "AtLeastOne(rule=PerLabelThreshold())"
 
 

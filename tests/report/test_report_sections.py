@@ -69,7 +69,8 @@ def sections(html: str) -> str:
 
 def test_the_page_reads_as_before_the_split_into_sections():
     # report_sections_before.html was written by build_report before it was split (one
-    # 230-line function), from this same input
+    # 230-line function), from this same input; since then only the metric names changed to
+    # their canonical spellings (the scores table, the header's metric, the leaderboard column)
     assert sections(build_report(**fixed_input())) == BEFORE.read_text(encoding="utf-8")
 
 

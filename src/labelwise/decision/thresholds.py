@@ -17,7 +17,13 @@ from labelwise.errors import ShapeError, TargetError
 from labelwise.metrics.names import MetricOptions
 from labelwise.problem import warn_if_softmax_scores
 
-__all__ = ["GLOBAL_RULE_METRICS", "GlobalThreshold", "PerLabelThreshold", "indicator_matrix"]
+__all__ = [
+    "GLOBAL_RULE_METRICS",
+    "GlobalThreshold",
+    "PerLabelThreshold",
+    "indicator_matrix",
+    "rule_thresholds",
+]
 
 #: The metrics a :class:`GlobalThreshold` can be tuned for, by canonical name.
 GLOBAL_RULE_METRICS = ("f1_micro", "f1_macro", "f1_samples", "hamming_loss", "subset_accuracy")
@@ -239,3 +245,26 @@ class PerLabelThreshold(DecisionRule):
         check_is_fitted(self, "thresholds_", msg=_NOT_FITTED)
         s = _check_predict_input(self, y_score, self.n_labels_)
         return (s >= self.thresholds_).astype(np.int8)
+
+
+def rule_thresholds(rule: Any, n_labels: int) -> np.ndarray | None:
+    """The score threshold a fitted rule applies to each label, or None for non-threshold rules.
+
+    Examples
+    --------
+    >>> from labelwise.decision import FixedThreshold
+    >>> rule_thresholds(FixedThreshold(0.3), 2)
+    array([0.3, 0.3])
+    """
+    if rule is None:
+        return None
+    for attr in ("thresholds_", "threshold_", "threshold"):
+        value = getattr(rule, attr, None)
+        if value is None:
+            continue
+        arr = np.asarray(value, dtype=np.float64)
+        if arr.ndim == 0:
+            return np.full(n_labels, float(arr))
+        if arr.shape == (n_labels,):
+            return arr
+    return None

@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from labelwise.metrics.names import canonical_metric_name, metric_description
+
 __all__ = ["describe_model", "describe_rule", "tuned_for"]
 
 #: What each tunable rule maximises when it has no ``metric`` parameter of its own.
 _RULE_GOALS = {
-    "PerLabelThreshold": "F1 of each label (macro-F1)",
+    "PerLabelThreshold": "F1 of each label (f1_macro)",
     "FixedThreshold": "nothing (a fixed threshold)",
     "TopK": "nothing (a fixed number of labels)",
 }
@@ -42,6 +44,14 @@ def _promise(name: str, params: Mapping[str, Any]) -> str:
     if isinstance(delta, (int, float)):
         text += f" with probability \u2265 {1 - delta:g}"
     return text
+
+
+def _metric_words(name: str) -> str:
+    """``canonical_name: what it measures``; a name the registry does not know, as it is."""
+    try:
+        return f"{canonical_metric_name(name)}: {metric_description(name)}"
+    except ValueError:
+        return name
 
 
 def _short(dotted: str) -> str:
@@ -106,13 +116,15 @@ def tuned_for(metadata: Mapping[str, Any]) -> str:
 
     The main job records its metric; a model fitted with ``--rule`` or in Python carries it in its
     rule (``GlobalThreshold(metric=...)``, ``BayesOptimal(metric=...)``) or in the rule's kind.
+    A metric is shown by its canonical name (:mod:`labelwise.metrics.names`), whatever spelling
+    was recorded, followed by what it measures.
 
     Examples
     --------
     >>> tuned_for({"metric": "macro_f1"})
-    'macro_f1'
+    'f1_macro: F1 averaged over labels (every label counts the same)'
     >>> tuned_for({"decision_rule": {"class": "x.PerLabelThreshold", "params": {}}})
-    'F1 of each label (macro-F1)'
+    'F1 of each label (f1_macro)'
     >>> tuned_for({"decision_rule": {"class": "x.RecallControl",
     ...                              "params": {"alpha": 0.1, "delta": 0.1}}})
     'no metric: a promise, recall ≥ 0.9 with probability ≥ 0.9'
@@ -121,12 +133,12 @@ def tuned_for(metadata: Mapping[str, Any]) -> str:
     """
     metric = metadata.get("metric")
     if isinstance(metric, str) and metric:
-        return metric
+        return _metric_words(metric)
     rule = metadata.get("decision_rule")
     if isinstance(rule, Mapping):
         params = rule.get("params") or {}
         if isinstance(params.get("metric"), str):
-            return str(params["metric"])
+            return _metric_words(params["metric"])
         name = _short(str(rule.get("class", "")))
         if name in _RULE_GOALS:
             return _RULE_GOALS[name]

@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from labelwise.decision.thresholds import rule_thresholds  # re-exported: it lived here
+from labelwise.metrics.names import canonical_metric_name
 from labelwise.report import figures
 from labelwise.report.header import describe_rule, tuned_for
 
@@ -86,29 +88,6 @@ def _figure(key: str, svg: str, caption: str) -> str:
     return (
         f'<figure data-figure="{_esc(key)}">{svg}<figcaption>{_esc(caption)}</figcaption></figure>'
     )
-
-
-def rule_thresholds(rule: Any, n_labels: int) -> np.ndarray | None:
-    """The score threshold a fitted rule applies to each label, or None for non-threshold rules.
-
-    Examples
-    --------
-    >>> from labelwise.decision import FixedThreshold
-    >>> rule_thresholds(FixedThreshold(0.3), 2)
-    array([0.3, 0.3])
-    """
-    if rule is None:
-        return None
-    for attr in ("thresholds_", "threshold_", "threshold"):
-        value = getattr(rule, attr, None)
-        if value is None:
-            continue
-        arr = np.asarray(value, dtype=np.float64)
-        if arr.ndim == 0:
-            return np.full(n_labels, float(arr))
-        if arr.shape == (n_labels,):
-            return arr
-    return None
 
 
 def _dense(Y: Any) -> np.ndarray:
@@ -226,7 +205,7 @@ def build_report(
         *_confusion_section(d, stats),
         *_cooccurrence_section(d),
         *_calibration_section(d),
-        *_leaderboard_section(leaderboard),
+        *_leaderboard_section(leaderboard, (metadata or {}).get("metric")),
     ]
     body = "\n".join(parts)
     return (
@@ -282,17 +261,18 @@ def _header_section(
 
 
 def _scores_section(d: _Data) -> list[str]:
-    from labelwise.metrics import f1_score, hamming_loss, subset_accuracy
+    from labelwise.metrics import f1_score, hamming_loss, metric_description, subset_accuracy
 
     Y, P = d.Y, d.P
-    summary = {
-        "micro-F1": f1_score(Y, P, average="micro", zero_division=0),
-        "macro-F1": f1_score(Y, P, average="macro", zero_division=0),
-        "samples-F1": f1_score(Y, P, average="samples", zero_division=0),
-        "Hamming loss": hamming_loss(Y, P),
-        "subset accuracy": subset_accuracy(Y, P),
+    summary = {  # by canonical metric name (labelwise.metrics.names), with what each measures
+        "f1_micro": f1_score(Y, P, average="micro", zero_division=0),
+        "f1_macro": f1_score(Y, P, average="macro", zero_division=0),
+        "f1_samples": f1_score(Y, P, average="samples", zero_division=0),
+        "hamming_loss": hamming_loss(Y, P),
+        "subset_accuracy": subset_accuracy(Y, P),
     }
-    return ["<h2>Scores on this data</h2>", _table(list(summary), [list(summary.values())])]
+    rows = [(_raw(name), value, _raw(metric_description(name))) for name, value in summary.items()]
+    return ["<h2>Scores on this data</h2>", _table(["metric", "value", "what it measures"], rows)]
 
 
 def _profile_section(d: _Data, dataset_name: str | None) -> list[str]:
@@ -469,7 +449,15 @@ def _calibration_section(d: _Data) -> list[str]:
     ]
 
 
-def _leaderboard_section(leaderboard: Sequence[dict] | None) -> list[str]:
+def _metric_name(metric: Any) -> str:
+    """A metric's canonical name; a name the registry does not know is shown as it is."""
+    try:
+        return canonical_metric_name(metric)
+    except ValueError:
+        return str(metric)
+
+
+def _leaderboard_section(leaderboard: Sequence[dict] | None, metric: Any = None) -> list[str]:
     if not leaderboard:
         return [
             "<h2>Leaderboard from fit</h2>",
@@ -488,7 +476,8 @@ def _leaderboard_section(leaderboard: Sequence[dict] | None) -> list[str]:
         ]
         for r in leaderboard
     ]
-    header = ["rank", "candidate", "status", "cross-validated score", "rule", "seconds", "note"]
+    score = f"cross-validated {_metric_name(metric)}" if metric else "cross-validated score"
+    header = ["rank", "candidate", "status", score, "rule", "seconds", "note"]
     return ["<h2>Leaderboard from fit</h2>", _table(header, rows)]
 
 
