@@ -284,7 +284,9 @@ def test_metadata_is_strict_json_and_names_pipeline_steps(tmp_path):
     meta = json.loads(text, parse_constant=lambda c: pytest.fail(f"non-standard JSON {c}"))
     assert meta["input"] == "text"
     assert [s["name"] for s in meta["pipeline"]] == ["tfidfvectorizer", "binaryrelevance"]
-    assert meta["decision_rule"]["params"] == {"threshold": 0.5}
+    rule = model[-1].rule_  # the default rule, tuned in fit
+    assert meta["decision_rule"]["class"] == f"{type(rule).__module__}.{type(rule).__qualname__}"
+    assert meta["decision_rule"]["params"] == json.loads(json.dumps(rule.get_params()))
     loaded = load(tmp_path / "t.lw")
     np.testing.assert_array_equal(loaded.predict_proba(docs[:7]), model.predict_proba(docs[:7]))
 
