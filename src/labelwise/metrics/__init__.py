@@ -42,6 +42,7 @@ from labelwise.metrics.multiclass import balanced_accuracy_score, top_k_accuracy
 from labelwise.metrics.names import (
     METRIC_NAMES,
     MetricName,
+    MetricValues,
     canonical_metric_name,
     metric_description,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "PROPENSITY_PARAMETERS",
     "Evaluator",
     "MetricName",
+    "MetricValues",
     "accuracy_score",
     "at_k_state",
     "average_precision_score",

@@ -42,6 +42,7 @@ from labelwise.errors import TargetError, UnknownLabelError
 from labelwise.metrics._count_stats import CountStats, count_stats
 from labelwise.metrics._inputs import format_label_inputs
 from labelwise.metrics._state_registry import MetricState, register_metric
+from labelwise.metrics.names import _canonical_or_none
 
 __all__ = [
     "HierarchicalState",
@@ -560,9 +561,10 @@ class HierarchicalState(MetricState):
         labels: Sequence[str] | None = None,
         zero_division: Any = "warn",
     ) -> None:
-        if metric not in _READERS:
+        canonical = metric if metric in _READERS else _canonical_or_none(metric)
+        if canonical not in _READERS:
             raise ValueError(f"unknown hierarchical metric {metric!r}; known: {sorted(_READERS)}.")
-        self.metric = metric
+        self.metric = canonical
         self.hierarchy = hierarchy
         self.labels = None if labels is None else [str(n) for n in labels]
         self.zero_division = zero_division
