@@ -65,7 +65,7 @@ rules = {
     "rank cut 0.5": RankCut(ratio=0.5),
     "at least one + 0.5": AtLeastOne(FixedThreshold(0.5)),
     "isotonic + 0.5": Calibrated(method="isotonic", rule=FixedThreshold(0.5), random_state=0),
-    "Bayes, example F1": BayesOptimal("example_f1"),
+    "Bayes, example F1": BayesOptimal("f1_samples"),
 }
 print(f"{'rule':<22}{'micro-F1':>9}{'macro-F1':>9}{'samples-F1':>11}{'Hamming':>9}{'exact':>7}")
 for name, rule in rules.items():

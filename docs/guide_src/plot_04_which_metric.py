@@ -99,7 +99,7 @@ print(f"coverage error {coverage_error(test.Y, scores):.2f} (labels to go down t
 from labelwise.decision import FixedThreshold
 from labelwise.metrics import Evaluator
 
-evaluator = Evaluator(metrics=["f1_micro", "f1_macro", "precision@1"], rule=FixedThreshold(0.5))
+evaluator = Evaluator(metrics=["f1_micro", "f1_macro", "precision_at_1"], rule=FixedThreshold(0.5))
 for rows in (slice(0, 400), slice(400, None)):
     evaluator.update(test.Y[rows], scores[rows])
 print(evaluator.compute())

@@ -32,7 +32,7 @@ result = CliRunner().invoke(
         "fit",
         "emotions",
         "--metric",
-        "macro_f1",
+        "f1_macro",
         "--time-limit",
         "20",
         "--n-jobs",
@@ -66,7 +66,7 @@ from labelwise.datasets import load
 from labelwise.metrics import f1_score
 
 train, test = load("emotions", split="train"), load("emotions", split="test")
-auto = AutoClassifier("macro_f1", candidates=["MLkNN", "BinaryRelevance"], cv=3, random_state=0)
+auto = AutoClassifier("f1_macro", candidates=["MLkNN", "BinaryRelevance"], cv=3, random_state=0)
 auto.fit(train.X, train.Y)
 for row in auto.leaderboard_:
     print(f"{row['candidate']:<62} {row['score']:.4f}  {row['rule']}")

@@ -47,7 +47,7 @@ print(model)
 X = da.from_array(test.X, chunks=(300, test.X.shape[1]))
 Y = da.from_array(test.Y, chunks=(300, test.Y.shape[1]))
 scores = predict_proba(model, X)
-result = evaluate(Y, scores, metrics=["f1_micro", "f1_macro", "lrap"])
+result = evaluate(Y, scores, metrics=["f1_micro", "f1_macro", "label_ranking_average_precision"])
 print({name: round(value, 4) for name, value in result.items()})
 print(
     "one-shot f1_micro:",
