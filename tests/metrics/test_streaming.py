@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+import sklearn.metrics as skm
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -269,3 +270,46 @@ def test_propensity_state_takes_sparse_batches_and_names_bad_rows():
         Evaluator(["precision@1"]).update(Y, bad)
     with pytest.raises(ValueError, match="k=10 is larger than the number of labels"):
         at_k_state("precision", k=10).update(Y[:, :5], sp.csr_matrix(T[:, :5]))
+
+
+# --- scores need an explicit decision (issue 20): rule=, threshold=, or the documented 0.5 ---
+
+
+def _scores(seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    Y = (rng.random((30, 4)) < 0.4).astype(np.int8)
+    return Y, np.clip(0.4 * Y + 0.6 * rng.random((30, 4)), 0, 1)
+
+
+def test_threshold_equals_the_fixed_threshold_rule_and_the_one_shot_function():
+    Y, S = _scores()
+    by_threshold = Evaluator(["f1_macro", "hamming_loss"], threshold=0.3)
+    by_rule = Evaluator(["f1_macro", "hamming_loss"], rule=FixedThreshold(0.3))
+    for ev in (by_threshold, by_rule):
+        ev.update(Y[:10], S[:10])
+        ev.update(Y[10:], S[10:])
+    assert by_threshold.compute() == by_rule.compute()
+    P = (S >= 0.3).astype(int)
+    assert by_threshold.compute()["f1_macro"] == skm.f1_score(Y, P, average="macro")
+    assert by_threshold.compute()["hamming_loss"] == skm.hamming_loss(Y, P)
+
+
+def test_without_rule_or_threshold_a_score_metric_keeps_the_documented_half_cut():
+    Y, S = _scores(4)
+    ev = Evaluator(["f1_micro", "lrap"])
+    ev.update(Y, S)
+    expected = skm.f1_score(Y, (S >= 0.5).astype(int), average="micro")
+    assert ev.compute()["f1_micro"] == expected
+
+
+def test_a_label_only_evaluator_given_scores_says_to_pass_a_rule():
+    Y, S = _scores(5)
+    ev = Evaluator(["f1_micro"])
+    with pytest.raises(TargetError, match=r"pass rule= .* or threshold="):
+        ev.update(Y, S)
+
+
+@pytest.mark.parametrize("bad", [np.nan, "0.5", True, np.inf])
+def test_a_threshold_that_is_not_a_finite_number_is_refused(bad):
+    with pytest.raises(ValueError, match="threshold must be a finite number"):
+        Evaluator(["f1_micro"], threshold=bad)
