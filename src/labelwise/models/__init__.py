@@ -9,6 +9,7 @@ from labelwise.models.averaging import ScoreAverage
 from labelwise.models.binary_relevance import BinaryRelevance
 from labelwise.models.chains import ClassifierChain, EnsembleClassifierChains
 from labelwise.models.hierarchical import HierarchicalClassifier
+from labelwise.models.label_forest import LabelForest
 from labelwise.models.label_powerset import LabelPowerset
 from labelwise.models.label_tree import LabelTree
 from labelwise.models.mlknn import MLkNN
@@ -23,6 +24,7 @@ __all__ = [
     "ClassifierChain",
     "EnsembleClassifierChains",
     "HierarchicalClassifier",
+    "LabelForest",
     "LabelPowerset",
     "LabelTree",
     "MLkNN",

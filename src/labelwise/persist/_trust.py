@@ -53,6 +53,7 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "labelwise.models.multiclass.OneVsOne",
     "labelwise.models.native_multilabel.NativeMultilabel",
     "labelwise.models.label_tree.LabelTree",
+    "labelwise.models.label_forest.LabelForest",
     "labelwise.models.averaging.ScoreAverage",
     "labelwise.models.neural.NeuralClassifier",  # rebuilt by its from_state (persist._state)
     "labelwise.models.hierarchical.HierarchicalClassifier",
