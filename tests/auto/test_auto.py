@@ -313,7 +313,7 @@ def test_native_multilabel_equals_the_forest_positive_columns(data):
     Y[:, 2] = 0  # a label never seen positive gets probability 0
     forest = RandomForestClassifier(n_estimators=20, random_state=0)
     with pytest.warns(UserWarning):
-        model = NativeMultilabel(forest).fit(X, Y)
+        model = NativeMultilabel(forest, decision_rule=FixedThreshold(0.5)).fit(X, Y)
     ref = RandomForestClassifier(n_estimators=20, random_state=0).fit(X, Y).predict_proba(X)
     expected = np.column_stack([p[:, 1] if p.shape[1] == 2 else np.zeros(len(X)) for p in ref])
     np.testing.assert_allclose(model.predict_proba(X), expected)
