@@ -22,8 +22,9 @@ leaf.
 Defaults were chosen by 3-fold cross-validation of mean P@1/3/5 on the Delicious *training*
 rows (benchmarks/results/label_forest.md; 20 trees unless stated): minimum leaf size 2 (1
 memorises single rows: 6.2 points worse; 5: 0.8 worse), ``max_features="sqrt"`` (all features:
-2.8 worse; 15% of them: 0.7 worse), random splits (best splits: 0.3 worse at the same cost), a
-small projection (16 to 256 dimensions within 0.1 of each other), 50 trees (20: 0.6 worse).
+2.8 worse; 15% of them: 0.7 worse), random splits (best splits: 0.3 worse with 20 trees, 0.1
+better with 50: a tie), a small projection (16 to 256 dimensions within 0.1 of each other), 50
+trees (20: 0.6 worse).
 """
 
 from __future__ import annotations
