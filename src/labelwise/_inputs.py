@@ -1,9 +1,12 @@
 """Two questions every entry point asks of user input, answered once at the ground floor.
 
 * :func:`is_text_input`: is ``X`` raw texts (one string per example) rather than features?
+  :func:`is_text_dataset` asks the same of a dataset: texts and no feature columns.
 * :func:`align_label_names`: label lists as a 0/1 matrix in a model's label order, with the labels
   the model never saw (it can never predict them) dropped with one warning that names them,
   refused, or dropped silently.
+* :func:`decided_matrix`: whatever a model's ``predict`` returned (a 0/1 matrix, label lists, one
+  class per example) as a 0/1 matrix over its label names: what the CLI and the server show.
 
 Only NumPy and :mod:`labelwise.errors` are used here, so every floor above may import it.
 """
@@ -16,9 +19,15 @@ from typing import Any
 
 import numpy as np
 
-from labelwise.errors import ProblemSetupWarning, UnknownLabelError
+from labelwise.errors import ProblemSetupWarning, ShapeError, UnknownLabelError
 
-__all__ = ["UNKNOWN_LABELS", "align_label_names", "is_text_input"]
+__all__ = [
+    "UNKNOWN_LABELS",
+    "align_label_names",
+    "decided_matrix",
+    "is_text_dataset",
+    "is_text_input",
+]
 
 UNKNOWN_LABELS = ("warn", "error", "ignore")
 _LISTED = 8  # unseen labels named in a message
@@ -51,6 +60,18 @@ def is_text_input(X: Any) -> bool:
     if isinstance(X, (list, tuple)):
         return len(X) > 0 and all(isinstance(x, str) for x in X)
     return False
+
+
+def is_text_dataset(data: Any) -> bool:
+    """Whether a dataset is raw text to learn from: texts and no feature columns.
+
+    Examples
+    --------
+    >>> from labelwise.datasets import load
+    >>> is_text_dataset(load("reuters", split="test")), is_text_dataset(load("emotions"))
+    (True, False)
+    """
+    return data.texts is not None and data.n_features == 0
 
 
 def align_label_names(
@@ -135,4 +156,58 @@ predict them; they are left out of this evaluation.")
             ProblemSetupWarning,
             stacklevel=stacklevel + 1,
         )
+    return Y
+
+
+def decided_matrix(P: Any, label_names: Sequence[Any], *, who: str = "predict") -> Any:
+    """A model's ``predict`` output as a 0/1 matrix with one column per label name.
+
+    A 0/1 matrix (dense, or sparse: returned as CSR) is taken as it is; label lists (a text
+    model's, any number per example) and one class per example (a multi-class model's) are put
+    in the columns of ``label_names`` (compared as strings).
+
+    Parameters
+    ----------
+    P : array-like, sparse matrix or list of label lists
+        What ``predict`` returned.
+    label_names : sequence
+        The model's score columns, in order.
+    who : str, default="predict"
+        Named in the error message.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_labels) or scipy.sparse.csr_matrix
+
+    Raises
+    ------
+    ShapeError
+        A predicted label that is none of ``label_names`` (a model that does not match its names).
+
+    Examples
+    --------
+    >>> decided_matrix([["b"], [], ["a", "b"]], ["a", "b"]).tolist()
+    [[0, 1], [0, 0], [1, 1]]
+    >>> decided_matrix(np.array(["cat", "dog"]), ["cat", "dog"]).tolist()
+    [[1, 0], [0, 1]]
+    >>> decided_matrix(np.array([[0, 1]]), ["a", "b"]).tolist()
+    [[0, 1]]
+    """
+    if hasattr(P, "tocsr"):
+        return P.tocsr()
+    if isinstance(P, np.ndarray) and P.ndim == 2 and P.dtype.kind in "biuf":
+        return P
+    names = [str(n) for n in label_names]
+    index = {name: j for j, name in enumerate(names)}
+    rows = list(P)
+    Y = np.zeros((len(rows), len(names)), dtype=np.int8)
+    for i, row in enumerate(rows):
+        for label in row if isinstance(row, (list, tuple, np.ndarray)) else [row]:
+            j = index.get(str(label))
+            if j is None:
+                raise ShapeError(
+                    f"{who}: row {i} was given the label {str(label)!r}, which is not one of the "
+                    f"model's {len(names)} label names; the model does not match its names."
+                )
+            Y[i, j] = 1
     return Y

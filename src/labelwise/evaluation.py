@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from labelwise._inputs import decided_matrix, is_text_dataset
 from labelwise.data.dataset import Dataset
 from labelwise.errors import ProblemSetupWarning, ShapeError, TargetError
 
@@ -35,6 +36,10 @@ class Evaluation:
     n_samples : int
     notes : list of str
         Why a metric is missing, and similar facts worth reading.
+    promise : PromiseCheck or None
+        For a model whose rule is guaranteed (a :class:`~labelwise.decision.ThresholdedClassifier`
+        with a calibrated guaranteed rule): its promise next to the risk its decisions reached
+        here, with a Clopper-Pearson interval (:func:`labelwise.decision.check_promise`).
     """
 
     kind: str
@@ -42,6 +47,7 @@ class Evaluation:
     per_label: list[dict[str, Any]]
     n_samples: int
     notes: list[str] = field(default_factory=list)
+    promise: Any = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dictionary (NaN becomes None)."""
@@ -57,13 +63,30 @@ class Evaluation:
             "scores": {k: clean(v) for k, v in self.scores.items()},
             "per_label": [{k: clean(v) for k, v in row.items()} for row in self.per_label],
             "notes": list(self.notes),
+            "promise": None if self.promise is None else _promise_dict(self.promise),
         }
+
+
+def _promise_dict(check: Any) -> dict[str, Any]:
+    g, r = check.guarantee, check.achieved
+    return {
+        "risk": r.risk,
+        "achieved": float(r.value),
+        "low": float(r.low),
+        "high": float(r.high),
+        "confidence": float(r.confidence),
+        "n": int(r.n),
+        "promised_at_most": float(g.alpha),
+        "delta": None if g.delta is None else float(g.delta),
+        "per_label": bool(np.ndim(g.threshold) == 1),
+        "statement": str(check),
+    }
 
 
 def model_inputs(model: Any, data: Dataset, metadata: dict | None = None) -> Any:
     """The model's input for ``data``: its texts for a text model, else its feature matrix."""
     reads = (metadata or {}).get("input")
-    text_data = data.n_features == 0 and data.texts is not None
+    text_data = is_text_dataset(data)
     if reads == "text" or (reads is None and text_data):
         if data.texts is None:
             raise TargetError(
@@ -320,13 +343,20 @@ def evaluate_model(model: Any, data: Dataset, metadata: dict | None = None) -> E
             "evaluate a model on data with the labels it was trained on."
         )
     names = names or list(data.label_names)
-    P = _dense(model.predict(X))
-    if P.dtype.kind not in "biuf":  # label lists from a text model
-        from labelwise.data.label_space import LabelSpace
-
-        P = LabelSpace(names).binarize(list(P))
+    P = _dense(decided_matrix(model.predict(X), names, who="evaluate"))
     rule = getattr(model, "rule_", None) or getattr(model, "decision_rule", None)
     thresholds = rule_thresholds(rule, S.shape[1])
-    return score_predictions(
+    result = score_predictions(
         data.Y_dense(), S, P, label_names=list(names) or data.label_names, thresholds=thresholds
     )
+    result.promise = _promise(model, data.Y_dense(), P)
+    return result
+
+
+def _promise(model: Any, Y: np.ndarray, P: np.ndarray) -> Any:
+    """What a guaranteed model promised and reached on this data (None for other models)."""
+    from labelwise.decision import check_promise, is_guaranteed
+
+    if not is_guaranteed(getattr(model, "rule_", None)):
+        return None
+    return check_promise(model, Y, P)

@@ -8,28 +8,18 @@ import re
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 from sklearn.metrics import f1_score, hamming_loss
 
-from labelwise.cli import main
 from labelwise.datasets import load
 from labelwise.persist import load as load_model
 from labelwise.persist import load_metadata
 
 
-def _invoke(*args, **kw):
-    try:
-        runner = CliRunner(mix_stderr=False)
-    except TypeError:  # click >= 8.2 keeps stderr apart already
-        runner = CliRunner()
-    return runner.invoke(main, [str(a) for a in args], **kw)
-
-
 @pytest.fixture(scope="module")
-def fitted(tmp_path_factory):
+def fitted(tmp_path_factory, invoke):
     folder = tmp_path_factory.mktemp("job")
     path = folder / "emotions.lw"
-    result = _invoke(
+    result = invoke(
         "fit",
         "emotions",
         "--metric",
@@ -65,9 +55,9 @@ def test_fit_saves_the_winner_with_its_leaderboard_and_test_scores(fitted):
     )
 
 
-def test_evaluate_prints_what_sklearn_computes(fitted):
+def test_evaluate_prints_what_sklearn_computes(fitted, invoke):
     path, _ = fitted
-    result = _invoke("evaluate", path, "emotions", "--json")
+    result = invoke("evaluate", path, "emotions", "--json")
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     test = load("emotions", split="test")
@@ -79,74 +69,74 @@ def test_evaluate_prints_what_sklearn_computes(fitted):
     j = 2
     assert per[test.label_names[j]]["f1"] == pytest.approx(f1_score(Y[:, j], pred[:, j]))
     assert per[test.label_names[j]]["threshold"] is not None
-    text = _invoke("evaluate", path, "emotions")
+    text = invoke("evaluate", path, "emotions")
     assert "per label:" in text.stdout and "hamming_loss" in text.stdout
 
 
-def test_evaluate_on_the_training_data_warns(fitted):
+def test_evaluate_on_the_training_data_warns(fitted, invoke):
     path, _ = fitted
-    result = _invoke("evaluate", path, "emotions:train", "--json")
+    result = invoke("evaluate", path, "emotions:train", "--json")
     assert result.exit_code == 0
     warnings = json.loads(result.stdout)["warnings"]
     assert any("trained on" in w and "not generalisation" in w for w in warnings)
 
 
-def test_predict_to_terminal_jsonl_and_csv(fitted, tmp_path):
+def test_predict_to_terminal_jsonl_and_csv(fitted, tmp_path, invoke):
     path, _ = fitted
     model = load_model(path)
     test = load("emotions", split="test")
     pred = model.predict(test.X)
     names = list(test.label_names)
-    shown = _invoke("predict", path, "emotions", "--scores")
+    shown = invoke("predict", path, "emotions", "--scores")
     assert shown.exit_code == 0, shown.output
     first = shown.stdout.splitlines()[0]
     expected = {names[j] for j in np.flatnonzero(pred[0])}
     assert set(re.findall(r"([\w-]+) \(\d\.\d{3}\)", first)) == expected
     jsonl = tmp_path / "p.jsonl"
-    assert _invoke("predict", path, "emotions", "--top-k", 2, "-o", jsonl).exit_code == 0
+    assert invoke("predict", path, "emotions", "--top-k", 2, "-o", jsonl).exit_code == 0
     rows = [json.loads(line) for line in jsonl.read_text().splitlines()]
     assert len(rows) == test.n_samples and all(len(r["labels"]) == 2 for r in rows)
     S = model.predict_proba(test.X)
     assert rows[0]["labels"] == [names[j] for j in np.argsort(-S[0], kind="stable")[:2]]
     csv_path = tmp_path / "p.csv"
-    assert _invoke("predict", path, "emotions", "-o", csv_path, "--scores").exit_code == 0
+    assert invoke("predict", path, "emotions", "-o", csv_path, "--scores").exit_code == 0
     lines = csv_path.read_text().splitlines()
     assert lines[0] == "row,labels,scores" and len(lines) == test.n_samples + 1
-    again = _invoke("predict", path, "emotions", "-o", csv_path)
+    again = invoke("predict", path, "emotions", "-o", csv_path)
     assert again.exit_code != 0 and "--force" in again.stderr
 
 
-def test_report_writes_one_page_with_the_leaderboard(fitted, tmp_path):
+def test_report_writes_one_page_with_the_leaderboard(fitted, tmp_path, invoke):
     path, summary = fitted
     out = tmp_path / "r.html"
-    result = _invoke("report", path, "emotions", "-o", out)
+    result = invoke("report", path, "emotions", "-o", out)
     assert result.exit_code == 0, result.output
     html = out.read_text()
     assert html.count("<figure data-figure=") == 6
     assert summary["leaderboard"][0]["candidate"] in html
 
 
-def test_unknown_metric_lists_the_valid_ones():
-    result = _invoke("fit", "emotions", "--metric", "f1_wrong")
+def test_unknown_metric_lists_the_valid_ones(invoke):
+    result = invoke("fit", "emotions", "--metric", "f1_wrong")
     assert result.exit_code == 2
     assert "micro_f1" in result.stderr and "ndcg_at_k" in result.stderr
 
 
-def test_metric_that_does_not_fit_the_problem():
-    result = _invoke("fit", "emotions", "--metric", "top_k_accuracy")
+def test_metric_that_does_not_fit_the_problem(invoke):
+    result = invoke("fit", "emotions", "--metric", "top_k_accuracy")
     assert result.exit_code != 0
     assert "does not fit multilabel" in result.stderr
 
 
-def test_existing_output_is_refused_and_kept(tmp_path):
+def test_existing_output_is_refused_and_kept(tmp_path, invoke):
     out = tmp_path / "m.lw"
     out.write_bytes(b"precious")
-    result = _invoke("fit", "emotions", "--out", out, "--candidates", "MLkNN")
+    result = invoke("fit", "emotions", "--out", out, "--candidates", "MLkNN")
     assert result.exit_code == 2 and "--force" in result.stderr
     assert out.read_bytes() == b"precious"
 
 
-def test_ctrl_c_during_fit_writes_nothing(tmp_path, monkeypatch):
+def test_ctrl_c_during_fit_writes_nothing(tmp_path, monkeypatch, invoke):
     from labelwise.auto import AutoClassifier
 
     def interrupted(self, X, y):
@@ -154,13 +144,13 @@ def test_ctrl_c_during_fit_writes_nothing(tmp_path, monkeypatch):
 
     monkeypatch.setattr(AutoClassifier, "fit", interrupted)
     out = tmp_path / "m.lw"
-    result = _invoke("fit", "emotions", "--out", out)
+    result = invoke("fit", "emotions", "--out", out)
     assert result.exit_code != 0
     assert not out.exists() and os.listdir(tmp_path) == []
 
 
-def test_time_limit_too_short_keeps_the_cheapest_finished(tmp_path):
-    result = _invoke(
+def test_time_limit_too_short_keeps_the_cheapest_finished(tmp_path, invoke):
+    result = invoke(
         "fit",
         "emotions",
         "--time-limit",
@@ -187,18 +177,18 @@ def test_time_limit_too_short_keeps_the_cheapest_finished(tmp_path):
     assert ran == [min(pair, key=estimates.get)]
 
 
-def test_predicting_on_data_with_other_features_or_labels(fitted):
+def test_predicting_on_data_with_other_features_or_labels(fitted, invoke):
     path, _ = fitted
-    other = _invoke("predict", path, "scene")
+    other = invoke("predict", path, "scene")
     assert other.exit_code != 0
     assert "trained on 72 features but the data has 294" in other.stderr
-    text = _invoke("predict", path, "--text", "a song")
+    text = invoke("predict", path, "--text", "a song")
     assert text.exit_code == 2 and "reads features, not texts" in text.stderr
-    labels = _invoke("evaluate", path, "yeast")
+    labels = invoke("evaluate", path, "yeast")
     assert labels.exit_code != 0 and "share nothing" in labels.stderr
 
 
-def test_text_files_end_to_end(tmp_path):
+def test_text_files_end_to_end(tmp_path, invoke):
     rows = [
         ("Java senior engineer in UK", ["IT", "UK"]),
         ("Python developer in London", ["IT", "UK"]),
@@ -210,7 +200,7 @@ def test_text_files_end_to_end(tmp_path):
     train = tmp_path / "jobs.jsonl"
     train.write_text("".join(json.dumps({"text": t, "labels": ls}) + "\n" for t, ls in rows))
     model = tmp_path / "jobs.lw"
-    fit = _invoke(
+    fit = invoke(
         "fit",
         train,
         "--labels",
@@ -223,6 +213,6 @@ def test_text_files_end_to_end(tmp_path):
         3,
     )
     assert fit.exit_code == 0, fit.output + str(fit.exception)
-    shown = _invoke("predict", model, "--text", "Python tester in Berlin")
+    shown = invoke("predict", model, "--text", "Python tester in Berlin")
     assert shown.exit_code == 0, shown.output
     assert "IT" in shown.stdout and "Germany" in shown.stdout

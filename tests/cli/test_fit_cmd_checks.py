@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import stat
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
-
-from labelwise.cli import main
-
-
-def _invoke(*args):
-    kw = {"mix_stderr": False} if "mix_stderr" in inspect.signature(CliRunner).parameters else {}
-    return CliRunner(**kw).invoke(main, [str(a) for a in args])
 
 
 @pytest.fixture
@@ -26,7 +17,7 @@ def no_search(monkeypatch):
     def searched(*args, **kwargs):
         raise AssertionError("the search started")
 
-    monkeypatch.setattr("labelwise.pipeline.fit_auto", searched)
+    monkeypatch.setattr("labelwise.auto.main_job.fit_auto", searched)
 
 
 def _one_error_line(result, *says):
@@ -47,16 +38,16 @@ def _one_error_line(result, *says):
         ("--time-limit", "-5", "0 or more; got -5.0"),
     ],
 )
-def test_meaningless_numbers_are_one_error_line(no_search, option, value, says):
-    _one_error_line(_invoke("fit", "emotions", option, value), says)
+def test_meaningless_numbers_are_one_error_line(no_search, option, value, says, invoke):
+    _one_error_line(invoke("fit", "emotions", option, value), says)
 
 
-def test_an_output_in_a_missing_folder_is_refused_before_the_search(no_search, tmp_path):
+def test_an_output_in_a_missing_folder_is_refused_before_the_search(no_search, tmp_path, invoke):
     out = tmp_path / "no" / "such" / "m.lw"
-    _one_error_line(_invoke("fit", "emotions", "--out", out), "does not exist", str(out))
+    _one_error_line(invoke("fit", "emotions", "--out", out), "does not exist", str(out))
     afile = tmp_path / "afile"
     afile.write_text("x")
-    _one_error_line(_invoke("fit", "emotions", "--out", afile / "m.lw"), "is not a folder")
+    _one_error_line(invoke("fit", "emotions", "--out", afile / "m.lw"), "is not a folder")
     assert os.listdir(tmp_path) == ["afile"]
 
 
@@ -72,10 +63,10 @@ def _read_only_folder(tmp_path):
     pytest.skip("no folder this user cannot write in")
 
 
-def test_an_unwritable_output_folder_is_refused_before_the_search(no_search, tmp_path):
+def test_an_unwritable_output_folder_is_refused_before_the_search(no_search, tmp_path, invoke):
     folder = _read_only_folder(tmp_path)
     try:
-        result = _invoke("fit", "emotions", "--out", os.path.join(folder, "m.lw"))
+        result = invoke("fit", "emotions", "--out", os.path.join(folder, "m.lw"))
         _one_error_line(result, "cannot write in", str(folder))
     finally:
         if folder != "/sys":
@@ -85,10 +76,10 @@ def test_an_unwritable_output_folder_is_refused_before_the_search(no_search, tmp
 
 
 @pytest.fixture(scope="module")
-def fitted(tmp_path_factory):
+def fitted(tmp_path_factory, invoke):
     path = tmp_path_factory.mktemp("fit") / "m.lw"
     args = ["fit", "emotions", "--candidates", "BinaryRelevance,ClassifierChain", "--cv", 2]
-    result = _invoke(*args, "--out", path, "--json")
+    result = invoke(*args, "--out", path, "--json")
     assert result.exit_code == 0, result.stderr
     return path, result
 
@@ -106,8 +97,8 @@ def test_json_keeps_stdout_clean_and_progress_goes_to_stderr(fitted):
     assert {line.split("candidate=")[1].split(",")[0] for line in lines} == set(names)
 
 
-def test_quiet_stops_the_progress(tmp_path):
-    result = _invoke("fit", "emotions", "--candidates", "BinaryRelevance", "--cv", 2, "--quiet")
+def test_quiet_stops_the_progress(tmp_path, invoke):
+    result = invoke("fit", "emotions", "--candidates", "BinaryRelevance", "--cv", 2, "--quiet")
     assert result.exit_code == 0, result.stderr
     assert "candidates:" not in result.stderr and "candidates:" not in result.stdout
 
@@ -146,15 +137,15 @@ def test_the_saved_model_holds_no_rows_by_labels_training_arrays(fitted):
     assert all(s[:1] != (train.n_samples,) for s in shapes), "a per-training-row array was saved"
 
 
-def test_k_sets_the_cut_off_of_an_at_k_metric(tmp_path):
+def test_k_sets_the_cut_off_of_an_at_k_metric(tmp_path, invoke):
     from labelwise.persist import load_metadata
 
     out = tmp_path / "p2.lw"
     args = ["--candidates", "BinaryRelevance", "--cv", 2, "--json", "--quiet", "--out", out]
-    result = _invoke("fit", "emotions", "--metric", "precision_at_k", "--k", 2, *args)
+    result = invoke("fit", "emotions", "--metric", "precision_at_k", "--k", 2, *args)
     assert result.exit_code == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["k"] == 2 and summary["rule"] == "TopK(k=2)"
     assert load_metadata(out)["k"] == 2
-    wrong = _invoke("fit", "emotions", "--metric", "micro_f1", "--k", 2)
+    wrong = invoke("fit", "emotions", "--metric", "micro_f1", "--k", 2)
     _one_error_line(wrong, "k=2 applies to precision_at_k and ndcg_at_k, not to 'micro_f1'")

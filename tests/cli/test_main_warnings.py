@@ -17,19 +17,12 @@ from click.testing import CliRunner
 from sklearn.exceptions import ConvergenceWarning
 
 from labelwise._warnings import WarningCollector
-from labelwise.cli import main
 from labelwise.cli._main import _Group, collected_warnings
 from labelwise.data import write
 from labelwise.datasets import load
 from labelwise.errors import ProblemSetupWarning
 
 RAW_WARNING_SIGNS = ("Warning: ", ".py:", "warnings.warn", "found = ")
-
-
-def _invoke(*args):
-    # stdout and stderr apart (click >= 8.2 always keeps them apart; 8.1 needs mix_stderr)
-    kw = {"mix_stderr": False} if "mix_stderr" in inspect.signature(CliRunner).parameters else {}
-    return CliRunner(**kw).invoke(main, [str(a) for a in args])
 
 
 def _warning_lines(stderr: str) -> list[str]:
@@ -48,7 +41,7 @@ def never_label_files(tmp_path_factory):
     return write(train, folder / "songs-train.arff"), write(test, folder / "songs-test.arff")
 
 
-def test_fit_warning_is_one_clean_line_shown_once(never_label_files):
+def test_fit_warning_is_one_clean_line_shown_once(never_label_files, invoke):
     train, test = never_label_files
     # per-label tuning fits the model on 2 folds and on all rows: the library warns each time
     with pytest.warns(ProblemSetupWarning) as raw:
@@ -58,7 +51,7 @@ def test_fit_warning_is_one_clean_line_shown_once(never_label_files):
         fit_and_evaluate(read(train), read(test), rule="per-label", cv=2)
     issued = [str(w.message) for w in raw if "never occurs" in str(w.message)]
     assert len(issued) == 3 and len(set(issued)) == 1
-    result = _invoke("fit", "--train", train, "--test", test, "--cv", 2, "--quiet")
+    result = invoke("fit", "--train", train, "--test", test, "--cv", 2, "--quiet")
     assert result.exit_code == 0, result.output
     lines = _warning_lines(result.stderr)
     never = [line for line in lines if "never occurs in the training data" in line]
@@ -97,9 +90,9 @@ def test_the_group_shows_each_distinct_warning_once_for_any_command():
     assert collected_warnings() == []  # outside a command: nothing
 
 
-def test_json_output_lists_the_warnings_shown(never_label_files):
+def test_json_output_lists_the_warnings_shown(never_label_files, invoke):
     train, test = never_label_files
-    result = _invoke("fit", "--train", train, "--test", test, "--rule", "fixed", "--json")
+    result = invoke("fit", "--train", train, "--test", test, "--rule", "fixed", "--json")
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)  # stdout is pure JSON; warnings go to stderr
     assert out["warnings"] == _warning_lines(result.stderr)
@@ -107,14 +100,14 @@ def test_json_output_lists_the_warnings_shown(never_label_files):
     assert set(out["scores"]) == {
         "hamming_loss", "subset_accuracy", "f1_micro", "f1_macro", "f1_samples",
     }  # fmt: skip
-    clean = _invoke("inspect", "emotions", "--json")
+    clean = invoke("inspect", "emotions", "--json")
     assert clean.exit_code == 0 and json.loads(clean.stdout)["warnings"] == []
     assert clean.stderr == ""
 
 
-def test_inspect_collects_the_overlap_warning_in_json(never_label_files):
+def test_inspect_collects_the_overlap_warning_in_json(never_label_files, invoke):
     train, _ = never_label_files
-    result = _invoke("inspect", train, "--json", "--test", train)
+    result = invoke("inspect", train, "--json", "--test", train)
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert out["warnings"] == _warning_lines(result.stderr)
@@ -129,8 +122,8 @@ def test_inspect_collects_the_overlap_warning_in_json(never_label_files):
         (["fit", "--dataset", "no-such-set"], "no-such-set"),
     ],
 )
-def test_errors_are_one_line_ending_with_a_newline(args, says):
-    result = _invoke(*args)
+def test_errors_are_one_line_ending_with_a_newline(args, says, invoke):
+    result = invoke(*args)
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr.startswith("Error: ") and result.stderr.endswith("\n")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import inspect
 import json
 import os
 import shutil
@@ -18,20 +17,12 @@ from datetime import datetime, timezone
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 from sklearn.metrics import accuracy_score, f1_score
 
 import labelwise
-from labelwise.cli import main
 from labelwise.datasets import load
 from labelwise.persist import fingerprint, load_metadata
 from labelwise.persist import load as load_model
-
-
-def _invoke(*args):
-    # stdout and stderr apart (click >= 8.2 always keeps them apart; 8.1 needs mix_stderr)
-    kw = {"mix_stderr": False} if "mix_stderr" in inspect.signature(CliRunner).parameters else {}
-    return CliRunner(**kw).invoke(main, [str(a) for a in args])
 
 
 def _write_table(path, X, feature_names, label_columns: dict) -> None:
@@ -44,10 +35,10 @@ def _write_table(path, X, feature_names, label_columns: dict) -> None:
 
 
 @pytest.fixture(scope="module")
-def emotions_model(tmp_path_factory):
+def emotions_model(tmp_path_factory, invoke):
     path = tmp_path_factory.mktemp("job") / "emotions.lw"
     args = ["fit", "emotions", "--metric", "macro_f1", "--out", path]
-    result = _invoke(*args, "--candidates", "MLkNN", "--cv", 3, "--json")
+    result = invoke(*args, "--candidates", "MLkNN", "--cv", 3, "--json")
     assert result.exit_code == 0, result.output + str(result.exception)
     return path, json.loads(result.stdout)
 
@@ -82,7 +73,7 @@ def test_model_file_records_every_field_the_issue_lists(emotions_model):
     assert [s["class"].rsplit(".", 1)[1] for s in meta["pipeline"]] == steps
 
 
-def test_text_model_file_records_its_text_pipeline(tmp_path):
+def test_text_model_file_records_its_text_pipeline(tmp_path, invoke):
     rows = [
         ("Java engineer in London", ["IT", "UK"]),
         ("Python developer in Leeds", ["IT", "UK"]),
@@ -94,7 +85,7 @@ def test_text_model_file_records_its_text_pipeline(tmp_path):
     data = tmp_path / "jobs.jsonl"
     data.write_text("".join(json.dumps({"text": t, "labels": ls}) + "\n" for t, ls in rows))
     out = tmp_path / "jobs.lw"
-    result = _invoke(
+    result = invoke(
         "fit", data, "--labels", "labels", "--out", out, "--cv", 3,
         "--candidates", "TfidfClassifier(linear SVM)",
     )  # fmt: skip
@@ -109,7 +100,7 @@ def test_text_model_file_records_its_text_pipeline(tmp_path):
     assert meta["training_fingerprint"] == fingerprint(list(ds.texts), ds.Y)
 
 
-def test_model_file_records_the_hierarchy_of_the_data(tmp_path):
+def test_model_file_records_the_hierarchy_of_the_data(tmp_path, invoke):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(60, 2))
     cat, dog, car = X[:, 0] > 0.3, X[:, 0] < -0.3, X[:, 1] > 0
@@ -124,7 +115,7 @@ def test_model_file_records_the_hierarchy_of_the_data(tmp_path):
         '<label name="cat"/><label name="dog"/></label><label name="car"/></labels>'
     )
     out = tmp_path / "tiny.lw"
-    result = _invoke("fit", tmp_path / "tiny.arff", "--out", out, "--candidates", "MLkNN",
+    result = invoke("fit", tmp_path / "tiny.arff", "--out", out, "--candidates", "MLkNN",
                      "--cv", 3)  # fmt: skip
     assert result.exit_code == 0, result.output + str(result.exception)
     parents = load_metadata(out)["hierarchy"]
@@ -173,7 +164,7 @@ def test_ctrl_c_in_a_real_fit_stops_cleanly_and_writes_nothing(emotions_model, t
         assert model.read_bytes() == before
 
 
-def test_no_candidate_finishing_is_one_error_line_and_nothing_saved(tmp_path, monkeypatch):
+def test_no_candidate_finishing_is_one_error_line_and_nothing_saved(tmp_path, monkeypatch, invoke):
     import labelwise.auto.classifier as auto
 
     real = auto.build_candidates
@@ -186,17 +177,17 @@ def test_no_candidate_finishing_is_one_error_line_and_nothing_saved(tmp_path, mo
 
     monkeypatch.setattr(auto, "build_candidates", broken)
     out = tmp_path / "m.lw"
-    result = _invoke("fit", "emotions", "--out", out, "--candidates", "MLkNN", "--cv", 3, "--quiet")
+    result = invoke("fit", "emotions", "--out", out, "--candidates", "MLkNN", "--cv", 3, "--quiet")
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
     assert "no candidate finished" in result.stderr and "boom in fit" in result.stderr
     assert not out.exists()
 
 
-def test_help_lists_every_metric_the_main_job_accepts():
+def test_help_lists_every_metric_the_main_job_accepts(invoke):
     from labelwise.auto import objective_names
 
-    shown = " ".join(_invoke("fit", "--help").stdout.split())
+    shown = " ".join(invoke("fit", "--help").stdout.split())
     for name in objective_names():
         assert name in shown
 
@@ -204,12 +195,12 @@ def test_help_lists_every_metric_the_main_job_accepts():
 # ------------------------------------------------------------------------- fit --test
 
 
-def test_fit_with_test_runs_the_overlap_check(tmp_path):
+def test_fit_with_test_runs_the_overlap_check(tmp_path, invoke):
     train = load("emotions", split="train")
     path = labelwise.write(train, tmp_path / "songs-train.arff")
     copy = shutil.copy(path, tmp_path / "songs-test.arff")  # the test file is training again
     labels = tmp_path / "songs-train.xml"  # written beside the ARFF file
-    result = _invoke(
+    result = invoke(
         "fit", path, "--test", copy, "--labels", labels, "--candidates", "MLkNN", "--cv", 3,
         "--json",
     )  # fmt: skip
@@ -235,10 +226,10 @@ def _class_files(tmp_path):
     return tmp_path / "pets-train.csv", tmp_path / "pets-test.csv", X[160:], y[160:]
 
 
-def test_one_class_per_example_is_fitted_evaluated_and_predicted_as_classes(tmp_path):
+def test_one_class_per_example_is_fitted_evaluated_and_predicted_as_classes(tmp_path, invoke):
     train, test, X_test, y_test = _class_files(tmp_path)
     model = tmp_path / "pets.lw"
-    fit = _invoke(
+    fit = invoke(
         "fit", train, "--labels", "kind", "--metric", "accuracy", "--out", model,
         "--test", test, "--candidates", "LogisticRegression", "--cv", 3, "--json",
     )  # fmt: skip
@@ -249,33 +240,33 @@ def test_one_class_per_example_is_fitted_evaluated_and_predicted_as_classes(tmp_
     assert load_metadata(model)["problem_type"] == "multiclass"
     pred = loaded.predict(X_test)
     assert summary["test"]["scores"]["accuracy"] == pytest.approx(accuracy_score(y_test, pred))
-    ev = _invoke("evaluate", model, test, "--labels", "kind", "--json")
+    ev = invoke("evaluate", model, test, "--labels", "kind", "--json")
     assert ev.exit_code == 0, ev.output
     scores = json.loads(ev.stdout)["scores"]
     assert scores["accuracy"] == pytest.approx(accuracy_score(y_test, pred))
     assert scores["f1_macro"] == pytest.approx(f1_score(y_test, pred, average="macro"))
     other = tmp_path / "pets-other.csv"
     other.write_text(test.read_text().replace(",eel\n", ",fox\n", 1))
-    odd = _invoke("evaluate", model, other, "--labels", "kind", "--json")
+    odd = invoke("evaluate", model, other, "--labels", "kind", "--json")
     assert odd.exit_code == 0, odd.output
     odd_out = json.loads(odd.stdout)
     assert any("not trained on: 'fox'" in w for w in odd_out["warnings"])
     y_other = np.array(y_test, dtype=object)
     y_other[np.flatnonzero(y_other == "eel")[0]] = "fox"
     assert odd_out["scores"]["accuracy"] == pytest.approx(accuracy_score(y_other, pred))
-    shown = _invoke("predict", model, test, "--labels", "kind")
+    shown = invoke("predict", model, test, "--labels", "kind")
     assert shown.exit_code == 0, shown.output
     got = [line.split(": ", 1)[1] for line in shown.stdout.splitlines()]
     assert got == list(pred)  # one class per example, the model's own
     # top-k accuracy fits classes; on label sets it is refused with the valid names
-    topk = _invoke("fit", train, "--labels", "kind", "--metric", "top_k_accuracy",
+    topk = invoke("fit", train, "--labels", "kind", "--metric", "top_k_accuracy",
                    "--candidates", "LogisticRegression", "--cv", 3, "--json")  # fmt: skip
     assert topk.exit_code == 0, topk.output
-    refused = _invoke("fit", "emotions", "--metric", "top_k_accuracy")
+    refused = invoke("fit", "emotions", "--metric", "top_k_accuracy")
     assert refused.exit_code == 1 and refused.stdout == ""
     assert "does not fit multilabel" in refused.stderr and "micro_f1" in refused.stderr
     # a metric of label sets keeps one-label rows label sets (nothing is refused)
-    sets = _invoke("fit", train, "--labels", "kind", "--metric", "hamming_loss",
+    sets = invoke("fit", train, "--labels", "kind", "--metric", "hamming_loss",
                    "--candidates", "BinaryRelevance", "--cv", 3, "--json")  # fmt: skip
     assert sets.exit_code == 0, sets.output
     assert json.loads(sets.stdout)["test"] is None
@@ -300,7 +291,7 @@ def _emotions_table(tmp_path, name, permute=None, rename=None):
 
 
 def test_data_with_other_feature_names_or_order_is_refused_naming_the_column(
-    emotions_model, tmp_path
+    emotions_model, tmp_path, invoke
 ):
     model, _ = emotions_model
     names = list(load("emotions").feature_names)
@@ -309,28 +300,28 @@ def test_data_with_other_feature_names_or_order_is_refused_naming_the_column(
     swapped, labels = _emotions_table(tmp_path, "swapped.csv", permute=order)
     renamed, _ = _emotions_table(tmp_path, "renamed.csv", rename={names[5]: "loudness"})
     for command in ("predict", "evaluate"):
-        r = _invoke(command, model, swapped, "--labels", labels)
+        r = invoke(command, model, swapped, "--labels", labels)
         assert r.exit_code == 1 and r.stderr.count("\n") == 1, r.output
         assert f"column 0 is {names[1]!r} but the model expects {names[0]!r}" in r.stderr
-        r = _invoke(command, model, renamed, "--labels", labels)
+        r = invoke(command, model, renamed, "--labels", labels)
         assert r.exit_code == 1 and r.stderr.count("\n") == 1, r.output
         assert f"column 5 is feature 'loudness', where the model was trained on {names[5]!r}" in (
             r.stderr
         )
 
 
-def test_every_command_reads_data_files_with_labels(emotions_model, tmp_path):
+def test_every_command_reads_data_files_with_labels(emotions_model, tmp_path, invoke):
     model, _ = emotions_model
     table, labels = _emotions_table(tmp_path, "songs.csv")
     test = load("emotions", split="test")
     pred = load_model(model).predict(test.X)
-    ev = _invoke("evaluate", model, table, "--labels", labels, "--json")
+    ev = invoke("evaluate", model, table, "--labels", labels, "--json")
     assert ev.exit_code == 0, ev.output
     assert json.loads(ev.stdout)["scores"]["f1_macro"] == pytest.approx(
         f1_score(test.Y_dense(), pred, average="macro", zero_division=0)
     )
     out = tmp_path / "p.jsonl"
-    pr = _invoke("predict", model, table, "--labels", labels, "-o", out)
+    pr = invoke("predict", model, table, "--labels", labels, "-o", out)
     assert pr.exit_code == 0, pr.output
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     names = list(test.label_names)
@@ -338,19 +329,21 @@ def test_every_command_reads_data_files_with_labels(emotions_model, tmp_path):
         sorted(names[j] for j in np.flatnonzero(p)) for p in pred
     ]
     html = tmp_path / "r.html"
-    rp = _invoke("report", model, table, "--labels", labels, "-o", html)
+    rp = invoke("report", model, table, "--labels", labels, "-o", html)
     assert rp.exit_code == 0, rp.output
     assert html.read_text().count("<figure data-figure=") >= 6
 
 
-def test_evaluate_names_labels_the_model_does_not_know_or_the_data_lacks(emotions_model, tmp_path):
+def test_evaluate_names_labels_the_model_does_not_know_or_the_data_lacks(
+    emotions_model, tmp_path, invoke
+):
     model, _ = emotions_model
     test = load("emotions", split="test")
     names = list(test.label_names)
     Y = test.Y_dense()
     labels = {("mystery" if j == 0 else n): Y[:, j] for j, n in enumerate(names)}
     _write_table(tmp_path / "odd.csv", test.X, list(test.feature_names), labels)
-    r = _invoke("evaluate", model, tmp_path / "odd.csv", "--labels", ",".join(labels), "--json")
+    r = invoke("evaluate", model, tmp_path / "odd.csv", "--labels", ",".join(labels), "--json")
     assert r.exit_code == 0, r.output
     out = json.loads(r.stdout)
     assert any("not trained on: 'mystery'" in w for w in out["warnings"])
@@ -359,8 +352,8 @@ def test_evaluate_names_labels_the_model_does_not_know_or_the_data_lacks(emotion
     assert out["per_label"][0]["support"] == 0
 
 
-def test_leaderboard_marks_the_refitted_candidate():
-    r = _invoke("fit", "emotions", "--candidates", "MLkNN,BinaryRelevance", "--cv", 3)
+def test_leaderboard_marks_the_refitted_candidate(invoke):
+    r = invoke("fit", "emotions", "--candidates", "MLkNN,BinaryRelevance", "--cv", 3)
     assert r.exit_code == 0, r.output
     lines = r.stdout.splitlines()
     best = next(line for line in lines if line.startswith("best: "))
@@ -370,27 +363,27 @@ def test_leaderboard_marks_the_refitted_candidate():
 
 
 def test_a_feature_model_on_text_data_and_a_text_model_on_features_are_named(
-    emotions_model, tmp_path
+    emotions_model, tmp_path, invoke
 ):
     model, _ = emotions_model
     texts = tmp_path / "ads.jsonl"
     texts.write_text(json.dumps({"text": "Nurse in Leeds", "labels": ["Health"]}) + "\n")
-    r = _invoke("predict", model, texts, "--labels", "labels")
+    r = invoke("predict", model, texts, "--labels", "labels")
     assert r.exit_code == 1 and r.stderr.count("\n") == 1, r.output
     assert "reads 72 feature columns, but the data holds raw texts only" in r.stderr
     text_model = tmp_path / "reuters.lw"
     reuters = load("reuters", split="train").subset(list(range(120)))
     fitted = labelwise.text.TfidfClassifier().fit(reuters.texts, reuters.Y)
     labelwise.save(fitted, text_model, metadata={"label_names": list(reuters.label_names)})
-    r = _invoke("predict", text_model, "emotions")
+    r = invoke("predict", text_model, "emotions")
     assert r.exit_code == 1 and "reads raw texts, but the data has no text column" in r.stderr
-    neither = _invoke("predict", model)
+    neither = invoke("predict", model)
     assert neither.exit_code == 2 and "give DATA (a file or a bundled dataset) or --text" in (
         neither.stderr
     )
 
 
-def test_a_search_beyond_the_time_limit_says_why(tmp_path, monkeypatch):
+def test_a_search_beyond_the_time_limit_says_why(tmp_path, monkeypatch, invoke):
     import labelwise.auto.classifier as auto
 
     real = auto.build_candidates
@@ -407,12 +400,12 @@ def test_a_search_beyond_the_time_limit_says_why(tmp_path, monkeypatch):
 
     monkeypatch.setattr(auto, "build_candidates", slow)
     args = ["fit", "emotions", "--time-limit", 0, "--candidates", "MLkNN,BinaryRelevance"]
-    r = _invoke(*args, "--cv", 3, "--json")
+    r = invoke(*args, "--cv", 3, "--json")
     assert r.exit_code == 0, r.output
     out = json.loads(r.stdout)
     board = {row["status"] for row in out["leaderboard"]}
     assert board == {"ok", "skipped"}  # the cheapest ran, the other was skipped
-    said = [w for w in out["warnings"] if "beyond --time-limit 0 s" in w]
+    said = [w for w in out["warnings"] if "beyond time_limit=0 s" in w]
     assert len(said) == 1 and "cheapest candidate always runs" in said[0]
 
 
@@ -424,31 +417,31 @@ def test_a_search_beyond_the_time_limit_says_why(tmp_path, monkeypatch):
     ],
     ids=["fewer-rows-than-folds", "no-label-at-all"],
 )
-def test_data_the_search_cannot_use_is_one_error_line(tmp_path, labels, args, says):
+def test_data_the_search_cannot_use_is_one_error_line(tmp_path, labels, args, says, invoke):
     X = np.arange(8, dtype=float).reshape(4, 2)
     Y = np.asarray(labels)
     _write_table(tmp_path / "tiny.csv", X, ["f1", "f2"], {"a": Y[:, 0], "b": Y[:, 1]})
-    r = _invoke("fit", tmp_path / "tiny.csv", "--labels", "a,b", "--out", tmp_path / "m.lw", *args)
+    r = invoke("fit", tmp_path / "tiny.csv", "--labels", "a,b", "--out", tmp_path / "m.lw", *args)
     assert r.exit_code == 1, r.output
     last = r.stderr.splitlines()[-1]  # after the inspect warnings, if any
     assert last.startswith("Error: ") and says in last and "Traceback" not in r.stderr
     assert not (tmp_path / "m.lw").exists()
 
 
-def test_a_class_with_one_example_is_named_plainly(tmp_path):
+def test_a_class_with_one_example_is_named_plainly(tmp_path, invoke):
     _write_table(
         tmp_path / "few.csv", np.arange(5.0).reshape(5, 1), ["f1"],
         {"label": ["x", "y", "x", "y", "z"]},
     )  # fmt: skip
-    r = _invoke("fit", tmp_path / "few.csv", "--labels", "label", "--metric", "accuracy")
+    r = invoke("fit", tmp_path / "few.csv", "--labels", "label", "--metric", "accuracy")
     assert r.exit_code == 1
     assert "class 'z' has 1 example" in r.stderr
 
 
-def test_readme_first_command_fits_a_bundled_set_to_a_file_then_evaluates_it(tmp_path):
+def test_readme_first_command_fits_a_bundled_set_to_a_file_then_evaluates_it(tmp_path, invoke):
     from pathlib import Path
 
-    line = (Path(__file__).resolve().parents[1] / "README.md").read_text().split("```bash\n")[1]
+    line = (Path(__file__).resolve().parents[2] / "README.md").read_text().split("```bash\n")[1]
     line = line.split("\n", 1)[0]
     commands = [c.split() for c in line.split("&&")]
     fit = next(c[1:] for c in commands if c[0].endswith("labelwise") and c[1] == "fit")
@@ -459,8 +452,8 @@ def test_readme_first_command_fits_a_bundled_set_to_a_file_then_evaluates_it(tmp
     model = tmp_path / out
     # the README's own options, limited to one candidate to keep the test fast
     args = [a if a != out else model for a in fit[1:]]
-    assert _invoke("fit", *args, "--candidates", "MLkNN", "--cv", 3).exit_code == 0
-    shown = _invoke("evaluate", model, fit[1])
+    assert invoke("fit", *args, "--candidates", "MLkNN", "--cv", 3).exit_code == 0
+    shown = invoke("evaluate", model, fit[1])
     assert shown.exit_code == 0, shown.output
     metric = fit[fit.index("--metric") + 1]
     assert f"tuned for {metric}" in shown.stdout and "per label:" in shown.stdout

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 import shutil
 
 import click
 import pytest
-from click.testing import CliRunner
 
 from labelwise.cli import main
 from labelwise.cli._options import parse_labels
@@ -18,11 +16,6 @@ EMOTIONS_LABELS = [
     "amazed-suprised", "happy-pleased", "relaxing-calm",
     "quiet-still", "sad-lonely", "angry-aggresive",
 ]  # fmt: skip
-
-
-def _invoke(*args):
-    kw = {"mix_stderr": False} if "mix_stderr" in inspect.signature(CliRunner).parameters else {}
-    return CliRunner(**kw).invoke(main, [str(a) for a in args])
 
 
 @pytest.mark.parametrize(
@@ -73,26 +66,26 @@ def songs(mulan_dir, tmp_path):
     return path
 
 
-def test_inspect_takes_a_number_as_a_meka_count_not_a_path(songs, mulan_dir):
-    by_xml = _invoke("inspect", songs, "--labels", mulan_dir / "emotions.xml", "--json")
-    by_count = _invoke("inspect", songs, "--labels", "-6", "--json")  # the last 6 attributes
+def test_inspect_takes_a_number_as_a_meka_count_not_a_path(songs, mulan_dir, invoke):
+    by_xml = invoke("inspect", songs, "--labels", mulan_dir / "emotions.xml", "--json")
+    by_count = invoke("inspect", songs, "--labels", "-6", "--json")  # the last 6 attributes
     assert by_xml.exit_code == 0 and by_count.exit_code == 0, by_count.output
     xml, count = json.loads(by_xml.stdout), json.loads(by_count.stdout)
     assert count["problem"]["label_names"] == EMOTIONS_LABELS
     assert count["diagnostics"] == xml["diagnostics"]
     # a positive count is the first attributes: here numeric features, so a clear error naming
     # the file and the column instead of "no such file: 1"
-    first = _invoke("inspect", songs, "--labels", "1")
+    first = invoke("inspect", songs, "--labels", "1")
     assert first.exit_code == 1 and "no such file" not in first.stderr
     assert "songs.arff" in first.stderr and "label values must be 0 or 1" in first.stderr
 
 
-def test_fit_and_inspect_read_the_same_labels(songs, mulan_dir, tmp_path):
+def test_fit_and_inspect_read_the_same_labels(songs, mulan_dir, tmp_path, invoke):
     train = tmp_path / "songs-train.arff"
     shutil.copy(mulan_dir / "emotions-train.arff", train)
     names = ",".join(EMOTIONS_LABELS)
     runs = {
-        how: _invoke("fit", "--rule", "fixed", "--json", "--train", train, "--test", songs,
+        how: invoke("fit", "--rule", "fixed", "--json", "--train", train, "--test", songs,
                      "--labels", value)
         for how, value in [("xml", mulan_dir / "emotions.xml"), ("count", -6), ("names", names)]
     }  # fmt: skip
@@ -101,27 +94,27 @@ def test_fit_and_inspect_read_the_same_labels(songs, mulan_dir, tmp_path):
     scores = [json.loads(r.stdout)["scores"] for r in runs.values()]
     assert scores[0] == scores[1] == scores[2]
     assert json.loads(runs["count"].stdout)["n_labels"] == 6
-    shown = _invoke("inspect", songs, "--labels", names, "--json")
+    shown = invoke("inspect", songs, "--labels", names, "--json")
     assert json.loads(shown.stdout)["problem"]["label_names"] == EMOTIONS_LABELS
 
 
-def test_tables_take_column_names(tmp_path):
+def test_tables_take_column_names(tmp_path, invoke):
     path = tmp_path / "news.csv"
     path.write_text("x1,x2,IT,UK,tags\n0.1,1,1,0,IT\n0.2,2,0,1,UK\n0.3,3,1,1,IT|UK\n0.4,4,0,0,\n")
-    columns = _invoke("inspect", path, "--labels", "IT,UK", "--json")
-    lists = _invoke("inspect", path, "--labels", "tags", "--json")
+    columns = invoke("inspect", path, "--labels", "IT,UK", "--json")
+    lists = invoke("inspect", path, "--labels", "tags", "--json")
     assert columns.exit_code == 0 and lists.exit_code == 0, columns.output + lists.output
     a, b = json.loads(columns.stdout)["problem"], json.loads(lists.stdout)["problem"]
     ref = read(path, labels=["IT", "UK"])
     assert a["label_names"] == b["label_names"] == ["IT", "UK"]
     assert a["label_counts"] == b["label_counts"] == ref.Y_dense().sum(axis=0).tolist()
-    count = _invoke("inspect", path, "--labels", "2")  # a count of columns: here x1 and x2
+    count = invoke("inspect", path, "--labels", "2")  # a count of columns: here x1 and x2
     assert count.exit_code == 1 and "labels=2 takes the first 2 columns" in count.stderr
     assert "column x1: label 'x1' has value '0.1'" in count.stderr
     assert "Traceback" not in count.output
 
 
-def test_labels_with_a_bundled_dataset_is_a_usage_error():
+def test_labels_with_a_bundled_dataset_is_a_usage_error(invoke):
     for args in (["inspect", "emotions", "--labels", "3"], ["fit", "--labels", "3"]):
-        result = _invoke(*args)
+        result = invoke(*args)
         assert result.exit_code == 2 and "--labels applies to" in result.stderr

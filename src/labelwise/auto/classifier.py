@@ -14,6 +14,7 @@ import contextlib
 import numbers
 import os
 import time
+import warnings
 from typing import Any, ClassVar
 
 import numpy as np
@@ -22,9 +23,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
-from labelwise._validation import Interval, Options, check_params
+from labelwise._validation import Interval, Options, with_param_validation
 from labelwise.auto.candidates import build_candidates, is_text, profile_data
-from labelwise.auto.objectives import get_objective, objective_names
+from labelwise.auto.objectives import Objective, get_objective, objective_names
 from labelwise.auto.search import SearchResult, joint_proba, run_search
 from labelwise.decision.meta import scores_only
 from labelwise.errors import LabelwiseError, ProblemSetupError, TargetError
@@ -91,16 +92,18 @@ class AutoClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    metric : str, default="micro_f1"
+    metric : str or Objective, default="micro_f1"
         What to optimise; one of :func:`labelwise.auto.objectives.objective_names` (micro_f1,
         macro_f1, samples_f1, hamming_loss, subset_accuracy, jaccard_samples, average_precision,
         precision_at_k, ndcg_at_k, precision_at_1, hierarchical_f1; accuracy, balanced_accuracy,
-        top_k_accuracy for multi-class).
+        top_k_accuracy for multi-class), or an :class:`~labelwise.auto.Objective` already
+        resolved (:func:`~labelwise.auto.get_objective`), used as it is.
     time_limit : float or None, default=None
         Seconds for the whole of ``fit``, the refit of the winner on all rows included.
         Candidates run cheapest first; one whose estimated cross-validation and refit no longer
         fit is skipped, and a blend whose refit would not fit is not formed
-        (:mod:`labelwise.auto.budget`). The cheapest always runs, however long it takes.
+        (:mod:`labelwise.auto.budget`). The cheapest always runs, however long it takes: a fit
+        that ends beyond ``1.2 * time_limit + 1`` seconds says so in a warning.
     n_jobs : int or None, default=None
         Folds fitted in parallel (joblib; ``joblib.parallel_backend("dask")`` sends them to a
         Dask cluster); -1 for every core, never 0.
@@ -159,7 +162,7 @@ class AutoClassifier(ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints: ClassVar[dict] = {
-        "metric": [str],
+        "metric": [str, Objective],
         "time_limit": [_finite_seconds, None],
         "n_jobs": [_worker_count, None],
         "cv": [Interval(numbers.Integral, 2, None), Options({"auto"})],
@@ -208,6 +211,7 @@ class AutoClassifier(ClassifierMixin, BaseEstimator):
             return StratifiedKFold(n_splits=k, shuffle=True, random_state=self.random_state)
         return MultilabelStratifiedKFold(n_splits=k, shuffle=True, random_state=self.random_state)
 
+    @with_param_validation
     def fit(self, X: Any, y: Any) -> AutoClassifier:
         """Search, pick and refit on the training data.
 
@@ -222,9 +226,6 @@ class AutoClassifier(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        check_params(
-            self.get_params(deep=False), self._parameter_constraints, caller="AutoClassifier"
-        )
         start = time.perf_counter()
         Y, classes, kind = _as_matrix_targets(y)
         multiclass = kind != "multilabel"
@@ -294,7 +295,22 @@ class AutoClassifier(ClassifierMixin, BaseEstimator):
         )
         self._finish(result, X, Y, classes, kind, objective)
         self.fit_seconds_ = time.perf_counter() - start
+        self._warn_if_over_time()
         return self
+
+    def _warn_if_over_time(self) -> None:
+        limit = self.time_limit
+        if limit is None or self.fit_seconds_ <= 1.2 * limit + 1:
+            return
+        warnings.warn(
+            f"AutoClassifier: the fit took {self.fit_seconds_:.0f} s, beyond time_limit="
+            f"{limit:g} s (search {self.search_seconds_:.0f} s, refit "
+            f"{self.refit_seconds_:.0f} s): the cheapest candidate always runs to the end and is "
+            "refitted (without one finished model nothing can be chosen), however long that "
+            "takes.",
+            UserWarning,
+            stacklevel=3,
+        )
 
     def _finish(
         self,

@@ -20,14 +20,20 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
 
 from labelwise.errors import ProblemSetupError
 
-__all__ = ["OBJECTIVES", "Objective", "get_objective", "objective_names"]
+__all__ = [
+    "OBJECTIVES",
+    "Objective",
+    "get_objective",
+    "objective_for_targets",
+    "objective_names",
+]
 
 
 def _rules_f1_micro() -> list:
@@ -204,19 +210,61 @@ class Objective:
             return True
         return a > b if self.greater_is_better else a < b
 
+    def for_problem(self, kind: str | None = None, k: int | None = None) -> Objective:
+        """This objective checked against a problem ``kind``, with the cut-off ``k`` applied.
+
+        Raises
+        ------
+        ProblemSetupError
+            The metric does not fit a problem of ``kind`` (the fitting ones are listed), or
+            it takes no ``k`` (or not this one).
+
+        Examples
+        --------
+        >>> get_objective("ndcg_at_k").for_problem("multilabel", k=5)
+        Objective('ndcg_at_k', k=5)
+        """
+        if kind is not None and kind not in self.kinds:
+            fitting = [n for n, o in OBJECTIVES.items() if kind in o.kinds]
+            raise ProblemSetupError(
+                f"metric {self.name!r} does not fit {kind} targets (it is for "
+                f"{'/'.join(self.kinds)} problems); for {kind} targets choose one of: "
+                f"{', '.join(fitting)}."
+            )
+        if k is None or k == self.k:
+            return self
+        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
+            raise ProblemSetupError(f"k must be a whole number of labels, 1 or more; got {k!r}.")
+        if self.name not in ("precision_at_k", "ndcg_at_k"):
+            raise ProblemSetupError(
+                f"k={k} applies to precision_at_k and ndcg_at_k, not to {self.name!r}."
+            )
+        return replace(
+            self,
+            score=_at_k(self.name, int(k)),
+            rules=_rules_ranking(int(k)),
+            summary=self.summary.split(" (")[0].replace(" k ", f" {k} "),
+            k=int(k),
+        )
+
+    def __repr__(self) -> str:
+        default_k = OBJECTIVES[self.name].k if self.name in OBJECTIVES else None
+        return f"Objective({self.name!r}" + ("" if self.k == default_k else f", k={self.k}") + ")"
+
+    # A model file (and a clone) stores an objective by name and cut-off; its functions are
+    # looked up again when it is read, never stored.
+    def __getstate__(self) -> dict[str, Any]:
+        return {"name": self.name, "k": self.k}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        rebuilt = _by_name(state["name"]).for_problem(k=state.get("k"))
+        for f in fields(self):
+            object.__setattr__(self, f.name, getattr(rebuilt, f.name))
+
 
 _ML = ("multilabel", "hierarchical")
 _ALL = ("binary", "multiclass", "multilabel", "hierarchical")
 _MC = ("binary", "multiclass")
-
-
-def _mc_f1(average: str) -> Callable[[Any, Any], float]:
-    def score(y_true: Any, y_pred: Any) -> float:
-        from labelwise.metrics import f1_score
-
-        return float(f1_score(y_true, y_pred, average=average, zero_division=0))
-
-    return score
 
 
 #: Every metric ``labelwise fit --metric`` and ``AutoClassifier(metric=...)`` accept.
@@ -275,13 +323,16 @@ def objective_names() -> list[str]:
     return list(OBJECTIVES)
 
 
-def get_objective(name: str, kind: str | None = None, k: int | None = None) -> Objective:
+def get_objective(
+    name: str | Objective, kind: str | None = None, k: int | None = None
+) -> Objective:
     """The :class:`Objective` called ``name``; checks it fits a problem of ``kind``.
 
     Parameters
     ----------
-    name : str
-        A name of :func:`objective_names` or an alias (``f1_micro``, ``p@k``, ...).
+    name : str or Objective
+        A name of :func:`objective_names` or an alias (``f1_micro``, ``p@k``, ...), or an
+        objective already resolved (then only checked against ``kind`` and ``k``).
     kind : str, optional
         The problem kind the metric must fit.
     k : int, optional
@@ -306,6 +357,50 @@ def get_objective(name: str, kind: str | None = None, k: int | None = None) -> O
     ...
     labelwise.errors.ProblemSetupError: metric 'top_k_accuracy' does not fit multilabel targets...
     """
+    objective = name if isinstance(name, Objective) else _by_name(name)
+    return objective.for_problem(kind, k)
+
+
+def objective_for_targets(
+    metric: str | Objective, kind: str, k: int | None = None
+) -> tuple[Objective, str]:
+    """The objective ``metric`` stands for on targets of ``kind``, and how to read the targets.
+
+    Targets with exactly one of two or more labels per example (``kind`` "binary" or
+    "multiclass") are classes, decided by argmax, unless the metric judges label sets only
+    (Hamming loss, subset accuracy, example-based F1, ranking metrics): then they stay label sets
+    of size one ("multilabel"). The objective is then checked against that kind and given ``k``
+    (:meth:`Objective.for_problem`).
+
+    Parameters
+    ----------
+    metric : str or Objective
+    kind : {"binary", "multiclass", "multilabel"}
+        What the targets are (:func:`labelwise.problem.describe`).
+    k : int, optional
+
+    Returns
+    -------
+    objective : Objective
+    kind : str
+        The kind the main job reads the targets as.
+
+    Examples
+    --------
+    >>> objective_for_targets("hamming_loss", "multiclass")
+    (Objective('hamming_loss'), 'multilabel')
+    >>> objective_for_targets("accuracy", "multiclass")
+    (Objective('accuracy'), 'multiclass')
+    """
+    objective = metric if isinstance(metric, Objective) else _by_name(metric)
+    if kind in ("binary", "multiclass"):
+        if kind not in objective.kinds and "multilabel" in objective.kinds:
+            kind = "multilabel"
+    return objective.for_problem(kind, k), kind
+
+
+def _by_name(name: str) -> Objective:
+    """The objective a metric name (or an alias of it) stands for: the one name lookup."""
     key = str(name).strip().lower().replace("-", "_")
     aliases = {"f1_micro": "micro_f1", "f1_macro": "macro_f1", "f1_samples": "samples_f1",
                "example_f1": "samples_f1", "hamming": "hamming_loss", "p@k": "precision_at_k",
@@ -313,27 +408,4 @@ def get_objective(name: str, kind: str | None = None, k: int | None = None) -> O
     key = aliases.get(key, key)
     if key not in OBJECTIVES:
         raise ProblemSetupError(f"unknown metric {name!r}; choose one of: {', '.join(OBJECTIVES)}.")
-    objective = OBJECTIVES[key]
-    if kind is not None and kind not in objective.kinds:
-        fitting = [n for n, o in OBJECTIVES.items() if kind in o.kinds]
-        raise ProblemSetupError(
-            f"metric {objective.name!r} does not fit {kind} targets (it is for "
-            f"{'/'.join(objective.kinds)} problems); for {kind} targets choose one of: "
-            f"{', '.join(fitting)}."
-        )
-    if k is None or k == objective.k:
-        return objective
-    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
-        raise ProblemSetupError(f"k must be a whole number of labels, 1 or more; got {k!r}.")
-    if objective.name not in ("precision_at_k", "ndcg_at_k"):
-        raise ProblemSetupError(
-            f"k={k} applies to precision_at_k and ndcg_at_k, not to {objective.name!r}."
-        )
-    metric = "precision_at_k" if objective.name == "precision_at_k" else "ndcg_at_k"
-    return replace(
-        objective,
-        score=_at_k(metric, int(k)),
-        rules=_rules_ranking(int(k)),
-        summary=objective.summary.split(" (")[0].replace(" k ", f" {k} "),
-        k=int(k),
-    )
+    return OBJECTIVES[key]

@@ -279,6 +279,24 @@ def _blend(
     return result
 
 
+@dataclass
+class _Search:
+    """What every candidate of one search is cross-validated and judged with."""
+
+    X: Any
+    Y: np.ndarray
+    objective: Objective
+    splits: list
+    folds: np.ndarray
+    multiclass: bool
+    n_classes: int | None
+    n_jobs: int | None
+    budget: TimeBudget
+    joint_rules: list
+    score_kwargs: dict
+    log: Any
+
+
 def run_search(
     candidates: list[Candidate],
     X: Any,
@@ -307,7 +325,6 @@ def run_search(
     best model whose refit fits.
     """
     start = time.perf_counter()
-    score_kwargs = score_kwargs or {}
     n_rows = len(X) if isinstance(X, (list, tuple)) else X.shape[0]
     splits = list(splitter.split(np.zeros(n_rows), Y))
     folds = np.empty(n_rows, dtype=np.int64)
@@ -325,91 +342,129 @@ def run_search(
     joint_rules = [
         r for r in (objective.rules() if not multiclass else []) if getattr(r, "uses_joint", False)
     ]
+    search = _Search(
+        X, Y, objective, splits, folds, multiclass, n_classes, n_jobs, budget, joint_rules,
+        score_kwargs or {}, log,
+    )  # fmt: skip
     results: list[CandidateResult] = []
     best: CandidateResult | None = None
     bar = Progress(total=len(candidates), desc="candidates", verbose=verbose, log_interval=0.0)
     with bar:
         for cand in candidates:
-            skip = ""
-            if results:
-                reserve = 0.0 if best is None else best.refit_seconds
-                skip = budget.why_skip(cand, reserve)
-                smaller = budget.shrunk(cand, reserve) if skip else None
-                if smaller is not None:
-                    cand, skip = smaller, ""
-            res = CandidateResult(cand.name, candidate=cand)
+            res = _run_candidate(cand, search, best, bar, first=not results)
             results.append(res)
-            if skip:
-                res.status, res.error = "skipped", skip
-                bar.update(candidate=cand.name, status="skipped", **_details(best, budget))
+            if res.status != "ok":
                 continue
-            t0 = time.perf_counter()
-            # the first candidate always finishes: without one finished model nothing is chosen
-            watch = None if best is None else (budget, best.refit_seconds)
-            try:
-                parts = _cross_validate(
-                    cand, X, Y, splits, n_classes, joint_rules, n_jobs, bar, watch
-                )
-            except KeyboardInterrupt:
-                raise
-            except _OutOfTime as stop:
-                res.status, res.error = "skipped", str(stop)
-                res.seconds = time.perf_counter() - t0
-                budget.record(cand, res.seconds + stop.more)  # its pace informs the family's
-                bar.update(candidate=cand.name, status="stopped", **_details(best, budget))
-                continue
-            except Exception as exc:  # a crashing candidate is logged and skipped
-                res.status = "failed"
-                res.error = f"{type(exc).__name__}: {exc}"
-                res.seconds = time.perf_counter() - t0
-                if log is not None:
-                    log(f"candidate {cand.name} failed: {res.error}\n{traceback.format_exc()}")
-                bar.update(candidate=cand.name, status="failed", **_details(best, budget))
-                continue
-            res.seconds = time.perf_counter() - t0
-            res.refit_seconds = budget.refit_from_folds(cand, [p[3] for p in parts])
-            width = n_classes if multiclass else Y.shape[1]
-            oof = np.zeros((n_rows, width))
-            joint: dict[str, np.ndarray] = {}
-            for test, scores, jp, _ in parts:
-                oof[test] = scores
-                for key, pred in jp.items():
-                    joint.setdefault(key, np.zeros(Y.shape, dtype=np.int8))[test] = pred
-            if any(len(jp) < len(joint_rules) for _, _, jp, _ in parts):
-                joint = {}
-            res.oof = oof
-            t1 = time.perf_counter()
-            res.score, res.rule, res.rule_scores = evaluate_rules(
-                objective, Y, oof, folds, multiclass, joint, score_kwargs
-            )
-            res.rules_seconds = time.perf_counter() - t1
-            res.joint_predictions = joint
-            res.status = "ok"
-            budget.record(cand, res.seconds)
             if best is None or objective.better(res.score, best.score):
                 best = res
-            bar.update(candidate=cand.name, score=_fmt(res), **_details(best, budget))
+            bar.update(candidate=res.name, score=_fmt(res), **_details(best, budget))
     ok = sorted(
         (r for r in results if r.status == "ok" and not np.isnan(r.score)),
         key=lambda r: -r.score if objective.greater_is_better else r.score,
     )
     best = _best_that_fits(ok, budget)
-    # A blend needs each member's joint-free scores; rules that used joints are re-judged.
     if blend and best is not None:
-        pool = [r for r in ok[:5] if r.refit_seconds <= budget.left()]
-        if best in pool:  # the best single model that fits leads the blend
-            pool.remove(best)
-            pool.insert(0, best)
-        mixed = _blend(pool, objective, Y, folds, multiclass, score_kwargs, budget=budget)
-        if mixed is not None:
-            results.append(mixed)
-            if objective.better(mixed.score, best.score) and _clearly_better(
-                objective, Y, folds, mixed, best, multiclass, score_kwargs
-            ):
-                best = mixed
-            elif objective.better(mixed.score, best.score):
-                mixed.error = "within fold noise of the best single model: not chosen"
+        best = _try_blend(ok, best, results, search)
     return SearchResult(results, best, folds, time.perf_counter() - start)
+
+
+def _run_candidate(
+    cand: Candidate, search: _Search, best: CandidateResult | None, bar: Progress, first: bool
+) -> CandidateResult:
+    """One candidate's cross-validation record: run, shrunk, skipped, stopped or failed."""
+    budget = search.budget
+    skip = ""
+    if not first:
+        reserve = 0.0 if best is None else best.refit_seconds
+        skip = budget.why_skip(cand, reserve)
+        smaller = budget.shrunk(cand, reserve) if skip else None
+        if smaller is not None:
+            cand, skip = smaller, ""
+    res = CandidateResult(cand.name, candidate=cand)
+    if skip:
+        res.status, res.error = "skipped", skip
+        bar.update(candidate=cand.name, status="skipped", **_details(best, budget))
+        return res
+    t0 = time.perf_counter()
+    # the first candidate always finishes: without one finished model nothing is chosen
+    watch = None if best is None else (budget, best.refit_seconds)
+    try:
+        parts = _cross_validate(
+            cand, search.X, search.Y, search.splits, search.n_classes, search.joint_rules,
+            search.n_jobs, bar, watch,
+        )  # fmt: skip
+    except KeyboardInterrupt:
+        raise
+    except _OutOfTime as stop:
+        res.status, res.error = "skipped", str(stop)
+        res.seconds = time.perf_counter() - t0
+        budget.record(cand, res.seconds + stop.more)  # its pace informs the family's
+        bar.update(candidate=cand.name, status="stopped", **_details(best, budget))
+        return res
+    except Exception as exc:  # a crashing candidate is logged and skipped
+        res.status = "failed"
+        res.error = f"{type(exc).__name__}: {exc}"
+        res.seconds = time.perf_counter() - t0
+        if search.log is not None:
+            search.log(f"candidate {cand.name} failed: {res.error}\n{traceback.format_exc()}")
+        bar.update(candidate=cand.name, status="failed", **_details(best, budget))
+        return res
+    res.seconds = time.perf_counter() - t0
+    res.refit_seconds = budget.refit_from_folds(cand, [p[3] for p in parts])
+    res.oof, joint = _assemble(parts, search)
+    t1 = time.perf_counter()
+    res.score, res.rule, res.rule_scores = evaluate_rules(
+        search.objective, search.Y, res.oof, search.folds, search.multiclass, joint,
+        search.score_kwargs,
+    )  # fmt: skip
+    res.rules_seconds = time.perf_counter() - t1
+    res.joint_predictions = joint
+    res.status = "ok"
+    budget.record(cand, res.seconds)
+    return res
+
+
+def _assemble(parts: list, search: _Search) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The folds' scores as one out-of-fold matrix, and the joint rules' predictions (none
+    unless every fold made them)."""
+    Y = search.Y
+    n_rows = Y.shape[0]
+    oof = np.zeros((n_rows, search.n_classes if search.multiclass else Y.shape[1]))
+    joint: dict[str, np.ndarray] = {}
+    for test, scores, jp, _ in parts:
+        oof[test] = scores
+        for key, pred in jp.items():
+            joint.setdefault(key, np.zeros(Y.shape, dtype=np.int8))[test] = pred
+    if any(len(jp) < len(search.joint_rules) for _, _, jp, _ in parts):
+        joint = {}
+    return oof, joint
+
+
+def _try_blend(
+    ok: list[CandidateResult],
+    best: CandidateResult,
+    results: list[CandidateResult],
+    search: _Search,
+) -> CandidateResult:
+    """The best model after trying a blend of the best candidates whose refit fits."""
+    # A blend needs each member's joint-free scores; rules that used joints are re-judged.
+    objective, budget = search.objective, search.budget
+    pool = [r for r in ok[:5] if r.refit_seconds <= budget.left()]
+    if best in pool:  # the best single model that fits leads the blend
+        pool.remove(best)
+        pool.insert(0, best)
+    args = (objective, search.Y, search.folds, search.multiclass, search.score_kwargs)
+    mixed = _blend(pool, *args, budget=budget)
+    if mixed is None:
+        return best
+    results.append(mixed)
+    if not objective.better(mixed.score, best.score):
+        return best
+    if _clearly_better(objective, search.Y, search.folds, mixed, best, search.multiclass,
+                       search.score_kwargs):  # fmt: skip
+        return mixed
+    mixed.error = "within fold noise of the best single model: not chosen"
+    return best
 
 
 class _OutOfTime(Exception):

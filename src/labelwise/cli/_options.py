@@ -28,6 +28,8 @@ __all__ = [
     "LABELS_HELP",
     "bundled_names",
     "check_output_path",
+    "data_source",
+    "encoding_option",
     "evaluation_data",
     "labels_option",
     "load_data",
@@ -102,14 +104,40 @@ def labels_option(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
-def read_file(path: str | Path, labels: Any) -> Dataset:
-    """:func:`labelwise.read` with the parsed ``--labels`` (the reader's default when None)."""
+def read_file(path: str | Path, labels: Any, encoding: str | None = None) -> Dataset:
+    """:func:`labelwise.read` with the parsed ``--labels`` (the reader's default when None)
+    and ``--encoding`` (None: UTF-8)."""
     from labelwise.data.io import read
 
-    return read(path, labels)
+    return read(path, labels, encoding=encoding)
 
 
-def load_data(source: str, labels: Any, *, split: str = "all") -> Dataset:
+def _encoding_callback(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    from labelwise.data._parsing import check_encoding
+
+    try:
+        return check_encoding(value, "--encoding")
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a text encoding Python knows (e.g. utf-8, latin-1, cp1252)."
+        ) from None
+
+
+def encoding_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The ``--encoding`` option of commands that read data files, passed to the readers."""
+    return click.option(
+        "--encoding",
+        default=None,
+        callback=_encoding_callback,
+        metavar="ENCODING",
+        help="Text encoding of the data files (e.g. latin-1, cp1252). Default: UTF-8 (or what "
+        "a byte-order mark says); bytes invalid in it are an error naming row and byte offset.",
+    )(func)
+
+
+def load_data(
+    source: str, labels: Any, *, split: str = "all", encoding: str | None = None
+) -> Dataset:
     """A file read by :func:`labelwise.read`, else a bundled dataset by name.
 
     Parameters
@@ -120,6 +148,8 @@ def load_data(source: str, labels: Any, *, split: str = "all") -> Dataset:
         What :func:`parse_labels` returned; only for files.
     split : {"train", "test", "all"}, default="all"
         The part of a bundled dataset.
+    encoding : str, optional
+        The text encoding of a file (``--encoding``).
 
     Returns
     -------
@@ -129,7 +159,7 @@ def load_data(source: str, labels: Any, *, split: str = "all") -> Dataset:
     from labelwise.errors import UnknownDatasetError
 
     if Path(source).exists():
-        return read_file(source, labels)
+        return read_file(source, labels, encoding)
     try:
         ds = load(source, split=split)
     except (UnknownDatasetError, ValueError) as err:
@@ -162,13 +192,24 @@ def load_model_file(path: str) -> tuple[Any, dict]:
     return load(path), metadata
 
 
-def evaluation_data(source: str, labels: Any) -> Dataset:
+def evaluation_data(source: str, labels: Any, encoding: str | None = None) -> Dataset:
     """Data to evaluate or predict on: a file, or a bundled dataset (its test split by default;
     ``NAME:train`` for the training split)."""
-    name, _, split = source.partition(":")
-    if not Path(source).exists() and name in bundled_names():
-        return load_data(name, labels, split=split or "test")
-    return load_data(source, labels)
+    return data_source(source, labels, default_split="test", encoding=encoding)
+
+
+def data_source(
+    source: str, labels: Any, *, default_split: str, encoding: str | None = None
+) -> Dataset:
+    """A file, or a bundled ``NAME[:SPLIT]`` (:func:`labelwise.datasets.bundled_source`) with
+    ``default_split`` when no split is named."""
+    from labelwise.datasets import bundled_source
+
+    bundled = bundled_source(source)
+    if bundled is None:
+        return load_data(source, labels, encoding=encoding)
+    name, split = bundled
+    return load_data(name, labels, split=split or default_split)
 
 
 def check_output_path(path: str | None, force: bool, option: str = "--out") -> None:

@@ -9,25 +9,36 @@ from typing import Any
 import click
 
 from labelwise.cli._main import collected_warnings, main
-from labelwise.cli._options import evaluation_data, labels_option, load_model_file
+from labelwise.cli._options import (
+    encoding_option,
+    evaluation_data,
+    labels_option,
+    load_model_file,
+)
+from labelwise.cli._print import print_scores
 
 
 @main.command("evaluate")
 @click.argument("model_path", metavar="MODEL")
 @click.argument("data")
 @labels_option
+@encoding_option
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-def evaluate_command(model_path: str, data: str, labels: Any, as_json: bool) -> None:
+def evaluate_command(
+    model_path: str, data: str, labels: Any, encoding: str | None, as_json: bool
+) -> None:
     """Score the model in MODEL on DATA (a file, or a bundled dataset's test split).
 
     Prints the averaged metrics that fit the problem (label-set, ranking and score metrics for
-    multi-label models; accuracy and F1 for multi-class ones) and one row per label.
+    multi-label models; accuracy and F1 for multi-class ones) and one row per label. For a
+    model with a guaranteed rule (labelwise fit --guarantee), the risk its decisions reached on
+    DATA, with a 95% binomial (Clopper-Pearson) interval, next to its promise.
     """
     from labelwise.evaluation import evaluate_model, model_inputs
     from labelwise.persist import fingerprint
 
     model, meta = load_model_file(model_path)
-    dataset = evaluation_data(data, labels)
+    dataset = evaluation_data(data, labels, encoding)
     recorded = (meta.get("training_fingerprint") or {}).get("X")
     if recorded is not None:
         try:
@@ -60,11 +71,9 @@ def evaluate_command(model_path: str, data: str, labels: Any, as_json: bool) -> 
         f"{'labels' if result.kind == 'multilabel' else 'classes'}"
         + (f"; tuned for {meta['metric']}" if meta.get("metric") else "")
     )
-    width = max(len(k) for k in result.scores)
-    lower = ("loss", "error", "coverage")
-    for name, value in result.scores.items():
-        arrow = "lower is better" if any(w in name for w in lower) else "higher is better"
-        click.echo(f"  {name:<{width}}  {value:.4f}   ({arrow})")
+    print_scores(result.scores)
+    if result.promise is not None:
+        click.echo(f"promise: {result.promise}")
     click.echo("per label:")
     name_width = max(5, *(len(r["label"][:30]) for r in result.per_label))
     click.echo(f"  {'label':<{name_width}}  support  precision  recall      F1  threshold")

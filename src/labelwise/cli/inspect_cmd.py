@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from labelwise.cli._main import collected_warnings, main
-from labelwise.cli._options import labels_option, load_data
+from labelwise.cli._options import encoding_option, labels_option, load_data
 from labelwise.diagnostics import diagnose, hierarchy_summary
 from labelwise.problem import check_overlap, describe
 
@@ -22,6 +22,7 @@ from labelwise.problem import check_overlap, describe
 @main.command("inspect")
 @click.argument("data")
 @labels_option
+@encoding_option
 @click.option(
     "--test",
     "test",
@@ -55,6 +56,7 @@ from labelwise.problem import check_overlap, describe
 def inspect_command(
     data: str,
     labels: Any,
+    encoding: str | None,
     test: str | None,
     split: str,
     as_json: bool,
@@ -65,7 +67,7 @@ def inspect_command(
 
     With --test TEST, also count the test rows that occur in DATA (possible leakage).
     """
-    ds = load_data(data, labels, split=split)
+    ds = load_data(data, labels, split=split, encoding=encoding)
     name = ds.name or Path(data).name
     problem = describe(ds.Y, label_names=ds.label_names, hierarchy=ds.hierarchy)
     diag = diagnose(ds, hidden_width=hidden_width, top=top, name=name)
@@ -74,7 +76,8 @@ def inspect_command(
         tree = hierarchy_summary(ds.hierarchy, ds.Y, list(ds.label_names))
     overlap = None
     if test is not None:
-        overlap = check_overlap(ds, load_data(test, labels, split="test"), where="inspect")
+        test_set = load_data(test, labels, split="test", encoding=encoding)
+        overlap = check_overlap(ds, test_set, where="inspect")
     if as_json:
         out = {"problem": problem.to_dict(), "diagnostics": diag.to_dict()}
         if tree is not None:

@@ -12,13 +12,19 @@ import click
 import numpy as np
 
 from labelwise.cli._main import main
-from labelwise.cli._options import evaluation_data, labels_option, load_model_file
+from labelwise.cli._options import (
+    encoding_option,
+    evaluation_data,
+    labels_option,
+    load_model_file,
+)
 
 
 @main.command("predict")
 @click.argument("model_path", metavar="MODEL")
 @click.argument("data", required=False)
 @labels_option
+@encoding_option
 @click.option("--text", "texts", multiple=True, help="A text to classify (repeatable).")
 @click.option("--top-k", type=click.IntRange(min=1), help="The K top-scored labels instead.")
 @click.option("--scores", "with_scores", is_flag=True, help="Show each predicted label's score.")
@@ -28,6 +34,7 @@ def predict_command(
     model_path: str,
     data: str | None,
     labels: Any,
+    encoding: str | None,
     texts: tuple[str, ...],
     top_k: int | None,
     with_scores: bool,
@@ -54,18 +61,15 @@ def predict_command(
             raise click.UsageError(f"{model_path} reads features, not texts; give DATA instead.")
         X: Any = list(texts)
     else:
-        X = model_inputs(model, evaluation_data(data, labels), meta)
+        X = model_inputs(model, evaluation_data(data, labels, encoding), meta)
     if top_k is not None:
         rows = _top_k_rows(model, X, top_k, names)
     else:
-        S = np.asarray(model.predict_proba(X), dtype=np.float64)
-        P = np.asarray(model.predict(X))
-        if P.dtype.kind not in "biuf" or P.ndim == 1:
-            from labelwise.data.label_space import LabelSpace
+        from labelwise._inputs import decided_matrix
 
-            # label lists from a text model, or one class per example from a multi-class one
-            sets = [[str(c)] for c in P.tolist()] if P.ndim == 1 else list(P)
-            P = LabelSpace(names).binarize(sets)
+        S = np.asarray(model.predict_proba(X), dtype=np.float64)
+        P = decided_matrix(model.predict(X), names, who="predict")
+        P = P.toarray() if hasattr(P, "toarray") else np.asarray(P)
         rows = []
         for i in range(S.shape[0]):
             cols = np.flatnonzero(P[i])

@@ -70,7 +70,7 @@ class ServedModel:
         # names the file records (a multi-class model over 0..C-1 named by metadata)
         classes = list(getattr(self.model, "classes_", []))
         values = classes if len(classes) == len(self.label_names) else self.label_names
-        self._column = {str(value): j for j, value in enumerate(values)}
+        self._values = [str(value) for value in values]  # predict's answer per column
         self.input = "text" if self.metadata.get("input") == "text" else "features"
         n = self.metadata.get("n_features") or getattr(self.model, "n_features_in_", None)
         self.n_features = None if self.input == "text" or n is None else int(n)
@@ -137,23 +137,15 @@ class ServedModel:
 
     def _columns(self, P: Any, n: int) -> list[list[int]]:
         """One list of score columns per instance, from whatever form ``predict`` returned."""
-        if hasattr(P, "tocsr"):  # a sparse 0/1 matrix
-            P = P.tocsr()
-            rows = [P.indices[P.indptr[i] : P.indptr[i + 1]].tolist() for i in range(n)]
-        elif isinstance(P, np.ndarray) and P.ndim == 2 and P.dtype.kind in "biuf":
-            rows = [np.flatnonzero(row).tolist() for row in P]
-        else:  # label lists (any length each) or one class per instance
-            rows = [self._label_columns(p) for p in P]
-        if len(rows) != n:
-            raise RuntimeError(f"predict returned {len(rows)} answers for {n} instances.")
-        return rows
+        from labelwise._inputs import decided_matrix
+        from labelwise.errors import ShapeError
 
-    def _label_columns(self, labels: Any) -> list[int]:
-        if isinstance(labels, (list, tuple, np.ndarray)):
-            names = [str(label) for label in labels]
-        else:
-            names = [str(labels)]
-        unknown = [name for name in names if name not in self._column]
-        if unknown:
-            raise RuntimeError(f"predict returned labels {unknown[:5]} the model does not have.")
-        return [self._column[name] for name in names]
+        try:
+            M = decided_matrix(P, self._values)
+        except ShapeError as err:
+            raise RuntimeError(str(err)) from None
+        if M.shape[0] != n:
+            raise RuntimeError(f"predict returned {M.shape[0]} answers for {n} instances.")
+        if hasattr(M, "indptr"):
+            return [M.indices[M.indptr[i] : M.indptr[i + 1]].tolist() for i in range(n)]
+        return [np.flatnonzero(row).tolist() for row in M]
