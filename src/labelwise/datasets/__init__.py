@@ -91,6 +91,26 @@ def list_datasets() -> list[DatasetInfo]:
     return out
 
 
+def bundled_source(source: str) -> tuple[str, str | None] | None:
+    """``(name, split)`` when ``source`` names a bundled dataset, as ``NAME`` or ``NAME:SPLIT``.
+
+    The one reading of a data argument of the command line: an existing file always wins, and
+    anything else that does not start with a bundled dataset's name is None (a path to read).
+    The split is None when not given; :func:`load` checks it.
+
+    Examples
+    --------
+    >>> bundled_source("emotions:test"), bundled_source("yeast"), bundled_source("a.csv")
+    (('emotions', 'test'), ('yeast', None), None)
+    """
+    if Path(source).exists():
+        return None
+    name, _, split = str(source).partition(":")
+    if name not in _index():
+        return None
+    return name, split or None
+
+
 def load(name: str, split: str = "train") -> Dataset:
     """Load a bundled dataset.
 
