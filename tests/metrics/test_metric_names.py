@@ -301,3 +301,16 @@ def test_the_report_page_is_the_same_for_every_spelling_of_its_metric():
     assert len(pages) == 1
     (html,) = pages
     assert "cross-validated f1_macro" in html and "micro-F1" not in html
+
+
+def test_fit_and_evaluate_keys_are_canonical_and_read_by_every_spelling():
+    from labelwise.auto.main_job import fit_and_evaluate
+    from labelwise.datasets import load
+
+    train, test = load("emotions", split="train"), load("emotions", split="test")
+    scores = fit_and_evaluate(train, test, rule="fixed").scores
+    assert list(scores) == ["hamming_loss", "subset_accuracy", "f1_micro", "f1_macro", "f1_samples"]
+    for key, value in scores.items():
+        assert canonical_metric_name(key) == key
+        for spelling in spellings(key):
+            assert scores[spelling] == value, spelling

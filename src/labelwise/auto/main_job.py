@@ -179,7 +179,10 @@ def _set_scores(Y_true: np.ndarray, Y_pred: np.ndarray) -> dict[str, float]:
         "f1_macro": f1_score(Y_true, Y_pred, average="macro", zero_division=0.0),
         "f1_samples": f1_score(Y_true, Y_pred, average="samples", zero_division=0.0),
     }
-    return {k: float(v) for k, v in scores.items()}
+    from labelwise.metrics.names import MetricValues
+
+    # canonical keys; an old spelling (micro_f1, hamming, ...) still finds its value
+    return MetricValues({k: float(v) for k, v in scores.items()})
 
 
 def fit_and_evaluate(
