@@ -163,10 +163,14 @@ def align_to_model(data: Dataset, label_names: list[str], *, where: str = "evalu
         )
     unknown = [n for n in have if n not in set(names)]
     missing = [n for n in names if n not in set(have)]
+    Yd = data.Y_dense()
+    index = {n: j for j, n in enumerate(have)}
     if unknown:
+        rows = {n: int(np.count_nonzero(Yd[:, index[n]])) for n in unknown[:10]}
         warnings.warn(
             f"{where}: the data has {len(unknown)} label(s) the model was not trained on: "
-            f"{', '.join(map(repr, unknown[:10]))}; they are left out of the evaluation.",
+            f"{', '.join(f'{n!r} ({c} rows)' for n, c in rows.items())}; they are left out of "
+            "the evaluation.",
             ProblemSetupWarning,
             stacklevel=2,
         )
@@ -177,8 +181,6 @@ def align_to_model(data: Dataset, label_names: list[str], *, where: str = "evalu
             ProblemSetupWarning,
             stacklevel=2,
         )
-    Yd = data.Y_dense()
-    index = {n: j for j, n in enumerate(have)}
     out = np.zeros((Yd.shape[0], len(names)), dtype=np.int8)
     for j, name in enumerate(names):
         if name in index:

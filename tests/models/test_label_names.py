@@ -20,7 +20,6 @@ from sklearn.model_selection import KFold
 from sklearn.utils.validation import check_is_fitted
 
 import labelwise
-from labelwise.scale_out import ClusterError
 from labelwise.data import Dataset
 from labelwise.decision import (
     FixedThreshold,
@@ -44,6 +43,7 @@ from labelwise.models import (
     ScoreAverage,
 )
 from labelwise.persist import load_metadata
+from labelwise.scale_out import ClusterError
 from labelwise.text import TextEnsemble, TfidfClassifier
 
 NAMES = ["joy", "fear", "anger"]
