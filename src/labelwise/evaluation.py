@@ -169,7 +169,8 @@ def align_to_model(data: Dataset, label_names: list[str], *, where: str = "evalu
         rows = {n: int(np.count_nonzero(Yd[:, index[n]])) for n in unknown[:10]}
         warnings.warn(
             f"{where}: the data has {len(unknown)} label(s) the model was not trained on: "
-            f"{', '.join(f'{n!r} ({c} rows)' for n, c in rows.items())}; they are left out of "
+            f"{', '.join(map(repr, rows))} (in the data: "
+            f"{', '.join(f'{n!r} ({c} rows)' for n, c in rows.items())}); they are left out of "
             "the evaluation.",
             ProblemSetupWarning,
             stacklevel=2,
