@@ -47,6 +47,7 @@ from labelwise.errors import ModelFileError, ShapeError, TargetError
 from labelwise.models._base import ScoresThenRuleMixin, fit_context
 from labelwise.models._input_checks import check_predict_X, multilabel_tags
 from labelwise.models.label_tree import sparse_top_k
+from labelwise.models.top_k import check_k
 
 __all__ = ["LabelForest"]
 
@@ -355,14 +356,7 @@ class LabelForest(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         L = len(self.classes_)
         if k is not None:
-            if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
-                raise ValueError(
-                    f"LabelForest.predict_proba: k must be a positive integer; got {k!r}."
-                )
-            if k > L:
-                raise ValueError(
-                    f"LabelForest.predict_proba: k={k} is larger than the number of labels ({L})."
-                )
+            k = check_k(k, L, "LabelForest.predict_proba")
         X = _as_csr(check_predict_X(self, X))
         # rows per batch so that the gathered leaf entries stay around 4 million
         per_row = sum(max(1, int(np.diff(t["values"].indptr).max(initial=1))) for t in self.trees_)

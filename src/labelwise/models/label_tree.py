@@ -49,6 +49,7 @@ from labelwise.decision.ranking_rules import TopK
 from labelwise.errors import ProblemSetupWarning, ShapeError, TargetError
 from labelwise.models._base import ScoresThenRuleMixin, fit_context
 from labelwise.models._input_checks import check_predict_X, multilabel_tags
+from labelwise.models.top_k import check_k
 
 __all__ = ["LabelTree"]
 
@@ -804,14 +805,7 @@ class LabelTree(ScoresThenRuleMixin, ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         L = len(self.classes_)
         if k is not None:
-            if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
-                raise ValueError(
-                    f"LabelTree.predict_proba: k must be a positive integer; got {k!r}."
-                )
-            if k > L:
-                raise ValueError(
-                    f"LabelTree.predict_proba: k={k} is larger than the number of labels ({L})."
-                )
+            k = check_k(k, L, "LabelTree.predict_proba")
         X = check_predict_X(self, X)
         # rows per batch so that the candidates (beam x leaf labels x trees per row) stay
         # around 2 million entries: memory is bounded whatever the number of rows

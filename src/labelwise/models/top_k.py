@@ -21,6 +21,26 @@ __all__ = ["dense_top_k", "top_k_proba"]
 _BATCH_ENTRIES = 1 << 22  # scores per batch (32 MB of float64)
 
 
+def check_k(k: Any, n_labels: int | None, who: str) -> int:
+    """``k`` if it is a positive integer at most ``n_labels`` (None: not known); else a
+    ValueError naming ``who``.
+
+    Examples
+    --------
+    >>> check_k(3, 5, "demo")
+    3
+    >>> check_k(6, 5, "demo")
+    Traceback (most recent call last):
+    ...
+    ValueError: demo: k=6 is larger than the number of labels (5).
+    """
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
+        raise ValueError(f"{who}: k must be a positive integer; got {k!r}.")
+    if n_labels is not None and k > n_labels:
+        raise ValueError(f"{who}: k={k} is larger than the number of labels ({n_labels}).")
+    return int(k)
+
+
 def _takes_k(model: Any) -> bool:
     try:
         return "k" in inspect.signature(model.predict_proba).parameters
